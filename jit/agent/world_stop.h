@@ -1,0 +1,42 @@
+// Stopping every other thread of the process in a signal handler, so that
+// function entries can be rewritten while nothing executes them.
+//
+// Linux has no SuspendThread: each thread is sent a real-time signal whose
+// handler records the thread's program counter and then waits on a futex
+// until released. While the world is stopped the caller must not allocate or
+// take any lock another thread might hold (malloc, stdio, the loader).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace hotc::agent {
+
+struct StoppedThread {
+  int tid;
+  uint64_t pc;
+};
+
+class WorldStop {
+public:
+  static constexpr size_t kMaxThreads = 4096;
+
+  // Installs the signal handler; call once at agent start.
+  static bool installHandler(std::string &Why);
+
+  // Stops every thread but the caller. On failure nothing stays stopped and
+  // Why says which thread did not answer.
+  bool stop(std::string &Why);
+  // Lets the stopped threads go; each serialises its core before resuming.
+  void release();
+
+  const StoppedThread *begin() const { return Threads; }
+  const StoppedThread *end() const { return Threads + Count; }
+
+private:
+  StoppedThread Threads[kMaxThreads];
+  size_t Count = 0;
+};
+
+} // namespace hotc::agent

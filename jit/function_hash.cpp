@@ -1,0 +1,108 @@
+#include "function_hash.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
+#include <xxhash.h>
+
+using namespace llvm;
+
+namespace hotc::jit {
+namespace {
+
+uint64_t xxh3(StringRef S) { return XXH3_64bits(S.data(), S.size()); }
+
+bool isIdentChar(char C) {
+  return isalnum(static_cast<unsigned char>(C)) || C == '_' || C == '.' ||
+         C == '$' || C == '-';
+}
+
+// Rewrites one printed IR line into its canonical form.
+void canonicaliseLine(StringRef Line, const StringMap<std::string> &Constants,
+                      std::string &Out) {
+  for (size_t I = 0; I < Line.size();) {
+    char C = Line[I];
+    bool NextIsDigit = I + 1 < Line.size() && isdigit(Line[I + 1]);
+    if (C == '#' && NextIsDigit) { // attribute group reference: numbering
+      I += 1;
+      while (I < Line.size() && isdigit(Line[I]))
+        ++I;
+      continue;
+    }
+    if (C == '!' && NextIsDigit) { // metadata node reference: numbering
+      Out += '!';
+      I += 1;
+      while (I < Line.size() && isdigit(Line[I]))
+        ++I;
+      continue;
+    }
+    if (C == '@') {
+      size_t Start = ++I;
+      if (I < Line.size() && Line[I] == '"') {
+        size_t End = Line.find('"', I + 1);
+        I = End == StringRef::npos ? Line.size() : End + 1;
+      } else {
+        while (I < Line.size() && isIdentChar(Line[I]))
+          ++I;
+      }
+      StringRef Name = Line.slice(Start, I);
+      if (Name.starts_with("\"") && Name.ends_with("\""))
+        Name = Name.drop_front().drop_back();
+      auto It = Constants.find(Name);
+      Out += '@';
+      Out += It == Constants.end() ? Name.str() : It->second;
+      continue;
+    }
+    Out += C;
+    ++I;
+  }
+  Out += '\n';
+}
+
+} // namespace
+
+StringMap<std::string> constantNamesByContent(const Module &M) {
+  StringMap<std::string> Out;
+  for (const GlobalVariable &G : M.globals()) {
+    if (!G.isConstant() || !G.hasLocalLinkage() || !G.hasInitializer())
+      continue;
+    std::string Text;
+    raw_string_ostream OS(Text);
+    G.getInitializer()->print(OS);
+    Out[G.getName()] = formatv("c.{0:x}", xxh3(OS.str())).str();
+  }
+  return Out;
+}
+
+std::string canonicalFunctionText(const Function &F,
+                                  const StringMap<std::string> &Constants) {
+  std::string Printed;
+  raw_string_ostream OS(Printed);
+  F.print(OS);
+  std::string Out;
+  Out.reserve(Printed.size());
+  StringRef Rest = OS.str();
+  while (!Rest.empty()) {
+    auto [Line, Tail] = Rest.split('\n');
+    Rest = Tail;
+    // Debug intrinsics and records say where things are, not what they do.
+    if (Line.contains("@llvm.dbg.") || Line.ltrim().starts_with("#dbg_"))
+      continue;
+    canonicaliseLine(Line, Constants, Out);
+  }
+  Out += F.getAttributes().getFnAttrs().getAsString();
+  return Out;
+}
+
+FunctionHashes canonicalFunctionHashes(const Module &M) {
+  StringMap<std::string> Constants = constantNamesByContent(M);
+  FunctionHashes Out;
+  for (const Function &F : M)
+    if (!F.isDeclaration())
+      Out[F.getName()] = xxh3(canonicalFunctionText(F, Constants));
+  return Out;
+}
+
+} // namespace hotc::jit

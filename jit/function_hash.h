@@ -1,0 +1,27 @@
+// The canonical hash of each function's IR: the ground truth of "did this
+// function change". Two compiles of a function that differ only in debug
+// info, line numbers, metadata numbering, attribute-group numbering or the
+// names Clang gave its private constants (`.str.3`) hash the same.
+#pragma once
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/IR/Module.h"
+
+#include <cstdint>
+#include <string>
+
+namespace hotc::jit {
+
+using FunctionHashes = llvm::StringMap<uint64_t>;
+
+// Hashes of every function defined in M, by symbol name.
+FunctionHashes canonicalFunctionHashes(const llvm::Module &M);
+
+// The text that is hashed for one function (for tests and `hotc` debugging).
+std::string canonicalFunctionText(const llvm::Function &F,
+                                  const llvm::StringMap<std::string> &Constants);
+
+// Private constants of M renamed by content: name -> "c.<hash>".
+llvm::StringMap<std::string> constantNamesByContent(const llvm::Module &M);
+
+} // namespace hotc::jit

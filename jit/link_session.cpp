@@ -1,0 +1,352 @@
+#include "link_session.h"
+
+#include "protocol/agent_protocol.h"
+
+#include "llvm/ExecutionEngine/Orc/DebugObjectManagerPlugin.h"
+#include "llvm/ExecutionEngine/Orc/EPCDebugObjectRegistrar.h"
+#include "llvm/ExecutionEngine/Orc/EPCDynamicLibrarySearchGenerator.h"
+#include "llvm/ExecutionEngine/Orc/EPCEHFrameRegistrar.h"
+#include "llvm/ExecutionEngine/Orc/SimpleRemoteEPC.h"
+#include "llvm/ExecutionEngine/Orc/TaskDispatch.h"
+#include "llvm/Support/Path.h"
+
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using namespace llvm;
+using namespace llvm::orc;
+
+namespace hotc::jit {
+namespace {
+
+Expected<int> connectToAgent(int Pid) {
+  std::string Path = protocol::socketPath(Pid);
+  sockaddr_un Addr{};
+  Addr.sun_family = AF_UNIX;
+  if (Path.size() >= sizeof(Addr.sun_path))
+    return createStringError(inconvertibleErrorCode(),
+                             "socket path too long: %s", Path.c_str());
+  memcpy(Addr.sun_path, Path.c_str(), Path.size() + 1);
+  int FD = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (FD >= 0 &&
+      ::connect(FD, reinterpret_cast<sockaddr *>(&Addr), sizeof(Addr)) == 0)
+    return FD;
+  int E = errno;
+  if (FD >= 0)
+    close(FD);
+  const char *Hint =
+      E == ENOENT || E == ECONNREFUSED
+          ? "is the process running with the agent (hotc run, hotc watch "
+            "--exec, or linked with HotReload::agent)?"
+      : E == EACCES ? "the socket belongs to another user" : "";
+  return createStringError(std::error_code(E, std::generic_category()),
+                           "cannot connect to the agent of pid %d at %s: %s; %s",
+                           Pid, Path.c_str(), strerror(E), Hint);
+}
+
+// The agent greets a peer it accepts; it closes on one it refuses, and
+// does not answer while another hotc is attached.
+Error awaitGreeting(int FD, int Pid) {
+  pollfd P{FD, POLLIN, 0};
+  char C = 0;
+  if (poll(&P, 1, 5000) != 1)
+    return createStringError(inconvertibleErrorCode(),
+                             "the agent of pid %d does not answer", Pid);
+  if (read(FD, &C, 1) != 1)
+    return createStringError(inconvertibleErrorCode(),
+                             "the agent of pid %d refused the session: only "
+                             "the user running the process may patch it",
+                             Pid);
+  if (C == protocol::kBusy)
+    return createStringError(std::make_error_code(std::errc::device_or_resource_busy),
+                             "another hotc is attached to pid %d; stop it "
+                             "first (one hotc per process)",
+                             Pid);
+  if (C != protocol::kGreeting)
+    return createStringError(inconvertibleErrorCode(),
+                             "pid %d's socket does not speak hotc's protocol",
+                             Pid);
+  return Error::success();
+}
+
+JITSymbolFlags flagsOf(bool IsFunction) {
+  JITSymbolFlags F = JITSymbolFlags::Exported;
+  if (IsFunction)
+    F |= JITSymbolFlags::Callable;
+  return F;
+}
+
+SymbolMap toSymbolMap(ExecutionSession &ES, const SymbolTable &T) {
+  SymbolMap Out;
+  for (const auto &E : T)
+    Out[ES.intern(E.getKey())] = {ExecutorAddr(E.second.Address),
+                                  flagsOf(E.second.IsFunction)};
+  return Out;
+}
+
+} // namespace
+
+LinkSession::~LinkSession() { detach(); }
+
+std::string LinkSession::triple() const {
+  return ES->getTargetTriple().str();
+}
+
+Expected<std::unique_ptr<LinkSession>> LinkSession::connect(int Pid) {
+  std::unique_ptr<LinkSession> S(new LinkSession);
+  S->Pid = Pid;
+  auto FD = connectToAgent(Pid);
+  if (!FD)
+    return FD.takeError();
+  S->Socket = *FD;
+  if (Error E = awaitGreeting(*FD, Pid)) {
+    close(*FD);
+    S->Socket = -1;
+    return std::move(E);
+  }
+  auto EPC = SimpleRemoteEPC::Create<FDSimpleRemoteEPCTransport>(
+      std::make_unique<DynamicThreadPoolTaskDispatcher>(std::nullopt),
+      SimpleRemoteEPC::Setup(), *FD, *FD);
+  if (!EPC)
+    return createStringError(inconvertibleErrorCode(),
+                             "the agent of pid %d refused the session: %s", Pid,
+                             toString(EPC.takeError()).c_str());
+  S->ES = std::make_unique<ExecutionSession>(std::move(*EPC));
+  S->ES->setErrorReporter([Reported = S->Reported](Error E) {
+    Reported->push_back(toString(std::move(E)));
+  });
+  if (Error E = S->setUp())
+    return std::move(E);
+  return std::move(S);
+}
+
+Error LinkSession::setUp() {
+  ExecutorProcessControl &EPC = ES->getExecutorProcessControl();
+  std::optional<uint64_t> Version;
+  if (Error E = EPC.getBootstrapMapValue<uint64_t, uint64_t>(
+          protocol::kVersionKey, Version))
+    return E;
+  if (Version != protocol::kProtocolVersion)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "the agent of pid %d speaks protocol %llu, this hotc speaks %llu: "
+        "restart the process with this hotc's agent",
+        Pid, (unsigned long long)Version.value_or(0),
+        (unsigned long long)protocol::kProtocolVersion);
+  ExecutorAddr RegisterEH, DeregisterEH, RegisterDebug;
+  if (Error E = EPC.getBootstrapSymbols(
+          {{ModulesFn, protocol::kModulesFn},
+           {PatchFn, protocol::kPatchFn},
+           {RecordFn, protocol::kRecordSymbolsFn},
+           {RecordedFn, protocol::kRecordedSymbolsFn},
+           {RegisterEH, protocol::kRegisterEHFramesFn},
+           {DeregisterEH, protocol::kDeregisterEHFramesFn},
+           {RegisterDebug, protocol::kRegisterDebugObjectFn}}))
+    return E;
+
+  std::vector<std::tuple<std::string, uint64_t, std::string>> Modules;
+  if (Error E = ES->callSPSWrapper<protocol::SPSModulesSig>(ModulesFn, Modules))
+    return E;
+  std::vector<LoadedModule> Loaded;
+  for (auto &[Path, Bias, BuildId] : Modules)
+    Loaded.push_back({Path, Bias, BuildId});
+  auto Live = LiveSymbols::read(Pid, Loaded);
+  if (!Live)
+    return Live.takeError();
+  Process = std::move(*Live);
+  Globals = Process.globals();
+
+  Linker = std::make_unique<ObjectLinkingLayer>(*ES);
+  Linker->addPlugin(std::make_unique<EHFrameRegistrationPlugin>(
+      *ES, std::make_unique<EPCEHFrameRegistrar>(*ES, RegisterEH, DeregisterEH)));
+  Linker->addPlugin(std::make_unique<DebugObjectManagerPlugin>(
+      *ES, std::make_unique<EPCDebugObjectRegistrar>(*ES, RegisterDebug),
+      /*RequireDebugSections=*/true, /*AutoRegisterCode=*/true));
+
+  ProcessDylib = &ES->createBareJITDylib("<process>");
+  if (Error E = ProcessDylib->define(absoluteSymbols(toSymbolMap(*ES, Globals))))
+    return E;
+  auto DlsymGen = EPCDynamicLibrarySearchGenerator::GetForTargetProcess(*ES);
+  if (!DlsymGen)
+    return DlsymGen.takeError();
+  ProcessDylib->addGenerator(std::move(*DlsymGen));
+  return adoptRecordedSymbols();
+}
+
+// Symbols that patches of an earlier hotc created live on in the process;
+// bind to them rather than creating them again.
+Error LinkSession::adoptRecordedSymbols() {
+  std::vector<std::tuple<std::string, std::string, ExecutorAddr>> Records;
+  if (Error E = ES->callSPSWrapper<protocol::SPSRecordedSymbolsSig>(RecordedFn,
+                                                                   Records))
+    return E;
+  for (auto &[Scope, Name, Addr] : Records) {
+    if (Scope.empty()) {
+      if (Globals.count(Name))
+        continue;
+      Globals[Name] = {Addr.getValue(), 16, true};
+      defineCreated(*ProcessDylib, Name, Addr.getValue(), true);
+    } else {
+      CreatedLocals[Scope][Name] = {Addr.getValue(), 16, true};
+    }
+  }
+  return Error::success();
+}
+
+void LinkSession::defineCreated(JITDylib &JD, StringRef Name, uint64_t Addr,
+                                bool IsFunction) {
+  SymbolMap M;
+  M[ES->intern(Name)] = {ExecutorAddr(Addr), flagsOf(IsFunction)};
+  consumeError(JD.define(absoluteSymbols(std::move(M))));
+}
+
+Expected<JITDylib *> LinkSession::localsDylib(StringRef SourcePath) {
+  if (auto It = LocalDylibs.find(SourcePath); It != LocalDylibs.end())
+    return It->second;
+  auto Table = Process.localsOf(sys::path::filename(SourcePath));
+  if (!Table)
+    return Table.takeError();
+  SymbolTable &Mine = Locals[SourcePath];
+  if (*Table)
+    Mine = **Table;
+  for (const auto &E : CreatedLocals[SourcePath])
+    Mine[E.getKey()] = E.second;
+  JITDylib &JD = ES->createBareJITDylib(("<locals of " + SourcePath + ">").str());
+  if (!Mine.empty())
+    if (Error E = JD.define(absoluteSymbols(toSymbolMap(*ES, Mine))))
+      return std::move(E);
+  LocalDylibs[SourcePath] = &JD;
+  return &JD;
+}
+
+Expected<LiveView> LinkSession::viewOf(StringRef SourcePath) {
+  if (auto JD = localsDylib(SourcePath); !JD)
+    return JD.takeError();
+  return LiveView{&Globals, &Locals[SourcePath]};
+}
+
+Expected<LinkedObject> LinkSession::link(StringRef SourcePath,
+                                         StringRef DylibName,
+                                         std::unique_ptr<MemoryBuffer> Object,
+                                         ArrayRef<std::string> Names) {
+  auto LocalsJD = localsDylib(SourcePath);
+  if (!LocalsJD)
+    return LocalsJD.takeError();
+  LinkedObject Out;
+  Out.Dylib = &ES->createBareJITDylib(DylibName.str());
+  Out.Dylib->addToLinkOrder(**LocalsJD, JITDylibLookupFlags::MatchAllSymbols);
+  Out.Dylib->addToLinkOrder(*ProcessDylib, JITDylibLookupFlags::MatchAllSymbols);
+  Reported->clear();
+  if (Error E = Linker->add(*Out.Dylib, std::move(Object))) {
+    discard(Out);
+    return std::move(E);
+  }
+  SymbolLookupSet Wanted;
+  for (const std::string &N : Names)
+    Wanted.add(ES->intern(N));
+  auto Found = ES->lookup(
+      makeJITDylibSearchOrder(Out.Dylib, JITDylibLookupFlags::MatchAllSymbols),
+      std::move(Wanted));
+  if (!Found) {
+    discard(Out);
+    Error E = Found.takeError();
+    // Prefer the cause (undefined symbol, bad relocation) over the summary.
+    for (std::string &Cause : *Reported)
+      E = joinErrors(createStringError(inconvertibleErrorCode(), Cause),
+                     std::move(E));
+    Reported->clear();
+    return std::move(E);
+  }
+  for (auto &[Name, Def] : *Found)
+    Out.Addresses[*Name] = Def.getAddress().getValue();
+  return std::move(Out);
+}
+
+Expected<std::vector<std::string>>
+LinkSession::unresolved(StringRef SourcePath, ArrayRef<std::string> Names) {
+  auto LocalsJD = localsDylib(SourcePath);
+  if (!LocalsJD)
+    return LocalsJD.takeError();
+  SymbolLookupSet Wanted;
+  for (const std::string &N : Names)
+    Wanted.add(ES->intern(N), SymbolLookupFlags::WeaklyReferencedSymbol);
+  JITDylibSearchOrder Order = {
+      {*LocalsJD, JITDylibLookupFlags::MatchAllSymbols},
+      {ProcessDylib, JITDylibLookupFlags::MatchAllSymbols}};
+  auto Found = ES->lookup(Order, std::move(Wanted), LookupKind::Static,
+                          SymbolState::Ready);
+  if (!Found)
+    return Found.takeError();
+  std::vector<std::string> Missing;
+  for (const std::string &N : Names)
+    if (!Found->count(ES->intern(N)))
+      Missing.push_back(N);
+  return Missing;
+}
+
+void LinkSession::discard(LinkedObject &Linked) {
+  if (Linked.Dylib)
+    consumeError(ES->removeJITDylib(*Linked.Dylib));
+  Linked.Dylib = nullptr;
+}
+
+Error LinkSession::recordCreated(StringRef SourcePath,
+                                 ArrayRef<CreatedSymbol> Created,
+                                 const StringMap<uint64_t> &Addresses) {
+  std::vector<std::tuple<std::string, std::string, ExecutorAddr>> Records;
+  for (const CreatedSymbol &C : Created) {
+    auto It = Addresses.find(C.Name);
+    if (It == Addresses.end())
+      continue;
+    LiveSymbol L{It->second, 16, C.IsFunction};
+    if (C.Local) {
+      CreatedLocals[SourcePath][C.Name] = L;
+      Locals[SourcePath][C.Name] = L;
+      if (auto JD = localsDylib(SourcePath))
+        defineCreated(**JD, C.Name, L.Address, C.IsFunction);
+      else
+        consumeError(JD.takeError());
+    } else {
+      Globals[C.Name] = L;
+      defineCreated(*ProcessDylib, C.Name, L.Address, C.IsFunction);
+    }
+    Records.emplace_back(C.Local ? SourcePath.str() : "", C.Name,
+                         ExecutorAddr(L.Address));
+  }
+  return ES->callSPSWrapper<protocol::SPSRecordSymbolsSig>(RecordFn, Records);
+}
+
+Error LinkSession::runInitialiser(uint64_t Address) {
+  auto R = ES->getExecutorProcessControl().runAsVoidFunction(
+      ExecutorAddr(Address));
+  return R ? Error::success() : R.takeError();
+}
+
+Error LinkSession::repointEntries(ArrayRef<EntryRepoint> Entries) {
+  std::vector<std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>> Args;
+  for (const EntryRepoint &E : Entries)
+    Args.emplace_back(ExecutorAddr(E.Entry), ExecutorAddr(E.Target), E.Room);
+  Error Result = Error::success();
+  if (Error E = ES->callSPSWrapper<protocol::SPSPatchSig>(PatchFn, Result, Args))
+    return joinErrors(std::move(E), std::move(Result));
+  return Result;
+}
+
+void LinkSession::detach() {
+  if (Socket < 0)
+    return;
+  // close() alone does not wake the transport's reader; ending the session
+  // would free the JIT memory the patched entries jump to. Shut the socket
+  // down and leak the session objects instead.
+  shutdown(Socket, SHUT_RDWR);
+  consumeError(ES->getExecutorProcessControl().disconnect());
+  Socket = -1;
+  (void)Linker.release();
+  (void)ES.release();
+}
+
+} // namespace hotc::jit

@@ -1,0 +1,99 @@
+// The connection to one running process: ORC's controller side over the
+// agent's socket, the symbol tables of the live modules, and the JIT
+// dylibs patches are linked into. Kept alive across edits, so the per-edit
+// path never re-reads symbol tables.
+#pragma once
+
+#include "live_symbols.h"
+#include "patch_module.h"
+
+#include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <string>
+
+namespace hotc::jit {
+
+// A function entry to re-point, as sent to the agent.
+struct EntryRepoint {
+  std::string Name;
+  uint64_t Entry = 0;
+  uint64_t Target = 0;
+  uint64_t Room = 0;
+};
+
+struct LinkedObject {
+  llvm::orc::JITDylib *Dylib = nullptr;
+  llvm::StringMap<uint64_t> Addresses; // of the symbols asked for
+};
+
+class LinkSession {
+public:
+  // Connects to the agent of Pid (its socket must exist) and reads the
+  // symbol tables of every module the process has loaded.
+  static llvm::Expected<std::unique_ptr<LinkSession>> connect(int Pid);
+  ~LinkSession();
+
+  int pid() const { return Pid; }
+  const LiveSymbols &process() const { return Process; }
+  std::string triple() const;
+
+  // What exists live for the TU with this source path.
+  llvm::Expected<LiveView> viewOf(llvm::StringRef SourcePath);
+
+  // Links Object into a fresh dylib that resolves against the TU's live
+  // internals and the process; looks up Names (all must be defined).
+  llvm::Expected<LinkedObject> link(llvm::StringRef SourcePath,
+                                    llvm::StringRef DylibName,
+                                    std::unique_ptr<llvm::MemoryBuffer> Object,
+                                    llvm::ArrayRef<std::string> Names);
+  // Of Names (symbols a patch of the TU refers to), those neither the
+  // process nor earlier patches define.
+  llvm::Expected<std::vector<std::string>>
+  unresolved(llvm::StringRef SourcePath, llvm::ArrayRef<std::string> Names);
+
+  // Undoes a link whose patch will not be applied (nothing of it ran).
+  void discard(LinkedObject &Linked);
+
+  // Makes symbols a patch created visible to later patches, here and in the
+  // agent (so that a reconnecting hotc binds to the same instances).
+  llvm::Error recordCreated(llvm::StringRef SourcePath,
+                            llvm::ArrayRef<CreatedSymbol> Created,
+                            const llvm::StringMap<uint64_t> &Addresses);
+
+  llvm::Error runInitialiser(uint64_t Address);
+  llvm::Error repointEntries(llvm::ArrayRef<EntryRepoint> Entries);
+
+  // Leaves the process running the patched code: the JIT memory stays, the
+  // session is not ended.
+  void detach();
+
+private:
+  LinkSession() = default;
+  llvm::Error setUp();
+  llvm::Error adoptRecordedSymbols();
+  llvm::Expected<llvm::orc::JITDylib *> localsDylib(llvm::StringRef SourcePath);
+  void defineCreated(llvm::orc::JITDylib &JD, llvm::StringRef Name, uint64_t Addr,
+                     bool IsFunction);
+
+  int Pid = 0;
+  int Socket = -1;
+  // ORC reports a failed link's cause to the session's error reporter, and
+  // only "failed to materialize" to the lookup: keep the causes.
+  std::shared_ptr<std::vector<std::string>> Reported =
+      std::make_shared<std::vector<std::string>>();
+  LiveSymbols Process;
+  SymbolTable Globals; // process externals + externals created by patches
+  llvm::StringMap<SymbolTable> Locals;                 // by TU source path
+  llvm::StringMap<llvm::orc::JITDylib *> LocalDylibs; // by TU source path
+  // Internal symbols created by patches of a TU, by source path.
+  llvm::StringMap<SymbolTable> CreatedLocals;
+  std::unique_ptr<llvm::orc::ExecutionSession> ES;
+  std::unique_ptr<llvm::orc::ObjectLinkingLayer> Linker;
+  llvm::orc::JITDylib *ProcessDylib = nullptr;
+  llvm::orc::ExecutorAddr PatchFn, RecordFn, RecordedFn, ModulesFn;
+};
+
+} // namespace hotc::jit

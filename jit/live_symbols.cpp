@@ -1,0 +1,170 @@
+#include "live_symbols.h"
+
+#include "llvm/Object/ELFObjectFile.h"
+#include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+
+using namespace llvm;
+using namespace llvm::object;
+
+namespace hotc::jit {
+namespace {
+
+std::string hexOf(ArrayRef<uint8_t> Bytes) {
+  std::string Out;
+  for (uint8_t B : Bytes)
+    Out += formatv("{0:x-2}", B).str();
+  return Out;
+}
+
+std::string buildIdOf(const ELF64LEObjectFile &Obj) {
+  const auto &File = Obj.getELFFile();
+  auto Sections = File.sections();
+  if (!Sections)
+    return (consumeError(Sections.takeError()), "");
+  for (const auto &Sec : *Sections) {
+    if (Sec.sh_type != ELF::SHT_NOTE)
+      continue;
+    Error Err = Error::success();
+    for (const auto &Note : File.notes(Sec, Err))
+      if (Note.getType() == ELF::NT_GNU_BUILD_ID && Note.getName() == "GNU")
+        return (consumeError(std::move(Err)), hexOf(Note.getDesc(4)));
+    consumeError(std::move(Err));
+  }
+  return "";
+}
+
+struct RawSymbol {
+  std::string Name;
+  uint64_t Address;
+  uint64_t Size;
+  bool IsFunction;
+  bool IsLocal;
+  std::string File; // STT_FILE scope for locals
+};
+
+} // namespace
+
+Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
+  auto Bin = ObjectFile::createObjectFile(File);
+  if (!Bin)
+    return createStringError(inconvertibleErrorCode(), "cannot read %s: %s",
+                             File.c_str(), toString(Bin.takeError()).c_str());
+  auto *Obj = dyn_cast<ELF64LEObjectFile>(Bin->getBinary());
+  if (!Obj)
+    return Error::success(); // not an x86-64 ELF: nothing to bind to
+  if (!M.BuildId.empty() && buildIdOf(*Obj) != M.BuildId)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "%s on disk is not the file the process loaded (build-id differs): "
+        "it was rebuilt; restart the process",
+        File.c_str());
+
+  bool HasSymtab = Obj->symbol_begin() != Obj->symbol_end();
+  auto Symbols = HasSymtab ? Obj->symbols() : Obj->getDynamicSymbolIterators();
+  std::vector<RawSymbol> Raw;
+  std::string Scope;
+  for (ELFSymbolRef S : Symbols) {
+    uint8_t Type = S.getELFType();
+    if (Type == ELF::STT_FILE) {
+      auto Name = S.getName();
+      Scope = Name ? Name->str() : (consumeError(Name.takeError()), "");
+      continue;
+    }
+    if (Type != ELF::STT_FUNC && Type != ELF::STT_OBJECT &&
+        Type != ELF::STT_NOTYPE && Type != ELF::STT_GNU_IFUNC)
+      continue;
+    auto Name = S.getName();
+    auto Addr = S.getAddress();
+    auto Sec = S.getSection();
+    if (!Name || !Addr || !Sec || Name->empty() || *Sec == Obj->section_end() ||
+        *Addr == 0) {
+      consumeError(Name.takeError());
+      consumeError(Addr.takeError());
+      consumeError(Sec.takeError());
+      continue;
+    }
+    bool Local = S.getBinding() == ELF::STB_LOCAL;
+    // Linker-made locals (.L labels, section markers) are not C/C++ names.
+    if (Type == ELF::STT_NOTYPE && (Local || Name->starts_with(".")))
+      continue;
+    Raw.push_back({Name->str(), *Addr + M.Bias, S.getSize(),
+                   Type == ELF::STT_FUNC || Type == ELF::STT_GNU_IFUNC, Local,
+                   Local ? Scope : ""});
+  }
+
+  // Room of a function: up to the next function start (padding included).
+  std::vector<uint64_t> Starts;
+  for (const RawSymbol &R : Raw)
+    if (R.IsFunction)
+      Starts.push_back(R.Address);
+  std::sort(Starts.begin(), Starts.end());
+  StringMap<SymbolTable *> ScopeTable;
+  for (const RawSymbol &R : Raw) {
+    uint64_t Room = R.Size;
+    if (R.IsFunction) {
+      auto Next = std::upper_bound(Starts.begin(), Starts.end(), R.Address);
+      if (Next != Starts.end())
+        Room = std::max(Room, *Next - R.Address);
+    }
+    LiveSymbol L{R.Address, Room, R.IsFunction};
+    ++Count;
+    if (!R.IsLocal) {
+      Globals.try_emplace(R.Name, L);
+      // ld.so-style: hidden symbols (__dso_handle) are local in .symtab but
+      // a patch needs the executable's own.
+    } else if (R.Name == "__dso_handle" && M.Path.empty()) {
+      Globals.try_emplace(R.Name, L);
+    } else if (!R.File.empty()) {
+      SymbolTable *&T = ScopeTable[R.File];
+      if (!T) {
+        auto &Tables = LocalsByFile[sys::path::filename(R.File)];
+        Tables.emplace_back();
+        T = &Tables.back();
+      }
+      T->try_emplace(R.Name, L);
+    }
+  }
+  return Error::success();
+}
+
+Expected<LiveSymbols> LiveSymbols::read(int Pid,
+                                        const std::vector<LoadedModule> &Mods) {
+  LiveSymbols Out;
+  for (const LoadedModule &M : Mods) {
+    std::string File = M.Path.empty() ? formatv("/proc/{0}/exe", Pid).str()
+                                      : M.Path;
+    if (!M.Path.empty() && (M.Path.find("linux-vdso") != std::string::npos ||
+                            sys::path::filename(M.Path) == "libhotagent.so"))
+      continue;
+    if (!M.Path.empty() && !sys::fs::exists(File))
+      continue;
+    // The running executable is read through /proc, which is the loaded
+    // inode even if a rebuild replaced the file: no build-id check needed.
+    LoadedModule Checked = M;
+    if (M.Path.empty())
+      Checked.BuildId.clear();
+    if (Error E = Out.readModule(File, Checked))
+      return std::move(E);
+  }
+  return std::move(Out);
+}
+
+Expected<const SymbolTable *> LiveSymbols::localsOf(StringRef Basename) const {
+  auto It = LocalsByFile.find(Basename);
+  if (It == LocalsByFile.end())
+    return nullptr;
+  if (It->second.size() > 1)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "%zu translation units named %s are linked into the process; hotc "
+        "cannot yet tell their internal symbols apart",
+        It->second.size(), Basename.str().c_str());
+  return &It->second.front();
+}
+
+} // namespace hotc::jit

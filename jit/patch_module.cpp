@@ -1,0 +1,209 @@
+#include "patch_module.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <set>
+
+using namespace llvm;
+
+namespace hotc::jit {
+
+const LiveSymbol *LiveView::find(StringRef Name, bool Local) const {
+  const SymbolTable *T = Local ? Locals : Globals;
+  if (!T)
+    return nullptr;
+  auto It = T->find(Name);
+  return It == T->end() ? nullptr : &It->second;
+}
+
+namespace {
+
+// A declaration may carry no body, personality or prefix data.
+void dropBody(Function &F) {
+  F.setPersonalityFn(nullptr);
+  F.deleteBody();
+}
+
+void makeDeclaration(GlobalValue &GV) {
+  if (auto *F = dyn_cast<Function>(&GV))
+    dropBody(*F);
+  else if (auto *G = dyn_cast<GlobalVariable>(&GV))
+    G->setInitializer(nullptr);
+  GV.setLinkage(GlobalValue::ExternalLinkage);
+  if (auto *GO = dyn_cast<GlobalObject>(&GV))
+    GO->setComdat(nullptr);
+}
+
+void exportDefinition(GlobalObject &GO) {
+  GO.setLinkage(GlobalValue::ExternalLinkage);
+  GO.setVisibility(GlobalValue::DefaultVisibility);
+  GO.setComdat(nullptr);
+}
+
+// Keeps F's body under a versioned name; its uses (calls, address-taken)
+// move to a declaration of the original name: the live, re-pointed entry.
+void replaceWithVersioned(Function &F, const std::string &Versioned) {
+  std::string Name = F.getName().str();
+  F.setName(Versioned);
+  Function *Decl = Function::Create(F.getFunctionType(),
+                                    GlobalValue::ExternalLinkage, Name,
+                                    F.getParent());
+  Decl->setAttributes(F.getAttributes());
+  Decl->setCallingConv(F.getCallingConv());
+  F.replaceAllUsesWith(Decl);
+  exportDefinition(F);
+}
+
+// Aliases (Clang's constructor aliases) cannot point at declarations: turn
+// each one the process has into a declaration of its own.
+void demoteAliases(Module &M, const LiveView &Live) {
+  std::vector<GlobalAlias *> Aliases;
+  for (GlobalAlias &A : M.aliases())
+    Aliases.push_back(&A);
+  for (GlobalAlias *A : Aliases) {
+    if (!Live.find(A->getName(), A->hasLocalLinkage()))
+      continue;
+    std::string Name = A->getName().str();
+    A->setName(Name + ".alias");
+    GlobalValue *Decl;
+    if (auto *FT = dyn_cast<FunctionType>(A->getValueType()))
+      Decl = Function::Create(FT, GlobalValue::ExternalLinkage, Name, M);
+    else
+      Decl = new GlobalVariable(M, A->getValueType(), false,
+                                GlobalValue::ExternalLinkage, nullptr, Name);
+    A->replaceAllUsesWith(Decl);
+    A->eraseFromParent();
+  }
+}
+
+void collectGlobals(const Constant *C, std::set<const GlobalVariable *> &Out) {
+  if (auto *G = dyn_cast<GlobalVariable>(C)) {
+    Out.insert(G);
+    return;
+  }
+  for (const Use &U : C->operands())
+    if (auto *Op = dyn_cast<Constant>(U.get()))
+      collectGlobals(Op, Out);
+}
+
+// True when F writes or reads no global state but the new globals (and
+// constants): running it cannot disturb what the process already has.
+bool touchesOnlyNew(const Function &F,
+                    const std::set<const GlobalVariable *> &New) {
+  std::set<const GlobalVariable *> Used;
+  for (const Instruction &I : instructions(F))
+    for (const Use &U : I.operands())
+      if (auto *C = dyn_cast<Constant>(U.get()))
+        collectGlobals(C, Used);
+  for (const GlobalVariable *G : Used)
+    if (!G->isConstant() && G->getName() != "__dso_handle" && !New.count(G))
+      return false;
+  return true;
+}
+
+// Replaces llvm.global_ctors by one exported function that runs only the
+// initialisers of new globals; existing state is never initialised again.
+std::string buildInitFunction(Module &M,
+                              const std::set<const GlobalVariable *> &New) {
+  GlobalVariable *Ctors = M.getNamedGlobal("llvm.global_ctors");
+  std::vector<Function *> ToRun;
+  if (Ctors && Ctors->hasInitializer())
+    if (auto *Array = dyn_cast<ConstantArray>(Ctors->getInitializer()))
+      for (const Use &Entry : Array->operands()) {
+        auto *Sub = dyn_cast<Function>(
+            cast<ConstantStruct>(Entry.get())->getOperand(1));
+        if (!Sub || Sub->isDeclaration())
+          continue;
+        for (Instruction &I : instructions(*Sub))
+          if (auto *Call = dyn_cast<CallBase>(&I))
+            if (Function *Init = Call->getCalledFunction();
+                Init && !Init->isDeclaration() && touchesOnlyNew(*Init, New))
+              ToRun.push_back(Init);
+      }
+  if (Ctors)
+    Ctors->eraseFromParent();
+  if (GlobalVariable *Dtors = M.getNamedGlobal("llvm.global_dtors"))
+    Dtors->eraseFromParent();
+  if (ToRun.empty())
+    return "";
+  auto *Init = Function::Create(
+      FunctionType::get(Type::getVoidTy(M.getContext()), false),
+      GlobalValue::ExternalLinkage, "__hotc_init", M);
+  IRBuilder<> B(BasicBlock::Create(M.getContext(), "entry", Init));
+  for (Function *F : ToRun)
+    B.CreateCall(F);
+  B.CreateRetVoid();
+  return Init->getName().str();
+}
+
+} // namespace
+
+PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
+                             const LiveView &Live, const PatchOptions &Opts) {
+  PatchPlan Plan;
+  demoteAliases(M, Live);
+
+  std::vector<Function *> Functions;
+  for (Function &F : M)
+    if (!F.isDeclaration())
+      Functions.push_back(&F);
+  for (Function *F : Functions) {
+    if (F->hasAvailableExternallyLinkage()) {
+      dropBody(*F);
+      continue;
+    }
+    std::string Name = F->getName().str();
+    bool Local = F->hasLocalLinkage();
+    const LiveSymbol *L = Live.find(Name, Local);
+    bool ElsewhereReplaced =
+        !Local && Opts.ReplacedElsewhere && Opts.ReplacedElsewhere->contains(Name);
+    if (Changed.contains(Name) && L && !ElsewhereReplaced) {
+      std::string Versioned = formatv("{0}.hotc{1}", Name, Opts.Generation);
+      // GCC may call local functions with only 8-byte stack alignment
+      // (-fipa-stack-alignment); the replacement must not assume more.
+      if (Local && Opts.OptLevel > 0)
+        F->addFnAttr("stackrealign");
+      replaceWithVersioned(*F, Versioned);
+      Plan.Replaced.push_back({Name, Versioned, Local});
+    } else if (L || ElsewhereReplaced) {
+      makeDeclaration(*F);
+    } else if (Changed.contains(Name)) {
+      exportDefinition(*F); // new: this definition is its stable home
+      Plan.Created.push_back({Name, Local, true});
+    } else {
+      F->setLinkage(GlobalValue::InternalLinkage); // private copy
+      F->setComdat(nullptr);
+    }
+  }
+
+  std::set<const GlobalVariable *> NewGlobals;
+  for (GlobalVariable &G : M.globals()) {
+    if (G.isDeclaration() || G.getName().starts_with("llvm."))
+      continue;
+    bool Local = G.hasLocalLinkage();
+    if (Live.find(G.getName(), Local)) {
+      makeDeclaration(G);
+    } else if (Local && G.isConstant() && G.hasGlobalUnnamedAddr()) {
+      continue; // string literals and such: a private copy is the same
+    } else {
+      exportDefinition(G);
+      NewGlobals.insert(&G);
+      Plan.Created.push_back({G.getName().str(), Local, false});
+    }
+  }
+  Plan.InitFunction = buildInitFunction(M, NewGlobals);
+
+  // Live code can be anywhere in the address space: reach it through the
+  // GOT/PLT, never with a 32-bit PC-relative reference.
+  for (GlobalValue &GV : M.global_values())
+    if (GV.isDeclaration() && !GV.getName().starts_with("llvm.")) {
+      GV.setDSOLocal(false);
+      GV.setVisibility(GlobalValue::DefaultVisibility);
+    }
+  return Plan;
+}
+
+} // namespace hotc::jit

@@ -1,0 +1,67 @@
+// The keep/demote transform: turns the IR of a recompiled translation unit
+// into a patch for the running process.
+//
+// - changed functions the process has are kept under a versioned name; their
+//   original name becomes a declaration bound to the live entry, which the
+//   patch re-points, so every call (even from the patch itself) goes through
+//   the one stable entry;
+// - everything else the process already has becomes a declaration bound to
+//   the live instance: state is never duplicated or re-initialised;
+// - what the process lacks is kept: new functions and globals as the stable
+//   home of later patches, unchanged helpers (inline functions the process
+//   never emitted) as private copies;
+// - dynamic initialisers run only for new globals, from one function.
+#pragma once
+
+#include "live_symbols.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/Module.h"
+
+#include <string>
+#include <vector>
+
+namespace hotc::jit {
+
+// What already exists in the process, as seen from one translation unit.
+struct LiveView {
+  const SymbolTable *Globals = nullptr; // process and patch-created externals
+  const SymbolTable *Locals = nullptr;  // this TU's internal symbols, or null
+
+  const LiveSymbol *find(llvm::StringRef Name, bool Local) const;
+};
+
+struct Replacement {
+  std::string Name;      // symbol of the live entry
+  std::string Versioned; // symbol of the new definition in the patch
+  bool Local = false;
+};
+
+struct CreatedSymbol {
+  std::string Name;
+  bool Local = false; // internal linkage in the source: scoped to the TU
+  bool IsFunction = false;
+};
+
+struct PatchPlan {
+  std::vector<Replacement> Replaced;
+  std::vector<CreatedSymbol> Created;
+  // Changed functions with no out-of-line copy in the process (inlined or
+  // never emitted): callers already compiled keep their old code.
+  std::vector<std::string> NotLive;
+  std::string InitFunction; // empty when no new global needs initialising
+};
+
+struct PatchOptions {
+  unsigned Generation = 1;
+  unsigned OptLevel = 0;
+  // Functions whose entry another TU of this patch already re-points.
+  const llvm::StringSet<> *ReplacedElsewhere = nullptr;
+};
+
+// Rewrites M in place. Changed: functions whose canonical hash differs from
+// the live version or that are new.
+PatchPlan preparePatchModule(llvm::Module &M, const llvm::StringSet<> &Changed,
+                             const LiveView &Live, const PatchOptions &Opts);
+
+} // namespace hotc::jit

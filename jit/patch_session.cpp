@@ -1,0 +1,308 @@
+#include "patch_session.h"
+
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/IR/Instruction.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <chrono>
+#include <set>
+
+using namespace llvm;
+
+namespace hotc::jit {
+
+char LinkFailure::ID;
+
+void LinkFailure::log(raw_ostream &OS) const {
+  bool First = true;
+  for (const Missing &M : Symbols) {
+    if (!First)
+      OS << "\n";
+    First = false;
+    OS << Unit << ": undefined symbol " << demangle(M.Symbol);
+    if (M.Symbol != demangle(M.Symbol))
+      OS << " (" << M.Symbol << ")";
+    if (!M.NeededBy.empty()) {
+      OS << ", needed by ";
+      for (size_t I = 0; I < M.NeededBy.size(); ++I)
+        OS << (I ? ", " : "") << demangle(M.NeededBy[I]);
+    }
+  }
+  OS << "; nothing was applied";
+}
+
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point T) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - T)
+      .count();
+}
+
+// Whether a unit's code is part of the process: it has internal symbols
+// there, or one of its strong external functions is there.
+bool linkedIntoProcess(const Module &M, const CompileCommand &Cmd,
+                       const LiveSymbols &Process) {
+  auto Locals = Process.localsOf(sys::path::filename(Cmd.File));
+  if (!Locals)
+    return (consumeError(Locals.takeError()), true);
+  if (*Locals)
+    return true;
+  for (const Function &F : M)
+    if (!F.isDeclaration() && F.hasExternalLinkage() &&
+        Process.globals().count(F.getName()))
+      return true;
+  return false;
+}
+
+std::vector<std::string> usersOf(const Module &M, StringRef Symbol) {
+  std::set<std::string> Out;
+  if (const GlobalValue *GV = M.getNamedValue(Symbol))
+    for (const User *U : GV->users())
+      if (auto *I = dyn_cast<Instruction>(U))
+        Out.insert(I->getFunction()->getName().str());
+  return {Out.begin(), Out.end()};
+}
+
+// Versioned names come back to the names users know.
+std::string originalName(StringRef Name) {
+  size_t At = Name.rfind(".hotc");
+  return At == StringRef::npos ? Name.str() : Name.substr(0, At).str();
+}
+
+// Every symbol the patch refers to must exist: check before code is
+// generated and memory allocated in the process, and name the functions
+// that need what is missing.
+Error checkResolvable(const Module &M, LinkSession &Link, StringRef Unit) {
+  std::vector<std::string> Names;
+  for (const GlobalValue &GV : M.global_values())
+    if (GV.isDeclaration() && !GV.hasExternalWeakLinkage() &&
+        !GV.getName().starts_with("llvm.") && !GV.use_empty())
+      Names.push_back(GV.getName().str());
+  auto Missing = Link.unresolved(Unit, Names);
+  if (!Missing)
+    return Missing.takeError();
+  if (Missing->empty())
+    return Error::success();
+  std::vector<LinkFailure::Missing> Out;
+  for (const std::string &S : *Missing) {
+    std::vector<std::string> Users;
+    for (const std::string &U : usersOf(M, S))
+      Users.push_back(originalName(U));
+    Out.push_back({S, std::move(Users)});
+  }
+  return make_error<LinkFailure>(Unit.str(), std::move(Out));
+}
+
+Error explainLinkError(Error E, const Module &M, StringRef Unit) {
+  std::vector<LinkFailure::Missing> Missing;
+  Error Rest = handleErrors(std::move(E), [&](const orc::SymbolsNotFound &NF) {
+    for (const orc::SymbolStringPtr &S : NF.getSymbols()) {
+      std::vector<std::string> Users;
+      for (const std::string &U : usersOf(M, *S))
+        Users.push_back(originalName(U));
+      Missing.push_back({(*S).str(), std::move(Users)});
+    }
+  });
+  if (Missing.empty())
+    return Rest;
+  consumeError(std::move(Rest));
+  return make_error<LinkFailure>(Unit.str(), std::move(Missing));
+}
+
+// Functions to relink: those whose hash differs from the live version, and
+// new definitions the process lacks. A function new to this unit that the
+// process has (an inline function another unit emitted) is the same code;
+// a new inline function is only a private copy, never a stable home.
+// Clang's initialiser plumbing: rebuilt for every patch, never a stable
+// home (GCC names the same functions differently anyway).
+bool isInitialiserPlumbing(StringRef Name) {
+  return Name.starts_with("__cxx_global_var_init") ||
+         Name.starts_with("_GLOBAL__sub_I_") ||
+         Name.starts_with("__cxx_global_array_dtor") ||
+         Name == "__clang_call_terminate";
+}
+
+StringSet<> changedFunctions(const Module &M, const FunctionHashes &Now,
+                             const FunctionHashes &Before, const LiveView &Live) {
+  StringSet<> Changed;
+  for (const auto &E : Now) {
+    if (isInitialiserPlumbing(E.getKey()))
+      continue;
+    auto Old = Before.find(E.getKey());
+    if (Old != Before.end()) {
+      if (Old->second != E.second)
+        Changed.insert(E.getKey());
+      continue;
+    }
+    const Function *F = M.getFunction(E.getKey());
+    if (!F || Live.find(F->getName(), F->hasLocalLinkage()))
+      continue;
+    if (!F->hasLinkOnceLinkage() && !F->hasWeakLinkage())
+      Changed.insert(E.getKey());
+  }
+  return Changed;
+}
+
+} // namespace
+
+Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
+                                           const LiveSymbols &Process) {
+  auto Compiled = compileToIR(Cmd);
+  if (!Compiled)
+    return Compiled.takeError();
+  UnitState U;
+  U.Command = Cmd;
+  U.Live = canonicalFunctionHashes(*Compiled->Module);
+  U.Inputs = std::move(Compiled->Inputs);
+  U.OptLevel = Compiled->OptLevel;
+  U.InProcess = linkedIntoProcess(*Compiled->Module, Cmd, Process);
+  return std::move(U);
+}
+
+std::vector<size_t> PatchSession::unitsReading(StringRef File) const {
+  std::vector<size_t> Out;
+  SmallString<256> Want(File);
+  sys::path::remove_dots(Want, true);
+  for (size_t I = 0; I < Units.size(); ++I)
+    for (const std::string &In : Units[I].Inputs) {
+      SmallString<256> Have(In);
+      if (!sys::path::is_absolute(Have))
+        sys::fs::make_absolute(Units[I].Command.Directory, Have);
+      sys::path::remove_dots(Have, true);
+      if (Have == Want) {
+        Out.push_back(I);
+        break;
+      }
+    }
+  return Out;
+}
+
+struct PatchSession::Prepared {
+  CompiledTu Tu;
+  FunctionHashes Hashes;
+  LinkedObject Linked;
+  PatchPlan Plan;
+};
+
+Error PatchSession::linkUnit(UnitState &U, Prepared &P, StringSet<> &Replaced,
+                             std::vector<EntryRepoint> &Entries,
+                             PatchReport &R, double &CodegenMs,
+                             double &LinkMs) {
+  auto View = Link.viewOf(U.Command.File);
+  if (!View)
+    return View.takeError();
+  Module &M = *P.Tu.Module;
+  StringSet<> Changed = changedFunctions(M, P.Hashes, U.Live, *View);
+  if (Changed.empty())
+    return Error::success();
+  P.Plan = preparePatchModule(M, Changed, *View,
+                              {Generation + 1, U.OptLevel, &Replaced});
+  for (const CreatedSymbol &C : P.Plan.Created)
+    if (C.IsFunction && U.Live.count(C.Name))
+      R.Warnings.push_back(
+          demangle(C.Name) +
+          " changed but has no out-of-line copy in the process (inlined or "
+          "never emitted): code compiled into its callers stays old");
+  if (P.Plan.Replaced.empty() && P.Plan.Created.empty())
+    return Error::success();
+
+  if (Error E = checkResolvable(M, Link, U.Command.File))
+    return E;
+  auto T0 = std::chrono::steady_clock::now();
+  auto Object = Codegen.emit(M, U.OptLevel);
+  if (!Object)
+    return Object.takeError();
+  CodegenMs += msSince(T0);
+
+  std::vector<std::string> Names;
+  for (const Replacement &Rep : P.Plan.Replaced)
+    Names.push_back(Rep.Versioned);
+  for (const CreatedSymbol &C : P.Plan.Created)
+    if (M.getNamedValue(C.Name))
+      Names.push_back(C.Name);
+  if (!P.Plan.InitFunction.empty())
+    Names.push_back(P.Plan.InitFunction);
+  auto T1 = std::chrono::steady_clock::now();
+  std::string DylibName =
+      formatv("patch{0}:{1}", Generation + 1, U.Command.File).str();
+  auto Linked = Link.link(U.Command.File, DylibName, std::move(*Object), Names);
+  LinkMs += msSince(T1);
+  if (!Linked)
+    return explainLinkError(Linked.takeError(), M, U.Command.File);
+  P.Linked = std::move(*Linked);
+
+  for (const Replacement &Rep : P.Plan.Replaced) {
+    const LiveSymbol *Entry = View->find(Rep.Name, Rep.Local);
+    Entries.push_back({Rep.Name, Entry->Address,
+                       P.Linked.Addresses[Rep.Versioned], Entry->Room});
+    if (!Rep.Local)
+      Replaced.insert(Rep.Name);
+    R.Functions.push_back(Rep.Name);
+  }
+  for (const CreatedSymbol &C : P.Plan.Created)
+    R.Created.push_back(C.Name);
+  return Error::success();
+}
+
+Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
+  auto Start = std::chrono::steady_clock::now();
+  PatchReport R;
+  std::vector<Prepared> Prep(Indices.size());
+  for (size_t I = 0; I < Indices.size(); ++I) {
+    UnitState &U = Units[Indices[I]];
+    auto Tu = compileToIR(U.Command);
+    if (!Tu)
+      return Tu.takeError();
+    Prep[I].Hashes = canonicalFunctionHashes(*Tu->Module);
+    Prep[I].Tu = std::move(*Tu);
+    R.Units.push_back(U.Command.File);
+  }
+  R.Ms.Compile = msSince(Start);
+
+  // Link every unit before anything runs: a failure discards them all.
+  StringSet<> Replaced;
+  std::vector<EntryRepoint> Entries;
+  double CodegenMs = 0, LinkMs = 0;
+  auto DiscardAll = [&] {
+    for (Prepared &P : Prep)
+      Link.discard(P.Linked);
+  };
+  for (size_t I = 0; I < Indices.size(); ++I)
+    if (Error E = linkUnit(Units[Indices[I]], Prep[I], Replaced, Entries, R,
+                           CodegenMs, LinkMs)) {
+      DiscardAll();
+      return std::move(E);
+    }
+  R.Ms.Compile += CodegenMs;
+  R.Ms.Link = LinkMs;
+
+  auto PatchStart = std::chrono::steady_clock::now();
+  if (!R.empty()) {
+    // New globals are initialised before any entry leads to code using them.
+    for (Prepared &P : Prep)
+      if (!P.Plan.InitFunction.empty())
+        if (Error E = Link.runInitialiser(
+                P.Linked.Addresses[P.Plan.InitFunction]))
+          return std::move(E);
+    if (!Entries.empty())
+      if (Error E = Link.repointEntries(Entries))
+        return std::move(E);
+    for (size_t I = 0; I < Indices.size(); ++I)
+      if (Error E = Link.recordCreated(Units[Indices[I]].Command.File,
+                                       Prep[I].Plan.Created,
+                                       Prep[I].Linked.Addresses))
+        return std::move(E);
+    R.Version = ++Generation;
+  }
+  for (size_t I = 0; I < Indices.size(); ++I)
+    Units[Indices[I]].Live = std::move(Prep[I].Hashes);
+  R.Ms.Patch = msSince(PatchStart);
+  R.Ms.Total = msSince(Start);
+  return std::move(R);
+}
+
+} // namespace hotc::jit

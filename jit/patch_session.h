@@ -1,0 +1,93 @@
+// One patch per save: recompile the affected translation units, find the
+// functions whose canonical IR hash changed against what the process runs,
+// link only those (and what they need that the process lacks), then
+// re-point their entries. All or nothing: if any unit fails to compile, link
+// or patch, the process keeps running what it ran.
+#pragma once
+
+#include "function_hash.h"
+#include "link_session.h"
+#include "object_codegen.h"
+#include "tu_compiler.h"
+
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace hotc::jit {
+
+struct PatchTiming {
+  double Total = 0, Compile = 0, Link = 0, Patch = 0; // milliseconds
+};
+
+struct PatchReport {
+  unsigned Version = 0;               // patches applied so far, this one included
+  std::vector<std::string> Functions; // entries re-pointed (mangled names)
+  std::vector<std::string> Created;   // new functions and globals
+  std::vector<std::string> Warnings;
+  std::vector<std::string> Units;     // source files recompiled
+  PatchTiming Ms;
+  bool empty() const { return Functions.empty() && Created.empty(); }
+};
+
+// A symbol the patch needs that the process does not have.
+class LinkFailure : public llvm::ErrorInfo<LinkFailure> {
+public:
+  static char ID;
+  struct Missing {
+    std::string Symbol;
+    std::vector<std::string> NeededBy;
+  };
+  LinkFailure(std::string Unit, std::vector<Missing> M)
+      : Unit(std::move(Unit)), Symbols(std::move(M)) {}
+  void log(llvm::raw_ostream &OS) const override;
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+  const std::string &unit() const { return Unit; }
+
+private:
+  std::string Unit;
+  std::vector<Missing> Symbols;
+};
+
+struct UnitState {
+  CompileCommand Command;
+  FunctionHashes Live; // hashes of what the process runs for this unit
+  std::vector<std::string> Inputs;
+  bool InProcess = false;
+  unsigned OptLevel = 0;
+};
+
+class PatchSession {
+public:
+  PatchSession(LinkSession &Link, ObjectCodegen &Codegen)
+      : Link(Link), Codegen(Codegen) {}
+
+  // Records the baseline of a unit: the hashes of its current source,
+  // taken to be what the process runs. Safe to call from several threads
+  // for different units (compiles in parallel).
+  static llvm::Expected<UnitState> baseline(const CompileCommand &Cmd,
+                                            const LiveSymbols &Process);
+  void addUnit(UnitState State) { Units.push_back(std::move(State)); }
+  const std::vector<UnitState> &units() const { return Units; }
+
+  // Units whose compile read File (their main file or a header).
+  std::vector<size_t> unitsReading(llvm::StringRef File) const;
+
+  llvm::Expected<PatchReport> apply(const std::vector<size_t> &UnitIndices);
+
+private:
+  struct Prepared;
+  llvm::Error linkUnit(UnitState &U, Prepared &P, llvm::StringSet<> &Replaced,
+                       std::vector<EntryRepoint> &Entries, PatchReport &R,
+                       double &CodegenMs, double &LinkMs);
+
+  LinkSession &Link;
+  ObjectCodegen &Codegen;
+  std::vector<UnitState> Units;
+  unsigned Generation = 0;
+};
+
+} // namespace hotc::jit

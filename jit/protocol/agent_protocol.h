@@ -1,0 +1,85 @@
+// The calls hotc makes into the agent, shared by both sides of the socket.
+//
+// Each call is an ORC wrapper function: the agent registers its address as a
+// bootstrap symbol under the name below, hotc calls it with callSPSWrapper
+// using the matching SPS signature. Keep names and signatures in lock-step;
+// kProtocolVersion guards against a hotc talking to an older agent.
+#pragma once
+
+#include "llvm/ExecutionEngine/Orc/Shared/ExecutorAddress.h"
+#include "llvm/ExecutionEngine/Orc/Shared/SimplePackedSerialization.h"
+
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+
+namespace hotc::protocol {
+
+inline constexpr uint64_t kProtocolVersion = 1;
+
+// Bootstrap map key: uint64_t protocol version of the agent.
+inline constexpr const char *kVersionKey = "hotc.protocol";
+
+// Loaded modules of the process: (path, load bias, build-id hex). The main
+// executable comes first with an empty path.
+inline constexpr const char *kModulesFn = "hotc_agent_modules";
+using SPSModulesSig = llvm::orc::shared::SPSSequence<
+    llvm::orc::shared::SPSTuple<llvm::orc::shared::SPSString, uint64_t,
+                                llvm::orc::shared::SPSString>>();
+
+// Re-point function entries: (entry address, new code address, bytes of
+// room at the entry). All entries of one call are written while every other
+// thread is stopped: either all are applied or none (the error says why).
+inline constexpr const char *kPatchFn = "hotc_agent_patch";
+using SPSPatchSig = llvm::orc::shared::SPSError(
+    llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<
+        llvm::orc::shared::SPSExecutorAddr, llvm::orc::shared::SPSExecutorAddr,
+        uint64_t>>);
+
+// Symbols created by earlier patches (new functions and globals), kept in the
+// agent so that a reconnecting hotc binds to the same instances:
+// (scope, name, address). Scope is "" for external symbols, the translation
+// unit's source path for internal ones.
+inline constexpr const char *kRecordSymbolsFn = "hotc_agent_record_symbols";
+using SPSSymbolRecord =
+    llvm::orc::shared::SPSTuple<llvm::orc::shared::SPSString,
+                                llvm::orc::shared::SPSString,
+                                llvm::orc::shared::SPSExecutorAddr>;
+using SPSRecordSymbolsSig =
+    void(llvm::orc::shared::SPSSequence<SPSSymbolRecord>);
+inline constexpr const char *kRecordedSymbolsFn = "hotc_agent_recorded_symbols";
+using SPSRecordedSymbolsSig =
+    llvm::orc::shared::SPSSequence<SPSSymbolRecord>();
+
+// Addresses of LLVM's own target-process helpers, passed as bootstrap symbols
+// under these names because the agent exports nothing ORC could dlsym.
+inline constexpr const char *kRegisterEHFramesFn = "hotc_register_eh_frames";
+inline constexpr const char *kDeregisterEHFramesFn = "hotc_deregister_eh_frames";
+inline constexpr const char *kRegisterDebugObjectFn = "hotc_register_debug_object";
+
+// Before the ORC session starts, the agent sends kGreeting to a peer it
+// accepts, kBusy while another hotc is attached (one at a time), and closes
+// the connection of a peer of another user.
+inline constexpr char kGreeting = 'H';
+inline constexpr char kBusy = 'B';
+
+// Environment contract between `hotc run/watch --exec` and the agent.
+inline constexpr const char *kEnvTargetPid = "HOTC_AGENT_PID";
+inline constexpr const char *kEnvSocketDir = "HOTC_SOCKET_DIR";
+inline constexpr const char *kEnvAgentPath = "HOTC_AGENT_PATH";
+
+// Where the agent of a process listens: $HOTC_SOCKET_DIR, else
+// $XDG_RUNTIME_DIR/hotc, else /tmp/hotc-$UID; one socket per pid.
+inline std::string socketDirectory() {
+  if (const char *D = getenv(kEnvSocketDir); D && *D)
+    return D;
+  if (const char *X = getenv("XDG_RUNTIME_DIR"); X && *X)
+    return std::string(X) + "/hotc";
+  return "/tmp/hotc-" + std::to_string(getuid());
+}
+
+inline std::string socketPath(int Pid) {
+  return socketDirectory() + "/" + std::to_string(Pid) + ".sock";
+}
+
+} // namespace hotc::protocol

@@ -1,0 +1,198 @@
+#include "tu_compiler.h"
+
+#include "clang/Basic/Diagnostic.h"
+#include "clang/Basic/DiagnosticOptions.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/CodeGen/CodeGenAction.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/CompilerInvocation.h"
+#include "clang/Frontend/Utils.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/VirtualFileSystem.h"
+
+using namespace llvm;
+
+namespace hotc::jit {
+
+char CompileFailure::ID;
+
+void CompileFailure::log(raw_ostream &OS) const {
+  bool First = true;
+  for (const SourceDiagnostic &D : Diags) {
+    if (!First)
+      OS << "\n";
+    First = false;
+    if (!D.File.empty())
+      OS << D.File << ":" << D.Line << ":" << D.Column << ": ";
+    OS << D.Severity << ": " << D.Message;
+  }
+  if (Diags.empty())
+    OS << File << ": compile failed";
+}
+
+const SourceDiagnostic *CompileFailure::firstError() const {
+  for (const SourceDiagnostic &D : Diags)
+    if (D.Severity == "error" || D.Severity == "fatal error")
+      return &D;
+  return Diags.empty() ? nullptr : &Diags.front();
+}
+
+namespace {
+
+// Options that make GCC or the build write files, or that Clang does not
+// know; each entry is (flag, takes a separate value).
+struct Dropped {
+  StringRef Flag;
+  bool Prefix;
+  bool TakesValue;
+};
+const Dropped kDropped[] = {
+    {"-o", false, true},         {"-MF", false, true},
+    {"-MT", false, true},        {"-MQ", false, true},
+    {"-MD", false, false},       {"-MMD", false, false},
+    {"-M", false, false},        {"-MM", false, false},
+    {"-MP", false, false},       {"-fno-plt", false, false},
+    {"-flive-patching", true, false},
+    {"-fpatchable-function-entry", true, false},
+    {"-fno-semantic-interposition", false, false},
+    {"-fstack-clash-protection", false, false},
+    {"-fipa-", true, false},     {"-fno-ipa-", true, false},
+    {"-Werror", true, false},    {"-save-temps", true, false},
+    {"-fdiagnostics-color", true, false},
+    {"-ftime-report", true, false},
+};
+
+const Dropped *droppedFlag(StringRef Arg) {
+  for (const Dropped &D : kDropped)
+    if (D.Prefix ? Arg.starts_with(D.Flag) : Arg == D.Flag)
+      return &D;
+  return nullptr;
+}
+
+bool isCxx(const CompileCommand &Cmd) {
+  StringRef Compiler = sys::path::filename(Cmd.Arguments.front());
+  StringRef Ext = sys::path::extension(Cmd.File);
+  return Compiler.contains("++") || Ext == ".cpp" || Ext == ".cc" ||
+         Ext == ".cxx" || Ext == ".C" || Ext == ".c++";
+}
+
+class CollectingConsumer : public clang::DiagnosticConsumer {
+public:
+  std::vector<SourceDiagnostic> Diags;
+
+  void HandleDiagnostic(clang::DiagnosticsEngine::Level Level,
+                        const clang::Diagnostic &Info) override {
+    DiagnosticConsumer::HandleDiagnostic(Level, Info);
+    if (Level < clang::DiagnosticsEngine::Warning &&
+        Level != clang::DiagnosticsEngine::Note)
+      return;
+    if (Level == clang::DiagnosticsEngine::Note && Diags.empty())
+      return;
+    SourceDiagnostic D;
+    SmallString<256> Msg;
+    Info.FormatDiagnostic(Msg);
+    D.Message = Msg.str().str();
+    switch (Level) {
+    case clang::DiagnosticsEngine::Fatal: D.Severity = "fatal error"; break;
+    case clang::DiagnosticsEngine::Error: D.Severity = "error"; break;
+    case clang::DiagnosticsEngine::Warning: D.Severity = "warning"; break;
+    default: D.Severity = "note"; break;
+    }
+    if (Info.hasSourceManager() && Info.getLocation().isValid()) {
+      clang::PresumedLoc P =
+          Info.getSourceManager().getPresumedLoc(Info.getLocation());
+      if (P.isValid()) {
+        D.File = P.getFilename();
+        D.Line = P.getLine();
+        D.Column = P.getColumn();
+      }
+    }
+    // Warnings of the build are the build's business; keep errors and the
+    // notes attached to them.
+    if (D.Severity != "warning")
+      Diags.push_back(std::move(D));
+  }
+};
+
+} // namespace
+
+std::vector<std::string> patchCompileArguments(const CompileCommand &Cmd,
+                                               unsigned &OptLevel) {
+  std::vector<std::string> Out;
+  Out.push_back(isCxx(Cmd) ? "/usr/lib/llvm-19/bin/clang++"
+                           : "/usr/lib/llvm-19/bin/clang");
+  OptLevel = 0;
+  for (size_t I = 1; I < Cmd.Arguments.size(); ++I) {
+    StringRef A = Cmd.Arguments[I];
+    if (const Dropped *D = droppedFlag(A)) {
+      if (D->TakesValue)
+        ++I;
+      continue;
+    }
+    if (A.starts_with("-O")) {
+      StringRef L = A.drop_front(2);
+      OptLevel = L.empty() ? 1 : (L == "s" || L == "z" || L == "fast") ? 2
+                 : L == "g" ? 1 : std::min(3, atoi(L.str().c_str()));
+    }
+    // A relative source path resolves against the build's directory.
+    Out.push_back(A.str());
+  }
+  // Unoptimised IR: hotc demotes what the process already has before
+  // optimising, so GlobalOpt cannot rewrite live globals. Clang marks
+  // functions optnone at -O0 only, so the -O flag stays.
+  for (const char *Extra : {"-Xclang", "-disable-llvm-passes",
+                            "-Wno-unknown-warning-option",
+                            "-Wno-unused-command-line-argument", "-w"})
+    Out.push_back(Extra);
+  return Out;
+}
+
+Expected<CompiledTu> compileToIR(const CompileCommand &Cmd) {
+  CompiledTu Result;
+  std::vector<std::string> Args = patchCompileArguments(Cmd, Result.OptLevel);
+  std::vector<const char *> Argv;
+  for (const std::string &A : Args)
+    Argv.push_back(A.c_str());
+
+  IntrusiveRefCntPtr<vfs::FileSystem> VFS(vfs::createPhysicalFileSystem().release());
+  VFS->setCurrentWorkingDirectory(Cmd.Directory);
+  CollectingConsumer Consumer;
+  auto DiagOpts = makeIntrusiveRefCnt<clang::DiagnosticOptions>();
+  auto Diags = clang::CompilerInstance::createDiagnostics(
+      DiagOpts.get(), &Consumer, /*ShouldOwnClient=*/false);
+
+  clang::CreateInvocationOptions Opts;
+  Opts.Diags = Diags;
+  Opts.VFS = VFS;
+  std::shared_ptr<clang::CompilerInvocation> Inv =
+      clang::createInvocation(Argv, Opts);
+  if (!Inv)
+    return make_error<CompileFailure>(Cmd.File, std::move(Consumer.Diags));
+  Inv->getFrontendOpts().DisableFree = false;
+
+  clang::CompilerInstance Clang;
+  Clang.setInvocation(std::move(Inv));
+  Clang.createDiagnostics(&Consumer, /*ShouldOwnClient=*/false);
+  Clang.createFileManager(VFS);
+  Result.Context = std::make_unique<LLVMContext>();
+  clang::EmitLLVMOnlyAction Action(Result.Context.get());
+  bool Ok = Clang.ExecuteAction(Action);
+  if (!Ok || Consumer.getNumErrors() > 0)
+    return make_error<CompileFailure>(Cmd.File, std::move(Consumer.Diags));
+  Result.Module = Action.takeModule();
+  if (!Result.Module)
+    return make_error<CompileFailure>(Cmd.File, std::move(Consumer.Diags));
+
+  clang::SourceManager &SM = Clang.getSourceManager();
+  if (auto Main = SM.getFileEntryRefForID(SM.getMainFileID()))
+    Result.Inputs.push_back(Main->getName().str());
+  for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
+    StringRef Name = It->first.getName();
+    if (Result.Inputs.empty() || Name != Result.Inputs.front())
+      Result.Inputs.push_back(Name.str());
+  }
+  return std::move(Result);
+}
+
+} // namespace hotc::jit

@@ -1,0 +1,62 @@
+#include "live_symbols.h"
+
+#include <gtest/gtest.h>
+
+#include <link.h>
+#include <unistd.h>
+
+using namespace hotc;
+
+// Internal-linkage symbols of this TU, to be found under its STT_FILE.
+static int marker_state = 42;
+static int __attribute__((noinline)) marker_function() { return ++marker_state; }
+namespace {
+int __attribute__((used)) anon_marker = 7;
+}
+int exported_marker() { return marker_function(); }
+
+namespace {
+
+std::vector<jit::LoadedModule> ownModules() {
+  std::vector<jit::LoadedModule> Out;
+  dl_iterate_phdr(
+      [](dl_phdr_info *I, size_t, void *D) {
+        static_cast<std::vector<jit::LoadedModule> *>(D)->push_back(
+            {I->dlpi_name ? I->dlpi_name : "", I->dlpi_addr, ""});
+        return 0;
+      },
+      &Out);
+  return Out;
+}
+
+TEST(LiveSymbols, FindsExternalAndInternalSymbolsOfThisProcess) {
+  auto Live = jit::LiveSymbols::read(getpid(), ownModules());
+  ASSERT_TRUE(bool(Live)) << llvm::toString(Live.takeError());
+  auto G = Live->globals().find("_Z15exported_markerv");
+  ASSERT_NE(G, Live->globals().end());
+  EXPECT_EQ(G->second.Address, reinterpret_cast<uint64_t>(&exported_marker));
+  EXPECT_TRUE(G->second.IsFunction);
+  EXPECT_GE(G->second.Room, 5u);
+
+  auto Locals = Live->localsOf("live_symbols_test.cpp");
+  ASSERT_TRUE(bool(Locals)) << llvm::toString(Locals.takeError());
+  ASSERT_TRUE(*Locals);
+  auto S = (*Locals)->find("_ZL12marker_state");
+  ASSERT_NE(S, (*Locals)->end());
+  EXPECT_EQ(S->second.Address, reinterpret_cast<uint64_t>(&marker_state));
+  auto F = (*Locals)->find("_ZL15marker_functionv");
+  ASSERT_NE(F, (*Locals)->end());
+  EXPECT_NE((*Locals)->find("_ZN12_GLOBAL__N_111anon_markerE"), (*Locals)->end());
+  // Shared libraries without .symtab are read through .dynsym.
+  EXPECT_NE(Live->globals().find("malloc"), Live->globals().end());
+}
+
+TEST(LiveSymbols, UnknownTranslationUnitHasNoLocals) {
+  auto Live = jit::LiveSymbols::read(getpid(), ownModules());
+  ASSERT_TRUE(bool(Live));
+  auto Locals = Live->localsOf("no_such_file.cpp");
+  ASSERT_TRUE(bool(Locals));
+  EXPECT_EQ(*Locals, nullptr);
+}
+
+} // namespace
