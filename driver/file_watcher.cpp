@@ -47,7 +47,7 @@ Error FileWatcher::watch(const std::string &File) {
     return Error::success();
   std::string Dir = sys::path::parent_path(File).str();
   int WD = inotify_add_watch(Fd, Dir.c_str(),
-                             IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+                             IN_CLOSE_WRITE | IN_MOVED_TO);
   if (WD < 0)
     return createStringError(std::error_code(errno, std::generic_category()),
                              "cannot watch %s: %s", Dir.c_str(),

@@ -298,8 +298,11 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
         return std::move(E);
     R.Version = ++Generation;
   }
+  // The process now runs this version of every function the unit still
+  // defines; functions the edit removed still run in their old version.
   for (size_t I = 0; I < Indices.size(); ++I)
-    Units[Indices[I]].Live = std::move(Prep[I].Hashes);
+    for (const auto &E : Prep[I].Hashes)
+      Units[Indices[I]].Live[E.getKey()] = E.second;
   R.Ms.Patch = msSince(PatchStart);
   R.Ms.Total = msSince(Start);
   return std::move(R);
