@@ -84,7 +84,11 @@ void EventOutput::patched(const jit::PatchReport &R) {
          {"ms", json::Object{{"total", R.Ms.Total},
                              {"compile", R.Ms.Compile},
                              {"link", R.Ms.Link},
-                             {"patch", R.Ms.Patch}}}}));
+                             {"patch", R.Ms.Patch},
+                             {"frontend", R.Ms.Frontend},
+                             {"codegen", R.Ms.Codegen},
+                             {"preamble", R.Ms.Preamble}}},
+         {"focused", R.Focused}}));
   size_t N = R.Functions.size();
   emit(formatv("patched {0} function{1} in {2:f0} ms (compile {3:f0}, link "
                "{4:f0}, patch {5:f1}) — {6}",

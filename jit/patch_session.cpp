@@ -151,16 +151,37 @@ StringSet<> changedFunctions(const Module &M, const FunctionHashes &Now,
 
 Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
                                            const LiveSymbols &Process) {
-  auto Compiled = compileToIR(Cmd);
+  auto Compiler = std::make_unique<UnitCompiler>(Cmd);
+  UnitCompileStats Stats;
+  auto Compiled = Compiler->compileAll(&Stats);
   if (!Compiled)
     return Compiled.takeError();
+  Compiler->accept();
   UnitState U;
   U.Command = Cmd;
+  U.Compiler = std::move(Compiler);
+  U.PreambleBytes = Stats.PreambleBytes;
+  U.PreambleMs = Stats.PreambleMs;
   U.Live = canonicalFunctionHashes(*Compiled->Module);
   U.Inputs = std::move(Compiled->Inputs);
   U.OptLevel = Compiled->OptLevel;
   U.InProcess = linkedIntoProcess(*Compiled->Module, Cmd, Process);
   return std::move(U);
+}
+
+void PatchSession::addUnit(UnitState State) {
+  Units.push_back(std::move(State));
+  touch(Units.size() - 1);
+}
+
+void PatchSession::touch(size_t Unit) {
+  RecentlyUsed.erase(std::remove(RecentlyUsed.begin(), RecentlyUsed.end(), Unit),
+                     RecentlyUsed.end());
+  RecentlyUsed.push_back(Unit);
+  while (RecentlyUsed.size() > PreambleLimit) {
+    Units[RecentlyUsed.front()].Compiler->dropPreamble();
+    RecentlyUsed.erase(RecentlyUsed.begin());
+  }
 }
 
 std::vector<size_t> PatchSession::unitsReading(StringRef File) const {
@@ -254,14 +275,18 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
   std::vector<Prepared> Prep(Indices.size());
   for (size_t I = 0; I < Indices.size(); ++I) {
     UnitState &U = Units[Indices[I]];
-    auto Tu = compileToIR(U.Command);
+    touch(Indices[I]);
+    UnitCompileStats Stats;
+    auto Tu = U.Compiler->compileEdit(&Stats);
+    R.Focused &= Stats.Focused;
+    R.Ms.Preamble += Stats.PreambleMs;
     if (!Tu)
       return Tu.takeError();
     Prep[I].Hashes = canonicalFunctionHashes(*Tu->Module);
     Prep[I].Tu = std::move(*Tu);
     R.Units.push_back(U.Command.File);
   }
-  R.Ms.Compile = msSince(Start);
+  R.Ms.Frontend = msSince(Start);
 
   // Link every unit before anything runs: a failure discards them all.
   StringSet<> Replaced;
@@ -277,7 +302,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
       DiscardAll();
       return std::move(E);
     }
-  R.Ms.Compile += CodegenMs;
+  R.Ms.Codegen = CodegenMs;
+  R.Ms.Compile = R.Ms.Frontend + CodegenMs;
   R.Ms.Link = LinkMs;
 
   auto PatchStart = std::chrono::steady_clock::now();
@@ -300,9 +326,11 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
   }
   // The process now runs this version of every function the unit still
   // defines; functions the edit removed still run in their old version.
-  for (size_t I = 0; I < Indices.size(); ++I)
+  for (size_t I = 0; I < Indices.size(); ++I) {
     for (const auto &E : Prep[I].Hashes)
       Units[Indices[I]].Live[E.getKey()] = E.second;
+    Units[Indices[I]].Compiler->accept();
+  }
   R.Ms.Patch = msSince(PatchStart);
   R.Ms.Total = msSince(Start);
   return std::move(R);

@@ -9,6 +9,7 @@
 #include "link_session.h"
 #include "object_codegen.h"
 #include "tu_compiler.h"
+#include "unit_compiler.h"
 
 #include "llvm/Support/Error.h"
 
@@ -19,6 +20,9 @@ namespace hotc::jit {
 
 struct PatchTiming {
   double Total = 0, Compile = 0, Link = 0, Patch = 0; // milliseconds
+  // Compile = Frontend (Clang to IR, Preamble included) + Codegen (keep/
+  // demote, optimisation, machine code).
+  double Frontend = 0, Codegen = 0, Preamble = 0;
 };
 
 struct PatchReport {
@@ -27,6 +31,7 @@ struct PatchReport {
   std::vector<std::string> Created;   // new functions and globals
   std::vector<std::string> Warnings;
   std::vector<std::string> Units;     // source files recompiled
+  bool Focused = true; // every unit generated only the functions edited
   PatchTiming Ms;
   bool empty() const { return Functions.empty() && Created.empty(); }
 };
@@ -58,6 +63,9 @@ struct UnitState {
   std::vector<std::string> Inputs;
   bool InProcess = false;
   unsigned OptLevel = 0;
+  std::unique_ptr<UnitCompiler> Compiler; // warm: preamble, accepted text
+  size_t PreambleBytes = 0;               // after the baseline compile
+  double PreambleMs = 0;
 };
 
 class PatchSession {
@@ -70,7 +78,7 @@ public:
   // for different units (compiles in parallel).
   static llvm::Expected<UnitState> baseline(const CompileCommand &Cmd,
                                             const LiveSymbols &Process);
-  void addUnit(UnitState State) { Units.push_back(std::move(State)); }
+  void addUnit(UnitState State);
   const std::vector<UnitState> &units() const { return Units; }
 
   // Units whose compile read File (their main file or a header).
@@ -78,7 +86,13 @@ public:
 
   llvm::Expected<PatchReport> apply(const std::vector<size_t> &UnitIndices);
 
+  // At most Limit units keep a preamble in memory (least recently edited
+  // ones give theirs up first).
+  void setPreambleLimit(size_t Limit) { PreambleLimit = Limit; }
+
 private:
+  void touch(size_t Unit);
+
   struct Prepared;
   llvm::Error linkUnit(UnitState &U, Prepared &P, llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,
@@ -88,6 +102,8 @@ private:
   ObjectCodegen &Codegen;
   std::vector<UnitState> Units;
   unsigned Generation = 0;
+  size_t PreambleLimit = 64;
+  std::vector<size_t> RecentlyUsed; // most recent last
 };
 
 } // namespace hotc::jit

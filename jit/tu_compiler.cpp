@@ -1,4 +1,4 @@
-#include "tu_compiler.h"
+#include "clang_frontend.h"
 
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -77,45 +77,38 @@ bool isCxx(const CompileCommand &Cmd) {
          Ext == ".cxx" || Ext == ".C" || Ext == ".c++";
 }
 
-class CollectingConsumer : public clang::DiagnosticConsumer {
-public:
-  std::vector<SourceDiagnostic> Diags;
-
-  void HandleDiagnostic(clang::DiagnosticsEngine::Level Level,
-                        const clang::Diagnostic &Info) override {
-    DiagnosticConsumer::HandleDiagnostic(Level, Info);
-    if (Level < clang::DiagnosticsEngine::Warning &&
-        Level != clang::DiagnosticsEngine::Note)
-      return;
-    if (Level == clang::DiagnosticsEngine::Note && Diags.empty())
-      return;
-    SourceDiagnostic D;
-    SmallString<256> Msg;
-    Info.FormatDiagnostic(Msg);
-    D.Message = Msg.str().str();
-    switch (Level) {
-    case clang::DiagnosticsEngine::Fatal: D.Severity = "fatal error"; break;
-    case clang::DiagnosticsEngine::Error: D.Severity = "error"; break;
-    case clang::DiagnosticsEngine::Warning: D.Severity = "warning"; break;
-    default: D.Severity = "note"; break;
-    }
-    if (Info.hasSourceManager() && Info.getLocation().isValid()) {
-      clang::PresumedLoc P =
-          Info.getSourceManager().getPresumedLoc(Info.getLocation());
-      if (P.isValid()) {
-        D.File = P.getFilename();
-        D.Line = P.getLine();
-        D.Column = P.getColumn();
-      }
-    }
-    // Warnings of the build are the build's business; keep errors and the
-    // notes attached to them.
-    if (D.Severity != "warning")
-      Diags.push_back(std::move(D));
-  }
-};
-
 } // namespace
+
+void CollectingDiagnostics::HandleDiagnostic(
+    clang::DiagnosticsEngine::Level Level, const clang::Diagnostic &Info) {
+  DiagnosticConsumer::HandleDiagnostic(Level, Info);
+  if (Level < clang::DiagnosticsEngine::Warning &&
+      Level != clang::DiagnosticsEngine::Note)
+    return;
+  if (Level == clang::DiagnosticsEngine::Note && Diags.empty())
+    return;
+  SourceDiagnostic D;
+  SmallString<256> Msg;
+  Info.FormatDiagnostic(Msg);
+  D.Message = Msg.str().str();
+  switch (Level) {
+  case clang::DiagnosticsEngine::Fatal: D.Severity = "fatal error"; break;
+  case clang::DiagnosticsEngine::Error: D.Severity = "error"; break;
+  case clang::DiagnosticsEngine::Warning: D.Severity = "warning"; break;
+  default: D.Severity = "note"; break;
+  }
+  if (Info.hasSourceManager() && Info.getLocation().isValid()) {
+    clang::PresumedLoc P =
+        Info.getSourceManager().getPresumedLoc(Info.getLocation());
+    if (P.isValid()) {
+      D.File = P.getFilename();
+      D.Line = P.getLine();
+      D.Column = P.getColumn();
+    }
+  }
+  if (D.Severity != "warning")
+    Diags.push_back(std::move(D));
+}
 
 std::vector<std::string> patchCompileArguments(const CompileCommand &Cmd,
                                                unsigned &OptLevel) {
@@ -148,42 +141,43 @@ std::vector<std::string> patchCompileArguments(const CompileCommand &Cmd,
   return Out;
 }
 
-Expected<CompiledTu> compileToIR(const CompileCommand &Cmd) {
-  CompiledTu Result;
-  std::vector<std::string> Args = patchCompileArguments(Cmd, Result.OptLevel);
+Expected<std::shared_ptr<clang::CompilerInvocation>>
+makeInvocation(const CompileCommand &Cmd, CollectingDiagnostics &Diags,
+               IntrusiveRefCntPtr<vfs::FileSystem> VFS, unsigned &OptLevel) {
+  std::vector<std::string> Args = patchCompileArguments(Cmd, OptLevel);
   std::vector<const char *> Argv;
   for (const std::string &A : Args)
     Argv.push_back(A.c_str());
-
-  IntrusiveRefCntPtr<vfs::FileSystem> VFS(vfs::createPhysicalFileSystem().release());
-  VFS->setCurrentWorkingDirectory(Cmd.Directory);
-  CollectingConsumer Consumer;
   auto DiagOpts = makeIntrusiveRefCnt<clang::DiagnosticOptions>();
-  auto Diags = clang::CompilerInstance::createDiagnostics(
-      DiagOpts.get(), &Consumer, /*ShouldOwnClient=*/false);
-
+  auto Engine = clang::CompilerInstance::createDiagnostics(
+      DiagOpts.get(), &Diags, /*ShouldOwnClient=*/false);
   clang::CreateInvocationOptions Opts;
-  Opts.Diags = Diags;
+  Opts.Diags = Engine;
   Opts.VFS = VFS;
   std::shared_ptr<clang::CompilerInvocation> Inv =
       clang::createInvocation(Argv, Opts);
   if (!Inv)
-    return make_error<CompileFailure>(Cmd.File, std::move(Consumer.Diags));
+    return make_error<CompileFailure>(Cmd.File, std::move(Diags.Diags));
   Inv->getFrontendOpts().DisableFree = false;
+  return Inv;
+}
 
+Expected<CompiledTu> runFrontend(const CompileCommand &Cmd,
+                                 std::shared_ptr<clang::CompilerInvocation> Inv,
+                                 IntrusiveRefCntPtr<vfs::FileSystem> VFS,
+                                 CollectingDiagnostics &Diags,
+                                 clang::FrontendAction &Action,
+                                 function_ref<std::unique_ptr<Module>()> Take) {
   clang::CompilerInstance Clang;
   Clang.setInvocation(std::move(Inv));
-  Clang.createDiagnostics(&Consumer, /*ShouldOwnClient=*/false);
+  Clang.createDiagnostics(&Diags, /*ShouldOwnClient=*/false);
   Clang.createFileManager(VFS);
-  Result.Context = std::make_unique<LLVMContext>();
-  clang::EmitLLVMOnlyAction Action(Result.Context.get());
-  bool Ok = Clang.ExecuteAction(Action);
-  if (!Ok || Consumer.getNumErrors() > 0)
-    return make_error<CompileFailure>(Cmd.File, std::move(Consumer.Diags));
-  Result.Module = Action.takeModule();
+  if (!Clang.ExecuteAction(Action) || Diags.getNumErrors() > 0)
+    return make_error<CompileFailure>(Cmd.File, std::move(Diags.Diags));
+  CompiledTu Result;
+  Result.Module = Take();
   if (!Result.Module)
-    return make_error<CompileFailure>(Cmd.File, std::move(Consumer.Diags));
-
+    return make_error<CompileFailure>(Cmd.File, std::move(Diags.Diags));
   clang::SourceManager &SM = Clang.getSourceManager();
   if (auto Main = SM.getFileEntryRefForID(SM.getMainFileID()))
     Result.Inputs.push_back(Main->getName().str());
@@ -193,6 +187,26 @@ Expected<CompiledTu> compileToIR(const CompileCommand &Cmd) {
       Result.Inputs.push_back(Name.str());
   }
   return std::move(Result);
+}
+
+Expected<CompiledTu> compileToIR(const CompileCommand &Cmd) {
+  IntrusiveRefCntPtr<vfs::FileSystem> VFS(
+      vfs::createPhysicalFileSystem().release());
+  VFS->setCurrentWorkingDirectory(Cmd.Directory);
+  CollectingDiagnostics Diags;
+  unsigned OptLevel = 0;
+  auto Inv = makeInvocation(Cmd, Diags, VFS, OptLevel);
+  if (!Inv)
+    return Inv.takeError();
+  auto Context = std::make_unique<LLVMContext>();
+  clang::EmitLLVMOnlyAction Action(Context.get());
+  auto Result = runFrontend(Cmd, std::move(*Inv), VFS, Diags, Action,
+                            [&] { return Action.takeModule(); });
+  if (Result) {
+    Result->Context = std::move(Context);
+    Result->OptLevel = OptLevel;
+  }
+  return Result;
 }
 
 } // namespace hotc::jit

@@ -49,6 +49,7 @@ struct CompiledTu {
   std::unique_ptr<llvm::LLVMContext> Context;
   std::unique_ptr<llvm::Module> Module;
   std::vector<std::string> Inputs; // every file read, main file first
+  bool Partial = false; // only the functions an edit touched were generated
   unsigned OptLevel = 0;           // the build's -O level (s/z count as 2)
 };
 

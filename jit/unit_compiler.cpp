@@ -1,0 +1,196 @@
+#include "unit_compiler.h"
+
+#include "clang_frontend.h"
+#include "focused_codegen.h"
+
+#include "clang/Basic/SourceManager.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/PrecompiledPreamble.h"
+#include "clang/Lex/PreprocessorOptions.h"
+#include "clang/Serialization/PCHContainerOperations.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <chrono>
+#include <optional>
+
+using namespace llvm;
+
+namespace hotc::jit {
+namespace {
+
+// Header bodies are needed for code generation (inline functions), and
+// the files the preamble read tell which saves concern this unit.
+class PreambleInputs : public clang::PreambleCallbacks {
+public:
+  std::vector<std::string> Files;
+  bool shouldSkipFunctionBody(clang::Decl *) override { return false; }
+  void AfterExecute(clang::CompilerInstance &CI) override {
+    clang::SourceManager &SM = CI.getSourceManager();
+    for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It)
+      Files.push_back(It->first.getName().str());
+  }
+};
+
+double msSince(std::chrono::steady_clock::time_point T) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - T)
+      .count();
+}
+
+} // namespace
+
+struct UnitCompiler::State {
+  CompileCommand Cmd;
+  IntrusiveRefCntPtr<vfs::FileSystem> VFS;
+  std::shared_ptr<clang::CompilerInvocation> Base;
+  unsigned OptLevel = 0;
+  std::optional<clang::PrecompiledPreamble> Preamble;
+  std::vector<std::string> PreambleFiles;
+  std::optional<std::string> Accepted; // the text the process runs
+  std::string Last;                    // the text of the last compile
+
+  Error prepare(CollectingDiagnostics &Diags);
+  Error refreshPreamble(const MemoryBuffer &Main, CollectingDiagnostics &Diags,
+                        UnitCompileStats *Stats);
+  Expected<CompiledTu> compile(std::unique_ptr<MemoryBuffer> Main,
+                               std::optional<EditRegion> Focus,
+                               UnitCompileStats *Stats);
+};
+
+Error UnitCompiler::State::prepare(CollectingDiagnostics &Diags) {
+  if (Base)
+    return Error::success();
+  VFS = IntrusiveRefCntPtr<vfs::FileSystem>(
+      vfs::createPhysicalFileSystem().release());
+  VFS->setCurrentWorkingDirectory(Cmd.Directory);
+  auto Inv = makeInvocation(Cmd, Diags, VFS, OptLevel);
+  if (!Inv)
+    return Inv.takeError();
+  Base = std::move(*Inv);
+  // Instantiating templates once, in the preamble, spares every edit.
+  Base->getLangOpts().PCHInstantiateTemplates = true;
+  return Error::success();
+}
+
+Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
+                                           CollectingDiagnostics &Diags,
+                                           UnitCompileStats *Stats) {
+  clang::PreambleBounds Bounds =
+      clang::ComputePreambleBounds(Base->getLangOpts(), Main.getMemBufferRef(), 0);
+  if (Preamble &&
+      Preamble->CanReuse(*Base, Main.getMemBufferRef(), Bounds, *VFS))
+    return Error::success();
+  auto Start = std::chrono::steady_clock::now();
+  auto Engine = clang::CompilerInstance::createDiagnostics(
+      new clang::DiagnosticOptions, &Diags, /*ShouldOwnClient=*/false);
+  PreambleInputs Callbacks;
+  auto Built = clang::PrecompiledPreamble::Build(
+      *Base, &Main, Bounds, *Engine, VFS,
+      std::make_shared<clang::PCHContainerOperations>(),
+      /*StoreInMemory=*/true, "", Callbacks);
+  Preamble.reset();
+  PreambleFiles.clear();
+  if (Diags.getNumErrors() > 0)
+    return make_error<CompileFailure>(Cmd.File, std::move(Diags.Diags));
+  if (Built) { // else: compile without a preamble, slower but right
+    Preamble.emplace(std::move(*Built));
+    PreambleFiles = std::move(Callbacks.Files);
+  }
+  if (Stats) {
+    Stats->PreambleBuilt = true;
+    Stats->PreambleMs = msSince(Start);
+  }
+  return Error::success();
+}
+
+Expected<CompiledTu>
+UnitCompiler::State::compile(std::unique_ptr<MemoryBuffer> Main,
+                             std::optional<EditRegion> Focus,
+                             UnitCompileStats *Stats) {
+  CollectingDiagnostics Diags;
+  if (Error E = prepare(Diags))
+    return std::move(E);
+  UnitCompileStats Local;
+  if (!Stats)
+    Stats = &Local;
+  if (Error E = refreshPreamble(*Main, Diags, Stats))
+    return std::move(E);
+  // A rebuilt preamble means the include block or a header changed: every
+  // function may have changed with it.
+  if (Stats->PreambleBuilt || (Focus && Preamble &&
+                               Focus->Begin < Preamble->getBounds().Size))
+    Focus.reset();
+
+  auto Inv = std::make_shared<clang::CompilerInvocation>(*Base);
+  IntrusiveRefCntPtr<vfs::FileSystem> FS = VFS;
+  std::string Text = Main->getBuffer().str();
+  // The compiler reads exactly the text that was diffed.
+  if (Preamble)
+    Preamble->AddImplicitPreamble(*Inv, FS, Main.release());
+  else
+    Inv->getPreprocessorOpts().addRemappedFile(Cmd.File, Main.release());
+
+  auto Context = std::make_unique<LLVMContext>();
+  FocusedCodegenAction Action(*Context, Focus);
+  auto R = runFrontend(Cmd, std::move(Inv), FS, Diags, Action,
+                       [&] { return Action.takeModule(); });
+  if (!R)
+    return R.takeError();
+  if (Focus && !Action.focusHeld()) // the edit reached beyond bodies
+    return compile(MemoryBuffer::getMemBufferCopy(Text, Cmd.File), std::nullopt,
+                   Stats);
+  R->Context = std::move(Context);
+  R->OptLevel = OptLevel;
+  R->Partial = Focus.has_value();
+  R->Inputs.insert(R->Inputs.end(), PreambleFiles.begin(), PreambleFiles.end());
+  Stats->Focused = R->Partial;
+  Stats->PreambleBytes = Preamble ? Preamble->getSize() : 0;
+  Last = std::move(Text);
+  return R;
+}
+
+UnitCompiler::UnitCompiler(CompileCommand Cmd) : S(std::make_unique<State>()) {
+  S->Cmd = std::move(Cmd);
+}
+UnitCompiler::~UnitCompiler() = default;
+UnitCompiler::UnitCompiler(UnitCompiler &&) noexcept = default;
+
+const CompileCommand &UnitCompiler::command() const { return S->Cmd; }
+
+static Expected<std::unique_ptr<MemoryBuffer>> readSource(const std::string &F) {
+  auto Buf = MemoryBuffer::getFile(F, /*IsText=*/true);
+  if (!Buf)
+    return createStringError(Buf.getError(), "cannot read %s: %s", F.c_str(),
+                             Buf.getError().message().c_str());
+  return std::move(*Buf);
+}
+
+Expected<CompiledTu> UnitCompiler::compileAll(UnitCompileStats *Stats) {
+  auto Main = readSource(S->Cmd.File);
+  if (!Main)
+    return Main.takeError();
+  return S->compile(std::move(*Main), std::nullopt, Stats);
+}
+
+Expected<CompiledTu> UnitCompiler::compileEdit(UnitCompileStats *Stats) {
+  auto Main = readSource(S->Cmd.File);
+  if (!Main)
+    return Main.takeError();
+  std::optional<EditRegion> Focus;
+  if (S->Accepted)
+    Focus = editRegionOf(*S->Accepted, (*Main)->getBuffer());
+  return S->compile(std::move(*Main), Focus, Stats);
+}
+
+void UnitCompiler::accept() { S->Accepted = S->Last; }
+
+size_t UnitCompiler::preambleBytes() const {
+  return S->Preamble ? S->Preamble->getSize() : 0;
+}
+
+void UnitCompiler::dropPreamble() {
+  S->Preamble.reset();
+  S->PreambleFiles.clear();
+}
+
+} // namespace hotc::jit

@@ -1,0 +1,47 @@
+// One translation unit kept warm between edits: its `#include` block
+// compiled once into a precompiled preamble (in memory), reused by every
+// edit below it, rebuilt when the include block or any header it read
+// changes. Also remembers the text the process runs, so that an edit can be
+// compiled for just the functions it touched.
+#pragma once
+
+#include "tu_compiler.h"
+
+#include <memory>
+
+namespace hotc::jit {
+
+struct UnitCompileStats {
+  bool PreambleBuilt = false;  // this compile (re)built the preamble
+  bool Focused = false;        // only the touched functions were generated
+  double PreambleMs = 0;
+  size_t PreambleBytes = 0;
+};
+
+class UnitCompiler {
+public:
+  explicit UnitCompiler(CompileCommand Cmd);
+  ~UnitCompiler();
+  UnitCompiler(UnitCompiler &&) noexcept;
+
+  const CompileCommand &command() const;
+
+  // IR of the whole unit as it is on disk now.
+  llvm::Expected<CompiledTu> compileAll(UnitCompileStats *Stats = nullptr);
+  // IR of the functions the edit since the accepted text touched (the
+  // module is then partial: CompiledTu::Partial), or of the whole unit when
+  // the edit reached further.
+  llvm::Expected<CompiledTu> compileEdit(UnitCompileStats *Stats = nullptr);
+  // The text of the last compile is now what the process runs.
+  void accept();
+
+  size_t preambleBytes() const;
+  // Frees the preamble (memory bound); the next compile rebuilds it.
+  void dropPreamble();
+
+private:
+  struct State;
+  std::unique_ptr<State> S;
+};
+
+} // namespace hotc::jit
