@@ -1,5 +1,6 @@
 // hotc: hot reload for C and C++ on Linux. The command line lives here and
 // nowhere else; each command's work is in its own file.
+#include "compiler_launcher.h"
 #include "watch_command.h"
 
 #include <CLI/CLI.hpp>
@@ -26,6 +27,17 @@ std::vector<std::string> splitAt(int &Argc, char **Argv, const char *Marker) {
   return {};
 }
 
+// `hotc <compiler> ARGS...` (a compiler launcher): anything that is neither
+// an option nor one of hotc's commands names the compiler to run.
+bool isCompilerLaunch(int Argc, char **Argv) {
+  if (Argc < 2 || Argv[1][0] == '-' || Argv[1][0] == 0)
+    return false;
+  for (const char *Command : {"watch", "run", "help"})
+    if (strcmp(Argv[1], Command) == 0)
+      return false;
+  return true;
+}
+
 std::string defaultBuildDir() {
   return access("build/compile_commands.json", F_OK) == 0 ? "build" : ".";
 }
@@ -33,6 +45,8 @@ std::string defaultBuildDir() {
 } // namespace
 
 int main(int argc, char **argv) {
+  if (isCompilerLaunch(argc, argv))
+    return hotc::driver::runCompilerLauncher({argv + 1, argv + argc});
   std::vector<std::string> ExecArgv = splitAt(argc, argv, "--exec");
 
   CLI::App App{"hotc: edit a function of a running C or C++ program, save, "

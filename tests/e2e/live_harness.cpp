@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fcntl.h>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -144,7 +145,11 @@ HotcProcess::waitEvent(const std::string &Name, Seconds Timeout) {
     while (!Events.empty()) {
       llvm::json::Object E = std::move(Events.front());
       Events.pop_front();
-      if (E.getString("event") == Name)
+      auto Got = E.getString("event");
+      // "a|b" waits for either.
+      llvm::SmallVector<llvm::StringRef, 4> Wanted;
+      llvm::StringRef(Name).split(Wanted, '|');
+      if (Got && llvm::is_contained(Wanted, *Got))
         return E;
     }
     if (Closed ||
@@ -218,6 +223,68 @@ long AppLog::tickOf(const std::optional<Line> &L) {
 long AppLog::num(const Line &L, const std::string &Key) {
   auto It = L.find(Key);
   return It == L.end() ? -1 : atol(It->second.c_str());
+}
+
+FixtureProject copyFixture(const std::string &Fixture,
+                           const std::string &TestName) {
+  FixtureProject P;
+  P.Dir = workDir(TestName);
+  P.BuildDir = P.Dir + "/build";
+  std::string Src = std::string(HOTC_FIXTURES) + "/" + Fixture;
+  EXPECT_EQ(shell("rm -rf '" + P.Dir + "' && mkdir -p '" + P.Dir +
+                  "' && cp -r '" + Src + "/.' '" + P.Dir + "'"),
+            0);
+  return P;
+}
+
+BackgroundCommand::BackgroundCommand(const std::string &CommandLine,
+                                     std::string OutputPath)
+    : OutputPath(std::move(OutputPath)) {
+  Pid = fork();
+  if (Pid == 0) {
+    setpgid(0, 0);
+    int Out = open(this->OutputPath.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                   0644);
+    if (Out < 0)
+      _exit(126);
+    dup2(Out, 1);
+    dup2(Out, 2);
+    execl("/bin/sh", "sh", "-c", CommandLine.c_str(), (char *)nullptr);
+    _exit(127);
+  }
+  setpgid(Pid, Pid); // also here: the kill below must not miss the group
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  ::kill(-Pid, SIGKILL);
+  if (!Reaped)
+    waitpid(Pid, nullptr, 0);
+}
+
+std::string BackgroundCommand::output() const {
+  std::ifstream In(OutputPath);
+  std::stringstream S;
+  S << In.rdbuf();
+  return S.str();
+}
+
+bool BackgroundCommand::running() {
+  if (Reaped)
+    return false;
+  Reaped = waitpid(Pid, nullptr, WNOHANG) == Pid;
+  return !Reaped;
+}
+
+bool BackgroundCommand::waitOutput(const std::string &Text, Seconds Timeout) {
+  auto Deadline = std::chrono::steady_clock::now() + Timeout;
+  while (std::chrono::steady_clock::now() < Deadline) {
+    if (output().find(Text) != std::string::npos)
+      return true;
+    if (!running())
+      return output().find(Text) != std::string::npos;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
 }
 
 } // namespace hotc::e2e

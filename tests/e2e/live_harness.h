@@ -47,7 +47,8 @@ public:
                        const std::string &Cwd, const std::string &Prefix = "");
   ~HotcProcess();
 
-  // The next event named Name, skipping others (kept in history());
+  // The next event named Name ("a|b": either), skipping others (kept in
+  // history());
   // nullopt on timeout or when hotc exits first.
   std::optional<llvm::json::Object> waitEvent(const std::string &Name,
                                               Seconds Timeout = 60s);
@@ -99,5 +100,29 @@ private:
 
 std::string hotcBinary();
 std::string workDir(const std::string &TestName);
+
+// A copy of tests/fixtures/NAME in the test's work directory, not built:
+// for tests that configure it their own way (BuildDir is Dir/build).
+FixtureProject copyFixture(const std::string &Fixture,
+                           const std::string &TestName);
+
+// A shell command line running in the background in its own process group,
+// its stdout and stderr appended to OutputPath; the destructor kills the
+// group (the command and everything it started).
+class BackgroundCommand {
+public:
+  BackgroundCommand(const std::string &CommandLine, std::string OutputPath);
+  ~BackgroundCommand();
+  std::string output() const;
+  // Waits until the output contains Text; false on timeout or when the
+  // command exits first.
+  bool waitOutput(const std::string &Text, Seconds Timeout = 60s);
+  bool running();
+
+private:
+  int Pid = -1;
+  bool Reaped = false;
+  std::string OutputPath;
+};
 
 } // namespace hotc::e2e
