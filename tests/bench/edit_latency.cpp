@@ -4,13 +4,20 @@
 // the time from the file write to the first call of the new code seen in
 // the process, and the `ms` breakdown of the `patched` event.
 //
-// Usage: hotc_edit_latency [EDITS]   (default 20)
+// In the same run and on the same edits it measures what a developer pays
+// without hotc: (a) `clang++-19 -c` of the whole TU with the build's flags;
+// (b) `ninja` rebuild + relink + restart of the app until it prints its
+// first line.
+//
+// Usage: hotc_edit_latency [EDITS] [DATA_FILE]   (default 20, no data file)
+// DATA_FILE gets one line per edit: edit live_ms compile_ms restart_ms.
 #include "../e2e/live_harness.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <cstdio>
 
 using namespace hotc::e2e;
 using Clock = std::chrono::steady_clock;
@@ -26,6 +33,55 @@ long long seenAt(const std::string &Log, int Value) {
     if (Line.rfind(Want, 0) == 0)
       return std::stoll(Line.substr(Line.find("ns=") + 3));
   return -1;
+}
+
+double msOf(Clock::time_point T) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - T).count();
+}
+
+// The build's compile command of heavy.cpp, with clang++-19 as the compiler
+// and the object thrown away.
+std::string clangCommand(const FixtureProject &P) {
+  std::ifstream In(P.BuildDir + "/compile_commands.json");
+  std::stringstream Buf;
+  Buf << In.rdbuf();
+  auto DB = llvm::json::parse(Buf.str());
+  if (!DB) {
+    llvm::consumeError(DB.takeError());
+    return "";
+  }
+  for (const llvm::json::Value &E : *DB->getAsArray()) {
+    const llvm::json::Object *O = E.getAsObject();
+    if (!O->getString("file")->ends_with("heavy.cpp"))
+      continue;
+    std::string Cmd = O->getString("command")->str();
+    Cmd = "cd '" + O->getString("directory")->str() + "' && clang++-19" +
+          Cmd.substr(Cmd.find(' '));
+    size_t Out = Cmd.find(" -o ");
+    size_t End = Cmd.find(' ', Out + 4);
+    return Cmd.substr(0, Out) + " -o /dev/null" + Cmd.substr(End);
+  }
+  return "";
+}
+
+// Rebuilds with ninja and starts a fresh app until its first line.
+double rebuildAndRestart(const FixtureProject &P, int Value) {
+  auto Start = Clock::now();
+  if (shell("ninja -C '" + P.BuildDir + "' > /dev/null") != 0)
+    return -1;
+  std::string Log = P.path("restart.log");
+  std::remove(Log.c_str());
+  std::string Pid = P.path("restart.pid");
+  shell("'" + P.BuildDir + "/latency_app' '" + Log + "' & echo $! > '" + Pid + "'");
+  double Ms = -1;
+  for (int I = 0; I < 10000 && Ms < 0; ++I) {
+    if (seenAt(Log, Value) >= 0)
+      Ms = msOf(Start);
+    else
+      std::this_thread::sleep_for(100us);
+  }
+  shell("kill $(cat '" + Pid + "')");
+  return Ms;
 }
 
 double percentile(std::vector<double> V, double P) {
@@ -53,7 +109,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "hotc did not get ready:\n%s", Hotc.history().c_str());
     return 1;
   }
-  std::vector<double> Live, Total, Compile, Link, Patch;
+  std::vector<double> Live, Total, Compile, Link, Patch, Clang, Restart;
+  std::string ClangCmd = clangCommand(P);
+  if (ClangCmd.empty()) {
+    fprintf(stderr, "no compile command for heavy.cpp\n");
+    return 1;
+  }
   std::string Current = "int probe_value() { return 0; }";
   for (int I = 1; I <= Edits; ++I) {
     std::string Next = "int probe_value() { return " + std::to_string(I) + "; }";
@@ -77,6 +138,13 @@ int main(int argc, char **argv) {
     Compile.push_back(*Ms->getNumber("compile"));
     Link.push_back(*Ms->getNumber("link"));
     Patch.push_back(*Ms->getNumber("patch"));
+    auto C = Clock::now();
+    if (shell(ClangCmd) != 0) {
+      fprintf(stderr, "clang++-19 failed: %s\n", ClangCmd.c_str());
+      return 1;
+    }
+    Clang.push_back(msOf(C));
+    Restart.push_back(rebuildAndRestart(P, I));
     std::this_thread::sleep_for(150ms); // let the file settle between edits
   }
   printf("%d one-function edits of heavy.cpp (9 standard headers), ms\n", Edits);
@@ -89,5 +157,17 @@ int main(int argc, char **argv) {
   Row("  ms.compile", Compile);
   Row("  ms.link", Link);
   Row("  ms.patch", Patch);
+  Row("(a) clang++-19 -c of the TU", Clang);
+  Row("(b) ninja + relink + restart", Restart);
+  printf("median ratios: (a)/hotc %.1fx, (b)/hotc %.1fx\n",
+         percentile(Clang, 0.5) / percentile(Live, 0.5),
+         percentile(Restart, 0.5) / percentile(Live, 0.5));
+  if (argc > 2) {
+    std::ofstream Data(argv[2]);
+    Data << "# edit hotc_ms clang_ms restart_ms\n";
+    for (size_t I = 0; I < Live.size(); ++I)
+      Data << I + 1 << " " << Live[I] << " " << Clang[I] << " " << Restart[I]
+           << "\n";
+  }
   return 0;
 }
