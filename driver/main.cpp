@@ -50,7 +50,11 @@ int main(int argc, char **argv) {
   std::vector<std::string> ExecArgv = splitAt(argc, argv, "--exec");
 
   CLI::App App{"hotc: edit a function of a running C or C++ program, save, "
-               "and the process runs the new code with its state intact."};
+               "and the process runs the new code with its state intact.",
+               "hotc"};
+  App.footer("As a compiler launcher: hotc COMPILER ARGS... runs the compiler "
+             "untouched and records what it compiled in BUILD_DIR/.hotc/ "
+             "(CMAKE_CXX_COMPILER_LAUNCHER=hotc, or hotreload_enable()).");
   App.set_version_flag("--version", kVersion);
   App.require_subcommand(1);
 
@@ -89,7 +93,8 @@ int main(int argc, char **argv) {
   }
 
   if (HelpCmd->parsed()) {
-    printf("%s", App.help().c_str());
+    // App.help() would describe the parsed subcommand (help itself).
+    printf("%s", App.get_formatter()->make_help(&App, "", CLI::AppFormatMode::Normal).c_str());
     return 0;
   }
   if (RunCmd->parsed()) {
