@@ -94,7 +94,7 @@ int main(int argc, char **argv) {
 
   if (HelpCmd->parsed()) {
     // App.help() would describe the parsed subcommand (help itself).
-    printf("%s", App.get_formatter()->make_help(&App, "", CLI::AppFormatMode::Normal).c_str());
+    printf("%s", App.get_formatter()->make_help(&App, "hotc", CLI::AppFormatMode::Normal).c_str());
     return 0;
   }
   if (RunCmd->parsed()) {
