@@ -1,5 +1,6 @@
 #include "watch_command.h"
 
+#include "build_snapshot.h"
 #include "compile_database.h"
 #include "event_output.h"
 #include "file_watcher.h"
@@ -68,8 +69,11 @@ connectWhenReady(int Pid, int PidFd, bool JustStarted) {
   }
 }
 
-// Compiles every unit once, in parallel, to learn what the process runs.
+// Compiles every unit once, in parallel, to learn what the process runs:
+// the files as the build compiled them when the launcher recorded them,
+// else as they are now.
 Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
+                    const StringMap<SourceSnapshot> &Snapshots,
                     jit::PatchSession &Session, const jit::LiveSymbols &Live,
                     EventOutput &Out) {
   std::vector<std::optional<Expected<jit::UnitState>>> Results(Commands.size());
@@ -78,7 +82,10 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
     DefaultThreadPool Pool(hardware_concurrency());
     for (size_t I = 0; I < Commands.size(); ++I)
       Pool.async([&, I] {
-        Results[I].emplace(jit::PatchSession::baseline(Commands[I], Live));
+        auto Snap = Snapshots.find(Commands[I].File);
+        Results[I].emplace(jit::PatchSession::baseline(
+            Commands[I], Live,
+            Snap == Snapshots.end() ? nullptr : &Snap->second.Contents));
         ++Done;
       });
     bool Tty = isatty(STDERR_FILENO);
@@ -204,7 +211,9 @@ int runWatch(const WatchOptions &Opts) {
   if (!Commands)
     return Fail(Commands.takeError());
   jit::PatchSession Session(**Link, **Codegen);
-  if (Error E = readBaselines(*Commands, Session, (*Link)->process(), Out))
+  StringMap<SourceSnapshot> Snapshots = readBuildSnapshots(Opts.BuildDir);
+  if (Error E = readBaselines(*Commands, Snapshots, Session, (*Link)->process(),
+                              Out))
     return Fail(std::move(E));
   auto Watcher = FileWatcher::create();
   if (!Watcher)
@@ -213,6 +222,16 @@ int runWatch(const WatchOptions &Opts) {
     return Fail(std::move(E));
   Out.ready(Pid, Session.units().size(), (*Link)->process().size(),
             msSince(Start));
+  // Files edited between the build and now: the process runs the build's
+  // version, so patch the difference at once.
+  std::vector<std::string> EditedSinceBuild;
+  for (const auto &S : Snapshots)
+    for (const std::string &F : S.second.EditedSince)
+      EditedSinceBuild.push_back(F);
+  if (!EditedSinceBuild.empty()) {
+    Out.note("edited since the build: patching them now");
+    handleSave(EditedSinceBuild, Session, Out);
+  }
 
   for (;;) {
     pollfd Fds[3] = {{Watcher->fd(), POLLIN, 0}, {PidFd, POLLIN, 0},

@@ -150,10 +150,11 @@ StringSet<> changedFunctions(const Module &M, const FunctionHashes &Now,
 } // namespace
 
 Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
-                                           const LiveSymbols &Process) {
+                                           const LiveSymbols &Process,
+                                           const FileOverlay *Snapshot) {
   auto Compiler = std::make_unique<UnitCompiler>(Cmd);
   UnitCompileStats Stats;
-  auto Compiled = Compiler->compileAll(&Stats);
+  auto Compiled = Compiler->compileAll(&Stats, Snapshot);
   if (!Compiled)
     return Compiled.takeError();
   Compiler->accept();

@@ -76,8 +76,11 @@ public:
   // Records the baseline of a unit: the hashes of its current source,
   // taken to be what the process runs. Safe to call from several threads
   // for different units (compiles in parallel).
+  // With a Snapshot (the files as the build compiled them), the baseline is
+  // the snapshot instead of the disk.
   static llvm::Expected<UnitState> baseline(const CompileCommand &Cmd,
-                                            const LiveSymbols &Process);
+                                            const LiveSymbols &Process,
+                                            const FileOverlay *Snapshot = nullptr);
   void addUnit(UnitState State);
   const std::vector<UnitState> &units() const { return Units; }
 

@@ -55,7 +55,34 @@ struct UnitCompiler::State {
   Expected<CompiledTu> compile(std::unique_ptr<MemoryBuffer> Main,
                                std::optional<EditRegion> Focus,
                                UnitCompileStats *Stats);
+  // Compiles with Overlay's contents shadowing the disk, then goes back to
+  // the disk (the next compile sees every difference as an edit).
+  Expected<CompiledTu> compileOverlaid(const FileOverlay &Overlay,
+                                       UnitCompileStats *Stats);
 };
+
+Expected<CompiledTu>
+UnitCompiler::State::compileOverlaid(const FileOverlay &Overlay,
+                                     UnitCompileStats *Stats) {
+  CollectingDiagnostics Diags;
+  if (Error E = prepare(Diags))
+    return std::move(E);
+  auto Memory = makeIntrusiveRefCnt<vfs::InMemoryFileSystem>();
+  for (const auto &[Path, Text] : Overlay)
+    Memory->addFile(Path, 0, MemoryBuffer::getMemBufferCopy(Text, Path));
+  auto Layered = makeIntrusiveRefCnt<vfs::OverlayFileSystem>(VFS);
+  Layered->pushOverlay(Memory);
+  Layered->setCurrentWorkingDirectory(Cmd.Directory);
+  IntrusiveRefCntPtr<vfs::FileSystem> Disk = VFS;
+  VFS = Layered;
+  auto Main = Overlay.find(Cmd.File);
+  auto R = compile(Main != Overlay.end()
+                       ? MemoryBuffer::getMemBufferCopy(Main->second, Cmd.File)
+                       : MemoryBuffer::getMemBufferCopy("", Cmd.File),
+                   std::nullopt, Stats);
+  VFS = Disk;
+  return R;
+}
 
 Error UnitCompiler::State::prepare(CollectingDiagnostics &Diags) {
   if (Base)
@@ -165,7 +192,10 @@ static Expected<std::unique_ptr<MemoryBuffer>> readSource(const std::string &F) 
   return std::move(*Buf);
 }
 
-Expected<CompiledTu> UnitCompiler::compileAll(UnitCompileStats *Stats) {
+Expected<CompiledTu> UnitCompiler::compileAll(UnitCompileStats *Stats,
+                                              const FileOverlay *Overlay) {
+  if (Overlay && Overlay->count(S->Cmd.File))
+    return S->compileOverlaid(*Overlay, Stats);
   auto Main = readSource(S->Cmd.File);
   if (!Main)
     return Main.takeError();

@@ -7,6 +7,8 @@
 
 #include "tu_compiler.h"
 
+#include "llvm/ADT/StringMap.h"
+
 #include <memory>
 
 namespace hotc::jit {
@@ -18,6 +20,9 @@ struct UnitCompileStats {
   size_t PreambleBytes = 0;
 };
 
+// Contents to compile instead of what is on disk, by absolute path.
+using FileOverlay = llvm::StringMap<std::string>;
+
 class UnitCompiler {
 public:
   explicit UnitCompiler(CompileCommand Cmd);
@@ -26,8 +31,10 @@ public:
 
   const CompileCommand &command() const;
 
-  // IR of the whole unit as it is on disk now.
-  llvm::Expected<CompiledTu> compileAll(UnitCompileStats *Stats = nullptr);
+  // IR of the whole unit as it is on disk now, or as Overlay says its
+  // files were (the build's snapshot).
+  llvm::Expected<CompiledTu> compileAll(UnitCompileStats *Stats = nullptr,
+                                        const FileOverlay *Overlay = nullptr);
   // IR of the functions the edit since the accepted text touched (the
   // module is then partial: CompiledTu::Partial), or of the whole unit when
   // the edit reached further.

@@ -25,13 +25,7 @@ int shell(const std::string &Command) {
 
 FixtureProject FixtureProject::build(const std::string &Fixture,
                                      const std::string &TestName) {
-  FixtureProject P;
-  P.Dir = workDir(TestName);
-  P.BuildDir = P.Dir + "/build";
-  std::string Src = std::string(HOTC_FIXTURES) + "/" + Fixture;
-  EXPECT_EQ(shell("rm -rf '" + P.Dir + "' && mkdir -p '" + P.Dir +
-                  "' && cp -r '" + Src + "/.' '" + P.Dir + "'"),
-            0);
+  FixtureProject P = copyFixture(Fixture, TestName);
   EXPECT_EQ(shell("cmake -S '" + P.Dir + "' -B '" + P.BuildDir +
                   "' -G Ninja -DCMAKE_BUILD_TYPE=Debug "
                   "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON > '" + P.Dir +

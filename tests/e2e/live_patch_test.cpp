@@ -342,3 +342,35 @@ TEST(LivePatch, AnotherUserIsRefused) {
 
 } // namespace
 } // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+// Built through the launcher, the build's own sources are the baseline: an
+// edit saved before hotc watch starts is live right after `ready`.
+TEST(LivePatch, EditsMadeBeforeWatchStartsArePatchedAtOnce) {
+  FixtureProject P = copyFixture("live_app", testName());
+  ASSERT_EQ(shell("cmake -S '" + P.Dir + "' -B '" + P.BuildDir +
+                  "' -G Ninja -DCMAKE_BUILD_TYPE=Debug "
+                  "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON "
+                  "-DCMAKE_CXX_COMPILER_LAUNCHER='" + hotcBinary() +
+                  "' > '" + P.Dir + "/configure.log' 2>&1 && cmake --build '" +
+                  P.BuildDir + "' > '" + P.Dir + "/build.log' 2>&1"),
+            0);
+  // Saved after the build, before hotc watch: the binary still returns 0.
+  P.edit("calls.cpp", "int extension() { return 0; }",
+         "int extension() { return 31; }");
+  AppLog Log(P.path("app.log"));
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.BuildDir + "/live_app", P.path("app.log")},
+                   P.Dir);
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  auto E = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(E) << Hotc.history();
+  EXPECT_EQ(strings(*E, "functions"), std::vector<std::string>{"_Z9extensionv"});
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "31"; }))
+      << Hotc.history();
+}
+
+} // namespace
+} // namespace hotc::e2e

@@ -1,0 +1,27 @@
+// What the build compiled: the contents of each source and project header
+// as the compiler read them, recorded by the launcher (`hotc <compiler>`)
+// in BUILD_DIR/.hotc/. That is the code the running binary was built from,
+// so it is hotc watch's baseline: edits made between the build and
+// `hotc watch` are patched at once, and a file edited after a rebuild is
+// never diffed against an older version.
+#pragma once
+
+#include "llvm/ADT/StringMap.h"
+
+#include <string>
+#include <vector>
+
+namespace hotc::driver {
+
+struct SourceSnapshot {
+  // Path -> content of every input of the compile, main source included.
+  llvm::StringMap<std::string> Contents;
+  // Inputs whose content on disk differs from the recorded one now.
+  std::vector<std::string> EditedSince;
+};
+
+// Snapshots by main source path (absolute). Sources compiled without the
+// launcher, or whose record or blobs are unreadable, have none.
+llvm::StringMap<SourceSnapshot> readBuildSnapshots(const std::string &BuildDir);
+
+} // namespace hotc::driver
