@@ -6,7 +6,9 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <unistd.h>
 
 using namespace llvm;
@@ -49,10 +51,37 @@ std::string describe(const jit::PatchReport &R) {
 
 } // namespace
 
+EventOutput::EventOutput(bool Json, const std::string &LogFile) : Json(Json) {
+  if (LogFile.empty())
+    return;
+  Log = fopen(LogFile.c_str(), "ae");
+  if (!Log)
+    fprintf(stderr, "hotc: cannot append events to %s: %s\n", LogFile.c_str(),
+            strerror(errno));
+}
+
+EventOutput::~EventOutput() {
+  if (Log)
+    fclose(Log);
+}
+
 void EventOutput::emit(const std::string &Line) {
   std::string L = Line + "\n";
   fwrite(L.data(), 1, L.size(), stdout);
   fflush(stdout);
+}
+
+void EventOutput::deliver(json::Object Event, const std::string &Human) {
+  std::lock_guard<std::mutex> G(Lock);
+  std::string Line = jsonLine(std::move(Event));
+  if (Log) {
+    fprintf(Log, "%s\n", Line.c_str());
+    fflush(Log);
+  }
+  if (Json)
+    emit(Line);
+  else if (!Human.empty())
+    emit(Human);
 }
 
 void EventOutput::note(const std::string &Text) {
@@ -61,70 +90,72 @@ void EventOutput::note(const std::string &Text) {
 }
 
 void EventOutput::ready(int Pid, size_t Units, size_t Symbols, double Ms) {
-  if (Json)
-    return emit(jsonLine(json::Object{{"event", "ready"},
-                          {"pid", Pid},
-                          {"units", static_cast<int64_t>(Units)},
-                          {"symbols", static_cast<int64_t>(Symbols)},
-                          {"ms", Ms}}));
-  emit(formatv("hotc: watching {0} translation units of pid {1} (ready in "
-               "{2:f0} ms): edit and save to patch",
-               Units, Pid, Ms));
+  deliver(json::Object{{"event", "ready"},
+                       {"pid", Pid},
+                       {"units", static_cast<int64_t>(Units)},
+                       {"symbols", static_cast<int64_t>(Symbols)},
+                       {"ms", Ms}},
+          formatv("hotc: watching {0} translation units of pid {1} (ready in "
+                  "{2:f0} ms): edit and save to patch",
+                  Units, Pid, Ms));
 }
 
 void EventOutput::patched(const jit::PatchReport &R) {
-  if (Json)
-    return emit(jsonLine(json::Object{
-        {"event", "patched"},
-         {"version", R.Version},
-         {"functions", toArray(R.Functions)},
-         {"created", toArray(R.Created)},
-         {"files", toArray(R.Units)},
-         {"warnings", toArray(R.Warnings)},
-         {"ms", json::Object{{"total", R.Ms.Total},
-                             {"compile", R.Ms.Compile},
-                             {"link", R.Ms.Link},
-                             {"patch", R.Ms.Patch},
-                             {"frontend", R.Ms.Frontend},
-                             {"codegen", R.Ms.Codegen},
-                             {"preamble", R.Ms.Preamble}}},
-         {"focused", R.Focused}}));
   size_t N = R.Functions.size();
-  emit(formatv("patched {0} function{1} in {2:f0} ms (compile {3:f0}, link "
-               "{4:f0}, patch {5:f1}) — {6}",
-               N, N == 1 ? "" : "s", R.Ms.Total, R.Ms.Compile, R.Ms.Link,
-               R.Ms.Patch, describe(R)));
+  std::string Human =
+      formatv("patched {0} function{1} in {2:f0} ms (compile {3:f0}, link "
+              "{4:f0}, patch {5:f1}) — {6}",
+              N, N == 1 ? "" : "s", R.Ms.Total, R.Ms.Compile, R.Ms.Link,
+              R.Ms.Patch, describe(R));
   for (const std::string &W : R.Warnings)
-    emit("  warning: " + W);
+    Human += "\n  warning: " + W;
+  deliver(json::Object{{"event", "patched"},
+                       {"version", R.Version},
+                       {"functions", toArray(R.Functions)},
+                       {"created", toArray(R.Created)},
+                       {"files", toArray(R.Units)},
+                       {"warnings", toArray(R.Warnings)},
+                       {"ms", json::Object{{"total", R.Ms.Total},
+                                           {"compile", R.Ms.Compile},
+                                           {"link", R.Ms.Link},
+                                           {"patch", R.Ms.Patch},
+                                           {"frontend", R.Ms.Frontend},
+                                           {"codegen", R.Ms.Codegen},
+                                           {"preamble", R.Ms.Preamble}}},
+                       {"focused", R.Focused}},
+          Human);
 }
 
 void EventOutput::unchanged(const std::vector<std::string> &Files) {
-  if (Json)
-    return emit(jsonLine(json::Object{{"event", "unchanged"}, {"files", toArray(Files)}}));
   std::string Names;
   for (const std::string &F : Files)
     Names += (Names.empty() ? "" : ", ") + sys::path::filename(F).str();
-  emit("hotc: " + Names + ": no function changed, nothing to patch");
+  deliver(json::Object{{"event", "unchanged"}, {"files", toArray(Files)}},
+          "hotc: " + Names + ": no function changed, nothing to patch");
 }
 
 void EventOutput::ignored(const std::string &File, const std::string &Reason) {
-  if (Json)
-    return emit(jsonLine(json::Object{
-        {"event", "ignored"}, {"file", File}, {"reason", Reason}}));
-  emit("hotc: ignored " + File + ": " + Reason);
+  deliver(json::Object{{"event", "ignored"}, {"file", File}, {"reason", Reason}},
+          "hotc: ignored " + File + ": " + Reason);
 }
 
-void EventOutput::error(Error E) {
+void EventOutput::rebuilt(const std::vector<std::string> &Outputs, double Ms) {
+  deliver(json::Object{{"event", "rebuilt"}, {"outputs", toArray(Outputs)}, {"ms", Ms}},
+          formatv("hotc: the build on disk caught up ({0} outputs, {1:f0} ms)",
+                  Outputs.size(), Ms));
+}
+
+void EventOutput::error(Error E, const char *GivenKind) {
   json::Object O{{"event", "error"}};
-  std::string Kind = "patch";
+  std::string Kind = GivenKind ? GivenKind : "patch";
+  std::string Human;
   handleAllErrors(
       std::move(E),
       [&](const jit::CompileFailure &F) {
         Kind = "compile";
-        std::string All;
-        raw_string_ostream OS(All);
+        raw_string_ostream OS(Human);
         F.log(OS);
-        O["message"] = OS.str();
+        O["message"] = Human;
         if (const jit::SourceDiagnostic *D = F.firstError()) {
           O["file"] = D->File;
           O["line"] = D->Line;
@@ -139,33 +170,39 @@ void EventOutput::error(Error E) {
                                        {"severity", D.Severity},
                                        {"message", D.Message}});
         O["diagnostics"] = std::move(Diags);
-        O["text"] = OS.str();
       },
       [&](const jit::LinkFailure &F) {
         Kind = "link";
-        O["file"] = F.unit();
-        std::string Text;
-        raw_string_ostream OS(Text);
+        raw_string_ostream OS(Human);
         F.log(OS);
-        O["message"] = OS.str();
+        O["file"] = F.unit();
+        O["message"] = Human;
       },
-      [&](const ErrorInfoBase &Other) { O["message"] = Other.message(); });
+      [&](const ErrorInfoBase &Other) {
+        Human = Other.message();
+        O["message"] = Human;
+      });
   O["kind"] = Kind;
-  if (Json)
-    return emit(jsonLine(std::move(O)));
-  std::string Text = O.getString("text").value_or(
-      O.getString("message").value_or("unknown error")).str();
-  emit(Text);
-  emit("hotc: " + Kind + " failed: nothing applied, the process keeps "
-       "running its current code");
+  Human += Kind == "rebuild"
+               ? "\nhotc: the build on disk could not catch up; the process "
+                 "is not affected"
+               : "\nhotc: " + Kind + " failed: nothing applied, the process "
+                 "keeps running its current code";
+  deliver(std::move(O), Human);
 }
 
 void EventOutput::exited(std::optional<int> Code) {
-  if (Json)
-    return emit(jsonLine(json::Object{{"event", "exited"},
-                          {"code", Code ? json::Value(*Code) : json::Value(nullptr)}}));
-  emit(Code ? formatv("hotc: the process exited with code {0}", *Code).str()
-            : "hotc: the process exited");
+  json::Object O{{"event", "exited"},
+                 {"code", Code ? json::Value(*Code) : json::Value(nullptr)}};
+  std::string Human = Code ? formatv("hotc: the process exited with code {0}",
+                                     *Code).str()
+                           : "hotc: the process exited";
+  if (Code && *Code > 128) {
+    O["signal"] = *Code - 128;
+    Human = formatv("hotc: the process was killed by signal {0} ({1})",
+                    *Code - 128, strsignal(*Code - 128)).str();
+  }
+  deliver(std::move(O), Human);
 }
 
 } // namespace hotc::driver

@@ -4,6 +4,11 @@
 
 #include "patch_session.h"
 
+#include "llvm/Support/JSON.h"
+
+#include <cstdio>
+
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -11,7 +16,10 @@ namespace hotc::driver {
 
 class EventOutput {
 public:
-  explicit EventOutput(bool Json) : Json(Json) {}
+  // LogFile: every event is also appended there as a JSON line (empty:
+  // none; a file that cannot be opened is reported once).
+  explicit EventOutput(bool Json, const std::string &LogFile = "");
+  ~EventOutput();
 
   void ready(int Pid, size_t Units, size_t Symbols, double Ms);
   void patched(const jit::PatchReport &R);
@@ -19,13 +27,19 @@ public:
   void ignored(const std::string &File, const std::string &Reason);
   // Reports a failed patch: compile, link or patch errors, with file:line
   // when the error has one. The process keeps its current code.
-  void error(llvm::Error E);
+  void error(llvm::Error E, const char *Kind = nullptr);
+  // The on-disk build caught up with the process (Outputs rebuilt).
+  void rebuilt(const std::vector<std::string> &Outputs, double Ms);
   void exited(std::optional<int> Code);
   void note(const std::string &Text); // human mode only, on stderr
 
 private:
   void emit(const std::string &Line);
+  // Stdout gets the JSON line or Human (when not empty); the log the JSON.
+  void deliver(llvm::json::Object Event, const std::string &Human);
   bool Json;
+  FILE *Log = nullptr;
+  std::mutex Lock; // events come from the watch loop and the rebuild thread
 };
 
 } // namespace hotc::driver

@@ -1,12 +1,16 @@
 // hotc: hot reload for C and C++ on Linux. The command line lives here and
 // nowhere else; each command's work is in its own file.
 #include "compiler_launcher.h"
+#include "config.h"
 #include "watch_command.h"
+
+#include "protocol/agent_protocol.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -32,14 +36,40 @@ std::vector<std::string> splitAt(int &Argc, char **Argv, const char *Marker) {
 bool isCompilerLaunch(int Argc, char **Argv) {
   if (Argc < 2 || Argv[1][0] == '-' || Argv[1][0] == 0)
     return false;
-  for (const char *Command : {"watch", "run", "help"})
+  for (const char *Command : {"watch", "run", "help", "config"})
     if (strcmp(Argv[1], Command) == 0)
       return false;
   return true;
 }
 
-std::string defaultBuildDir() {
-  return access("build/compile_commands.json", F_OK) == 0 ? "build" : ".";
+// hotreload.toml under the command line, or nothing after saying what is
+// wrong in it.
+std::optional<hotc::driver::Config>
+loadConfigOrReport(const hotc::driver::CommandLineConfig &CL,
+                   const char *Command) {
+  auto C = hotc::driver::loadConfig(CL, ".");
+  if (!C) {
+    fprintf(stderr, "hotc %s: %s\n", Command,
+            llvm::toString(C.takeError()).c_str());
+    return std::nullopt;
+  }
+  // Before anything runs: the agent of a program hotc starts inherits the
+  // variable, so both ends agree on where the socket is.
+  if (C->SocketDir.From.From != hotc::driver::Origin::Kind::Default)
+    setenv(hotc::protocol::kEnvSocketDir, C->SocketDir.Value.c_str(), 1);
+  return std::move(*C);
+}
+
+void applyToWatch(const hotc::driver::Config &C,
+                  hotc::driver::WatchOptions &W) {
+  W.BuildDir = C.BuildDir.Value;
+  W.Watch = C.Watch.Value;
+  W.Exclude = C.Exclude.Value;
+  W.DebounceMs = static_cast<unsigned>(C.DebounceMs.Value);
+  W.Compiler = C.Compiler.Value;
+  W.ExtraFlags = C.ExtraFlags.Value;
+  W.Crash = C.Crash.Value;
+  W.LogFile = C.Log.Value;
 }
 
 } // namespace
@@ -59,13 +89,18 @@ int main(int argc, char **argv) {
   App.require_subcommand(1);
 
   hotc::driver::WatchOptions Watch;
+  hotc::driver::CommandLineConfig ConfigCL; // -p and --config of any command
   bool Exec = false;
   int Pid = 0;
   auto *WatchCmd = App.add_subcommand(
       "watch", "Patch a running process on every save of its sources");
-  WatchCmd->add_option("-p,--build-dir", Watch.BuildDir,
+  WatchCmd->add_option("-p,--build-dir", ConfigCL.BuildDir,
                        "Build directory holding compile_commands.json "
-                       "(default: ./build if it has one, else .)");
+                       "(default: build_dir of hotreload.toml, else ./build "
+                       "if it has one, else .)");
+  WatchCmd->add_option("--config", ConfigCL.ConfigFile,
+                       "Settings file (default: hotreload.toml in BUILD_DIR, "
+                       "else in . or its parents up to the repository's top)");
   WatchCmd->add_flag("--exec", Exec,
                      "Start PROG ARGS... (everything after --exec) with the "
                      "agent and watch it; hotc exits with its exit code");
@@ -75,14 +110,25 @@ int main(int argc, char **argv) {
                      "One JSON object per line on stdout, each with an "
                      "\"event\" key: ready, patched, unchanged, ignored, "
                      "error, exited");
-  WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] (--exec PROG [ARGS...] | "
-                   "--pid PID) [--json]");
+  WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
+                   "PROG [ARGS...] | --pid PID) [--json]");
+
+  bool ConfigJson = false;
+  auto *ConfigCmd = App.add_subcommand(
+      "config", "Show the effective settings and where each one comes from "
+                "(hotreload.toml, command line, default)");
+  ConfigCmd->add_option("-p,--build-dir", ConfigCL.BuildDir,
+                        "Build directory, as for watch");
+  ConfigCmd->add_option("--config", ConfigCL.ConfigFile,
+                        "Settings file, as for watch");
+  ConfigCmd->add_flag("--json", ConfigJson, "One JSON object on stdout");
 
   std::vector<std::string> RunArgv;
   auto *RunCmd = App.add_subcommand(
       "run", "Run PROG with the agent, so `hotc watch --pid` can patch it later");
   RunCmd->add_option("program", RunArgv, "PROG [ARGS...]")->required();
   RunCmd->prefix_command();
+
 
   auto *HelpCmd = App.add_subcommand("help", "Show this help");
 
@@ -97,7 +143,16 @@ int main(int argc, char **argv) {
     printf("%s", App.get_formatter()->make_help(&App, "hotc", CLI::AppFormatMode::Normal).c_str());
     return 0;
   }
+  if (ConfigCmd->parsed()) {
+    auto Config = loadConfigOrReport(ConfigCL, "config");
+    if (!Config)
+      return 2;
+    printf("%s", hotc::driver::formatConfig(*Config, ConfigJson).c_str());
+    return 0;
+  }
   if (RunCmd->parsed()) {
+    if (!loadConfigOrReport(ConfigCL, "run")) // for socket_dir
+      return 2;
     for (const std::string &Extra : RunCmd->remaining())
       RunArgv.push_back(Extra);
     if (!RunArgv.empty() && RunArgv.front() == "--")
@@ -116,7 +171,9 @@ int main(int argc, char **argv) {
   Watch.ExecArgv = std::move(ExecArgv);
   if (Pid)
     Watch.Pid = Pid;
-  if (Watch.BuildDir.empty())
-    Watch.BuildDir = defaultBuildDir();
+  auto Config = loadConfigOrReport(ConfigCL, "watch");
+  if (!Config)
+    return 2;
+  applyToWatch(*Config, Watch);
   return hotc::driver::runWatch(Watch);
 }

@@ -2,6 +2,7 @@
 
 #include "build_snapshot.h"
 #include "compile_database.h"
+#include "disk_build.h"
 #include "event_output.h"
 #include "file_watcher.h"
 #include "process_launcher.h"
@@ -11,7 +12,10 @@
 #include "patch_session.h"
 #include "protocol/agent_protocol.h"
 
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 
 #include <atomic>
@@ -116,42 +120,131 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
   return Error::success();
 }
 
-Error watchInputs(const jit::PatchSession &Session, FileWatcher &Watcher) {
-  for (const jit::UnitState &U : Session.units()) {
-    if (!U.InProcess)
-      continue;
-    for (const std::string &In : U.Inputs)
-      if (!StringRef(In).starts_with("/usr/") && In.front() == '/')
-        if (Error E = Watcher.watch(In))
-          return E;
-    if (Error E = Watcher.watch(U.Command.File))
-      return E;
+// The build's commands, with hotreload.toml's compiler and extra flags.
+Expected<std::vector<jit::CompileCommand>> commandsFor(const WatchOptions &Opts,
+                                                       const std::string &Dir) {
+  auto Commands = loadCompileDatabase(Dir);
+  if (!Commands)
+    return Commands.takeError();
+  for (jit::CompileCommand &C : *Commands) {
+    if (!Opts.Compiler.empty())
+      C.Arguments.front() = Opts.Compiler;
+    C.Arguments.insert(C.Arguments.end(), Opts.ExtraFlags.begin(),
+                       Opts.ExtraFlags.end());
   }
-  return Error::success();
+  return Commands;
 }
 
-void handleSave(const std::vector<std::string> &Files,
-                jit::PatchSession &Session, EventOutput &Out) {
-  std::set<size_t> Units;
-  for (const std::string &F : Files) {
-    std::vector<size_t> Readers = Session.unitsReading(F);
-    bool Any = false;
-    for (size_t I : Readers)
-      if (Session.units()[I].InProcess) {
-        Units.insert(I);
-        Any = true;
-      }
-    if (!Any)
-      Out.ignored(F, "no translation unit of the process reads it");
+// One save after another: which units to patch, new units from a re-run of
+// CMake, and the build on disk catching up afterwards.
+struct WatchLoop {
+  const WatchOptions &Opts;
+  jit::PatchSession &Session;
+  EventOutput &Out;
+  FileWatcher &Watcher;
+  DiskBuild *Disk; // null outside Ninja build directories
+  std::string BuildDir;
+  std::string CompileDb;
+
+  // hotreload.toml's watch and exclude globs.
+  bool wanted(StringRef File) const {
+    return (Opts.Watch.empty() || matchesAnyGlob(Opts.Watch, File)) &&
+           !matchesAnyGlob(Opts.Exclude, File);
   }
-  if (Units.empty())
-    return;
-  auto R = Session.apply({Units.begin(), Units.end()});
-  if (!R)
-    return Out.error(R.takeError());
-  if (R->empty())
-    return Out.unchanged(R->Units);
-  Out.patched(*R);
+
+  Error watch(const std::string &File) {
+    return wanted(File) ? Watcher.watch(File) : Error::success();
+  }
+
+  // The sources and project headers of the units in the process.
+  Error watchInputs() {
+    for (const jit::UnitState &U : Session.units()) {
+      if (!U.InProcess)
+        continue;
+      for (const std::string &In : U.Inputs)
+        if (!StringRef(In).starts_with("/usr/") && In.front() == '/')
+          if (Error E = watch(In))
+            return E;
+      if (Error E = watch(U.Command.File))
+        return E;
+    }
+    return Watcher.watch(CompileDb);
+  }
+
+  void patch(std::vector<size_t> Units) {
+    if (Units.empty())
+      return;
+    auto R = Session.apply(Units);
+    if (!R)
+      return Out.error(R.takeError());
+    if (R->empty())
+      return Out.unchanged(R->Units);
+    Out.patched(*R);
+    if (Disk)
+      Disk->sync(R->Units);
+  }
+
+  // CMake re-ran: units it added (a new source file) are linked live, and
+  // units whose last patch failed (perhaps for want of them) are retried.
+  void buildChanged() {
+    auto Commands = commandsFor(Opts, BuildDir);
+    if (!Commands)
+      return Out.error(Commands.takeError());
+    StringSet<> Known;
+    for (const jit::UnitState &U : Session.units())
+      Known.insert(U.Command.File);
+    std::vector<size_t> Units;
+    for (const jit::CompileCommand &C : *Commands) {
+      if (Known.contains(C.File) || (Disk && !Disk->feedsBinaries(C.File)))
+        continue;
+      Session.addNewUnit(C);
+      Units.push_back(Session.units().size() - 1);
+      if (Error E = watch(C.File))
+        Out.error(std::move(E));
+    }
+    for (size_t U : Session.unapplied())
+      if (!is_contained(Units, U))
+        Units.push_back(U);
+    patch(Units);
+  }
+
+  void saved(const std::vector<std::string> &Files) {
+    std::set<size_t> Units;
+    for (const std::string &F : Files) {
+      if (F == CompileDb) {
+        buildChanged();
+        continue;
+      }
+      if (!wanted(F)) {
+        Out.ignored(F, "excluded by hotreload.toml (watch/exclude)");
+        continue;
+      }
+      bool Any = false;
+      for (size_t I : Session.unitsReading(F))
+        if (Session.units()[I].InProcess) {
+          Units.insert(I);
+          Any = true;
+        }
+      if (!Any)
+        Out.ignored(F, "no translation unit of the process reads it");
+    }
+    patch({Units.begin(), Units.end()});
+  }
+};
+
+// The running executable as ninja names it: its path, without the
+// " (deleted)" the kernel adds once a relink replaced the file.
+std::string executablePath(int Pid) {
+  char Buf[4096];
+  ssize_t N = readlink(formatv("/proc/{0}/exe", Pid).str().c_str(), Buf,
+                       sizeof(Buf) - 1);
+  if (N <= 0)
+    return "";
+  std::string Path(Buf, N);
+  StringRef Deleted = " (deleted)";
+  if (StringRef(Path).ends_with(Deleted))
+    Path.resize(Path.size() - Deleted.size());
+  return Path;
 }
 
 int signalFd() {
@@ -163,64 +256,109 @@ int signalFd() {
   return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-} // namespace
+struct Target {
+  int Pid = -1;
+  int PidFd = -1; // readable when the process ends
+  bool OwnChild = false;
+};
 
-int runWatch(const WatchOptions &Opts) {
-  EventOutput Out(Opts.Json);
-  auto Start = Clock::now();
-  int SigFd = signalFd();
-  int Pid = -1, PidFd = -1;
-  bool OwnChild = !Opts.ExecArgv.empty();
-  if (OwnChild) {
-    auto Agent = findAgentLibrary();
-    if (!Agent)
-      return Out.error(Agent.takeError()), 2;
-    auto L = launchWithAgent(Opts.ExecArgv, *Agent);
-    if (!L)
-      return Out.error(L.takeError()), 2;
-    Pid = L->Pid;
-    PidFd = L->PidFd;
-  } else {
-    Pid = *Opts.Pid;
-    auto Fd = openPidFd(Pid);
+Expected<Target> startOrAttach(const WatchOptions &Opts) {
+  Target T;
+  T.OwnChild = !Opts.ExecArgv.empty();
+  if (!T.OwnChild) {
+    T.Pid = *Opts.Pid;
+    auto Fd = openPidFd(T.Pid);
     if (!Fd)
-      return Out.error(Fd.takeError()), 2;
-    PidFd = *Fd;
+      return Fd.takeError();
+    T.PidFd = *Fd;
+    return T;
   }
-  auto Fail = [&](Error E) {
-    Out.error(std::move(E));
-    if (OwnChild && processAlive(PidFd)) // nothing to patch: stay with the app
-      return Out.exited(waitForExit(Pid)), 2;
-    return 2;
-  };
+  auto Agent = findAgentLibrary();
+  if (!Agent)
+    return Agent.takeError();
+  auto L = launchWithAgent(Opts.ExecArgv, *Agent);
+  if (!L)
+    return L.takeError();
+  T.Pid = L->Pid;
+  T.PidFd = L->PidFd;
+  return T;
+}
 
-  auto Link = connectWhenReady(Pid, PidFd, OwnChild);
+struct Ending {
+  int Code = 0;
+  bool Crashed = false; // a signal ended the process hotc started
+};
+
+// Saves arriving soon after a patch (an editor writing several files, or
+// the user saving again while it ran) are gathered until the burst is
+// quiet for DebounceMs; a save after a quiet spell is processed at once.
+std::vector<std::string> gatherBurst(FileWatcher &Watcher,
+                                     std::vector<std::string> Changed,
+                                     Clock::time_point LastPatch,
+                                     unsigned DebounceMs) {
+  if (msSince(LastPatch) >= DebounceMs)
+    return Changed;
+  pollfd P{Watcher.fd(), POLLIN, 0};
+  while (poll(&P, 1, static_cast<int>(DebounceMs)) > 0)
+    for (std::string &F : Watcher.takeChanged())
+      if (!is_contained(Changed, F))
+        Changed.push_back(std::move(F));
+  return Changed;
+}
+
+Ending finish(const Target &T, EventOutput &Out) {
+  std::optional<int> Code;
+  if (T.OwnChild)
+    Code = waitForExit(T.Pid);
+  Out.exited(Code);
+  return {Code.value_or(0), Code && *Code > 128};
+}
+
+Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
+                    int SigFd) {
+  auto Start = Clock::now();
+  auto Fail = [&](Error E) -> Ending {
+    Out.error(std::move(E));
+    if (T.OwnChild && processAlive(T.PidFd)) // nothing to patch: stay
+      return finish(T, Out);
+    return {2, false};
+  };
+  auto Link = connectWhenReady(T.Pid, T.PidFd, T.OwnChild);
   if (!Link) {
-    if (OwnChild && !processAlive(PidFd)) {
-      consumeError(Link.takeError());
-      int Code = waitForExit(Pid);
-      Out.exited(Code);
-      return Code;
-    }
+    if (T.OwnChild && !processAlive(T.PidFd))
+      return (consumeError(Link.takeError()), finish(T, Out));
     return Fail(Link.takeError());
   }
   auto Codegen = jit::ObjectCodegen::create((*Link)->triple());
   if (!Codegen)
     return Fail(Codegen.takeError());
-  auto Commands = loadCompileDatabase(Opts.BuildDir);
+  SmallString<256> Dir(Opts.BuildDir);
+  sys::fs::make_absolute(Dir);
+  sys::path::remove_dots(Dir, true);
+  std::string BuildDir = Dir.str().str();
+  auto Commands = commandsFor(Opts, BuildDir);
   if (!Commands)
     return Fail(Commands.takeError());
   jit::PatchSession Session(**Link, **Codegen);
-  StringMap<SourceSnapshot> Snapshots = readBuildSnapshots(Opts.BuildDir);
+  StringMap<SourceSnapshot> Snapshots = readBuildSnapshots(BuildDir);
   if (Error E = readBaselines(*Commands, Snapshots, Session, (*Link)->process(),
                               Out))
     return Fail(std::move(E));
   auto Watcher = FileWatcher::create();
   if (!Watcher)
     return Fail(Watcher.takeError());
-  if (Error E = watchInputs(Session, *Watcher))
+  WatchLoop Loop{Opts, Session, Out, *Watcher, nullptr, BuildDir,
+                 BuildDir + "/compile_commands.json"};
+  if (Error E = Loop.watchInputs())
     return Fail(std::move(E));
-  Out.ready(Pid, Session.units().size(), (*Link)->process().size(),
+  std::unique_ptr<DiskBuild> Disk;
+  if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out))
+    Disk = std::move(*D);
+  else
+    Out.note("the build on disk will not be kept in step with the process: " +
+             toString(D.takeError()));
+  Loop.Disk = Disk.get();
+  Out.ready(T.Pid, Session.units().size(), (*Link)->process().size(),
             msSince(Start));
   // Files edited between the build and now: the process runs the build's
   // version, so patch the difference at once.
@@ -230,36 +368,51 @@ int runWatch(const WatchOptions &Opts) {
       EditedSinceBuild.push_back(F);
   if (!EditedSinceBuild.empty()) {
     Out.note("edited since the build: patching them now");
-    handleSave(EditedSinceBuild, Session, Out);
+    Loop.saved(EditedSinceBuild);
   }
 
+  Clock::time_point LastPatch = Clock::now() - std::chrono::hours(1);
   for (;;) {
-    pollfd Fds[3] = {{Watcher->fd(), POLLIN, 0}, {PidFd, POLLIN, 0},
+    pollfd Fds[3] = {{Watcher->fd(), POLLIN, 0}, {T.PidFd, POLLIN, 0},
                      {SigFd, POLLIN, 0}};
     if (poll(Fds, 3, -1) < 0 && errno != EINTR)
       return Fail(errorCodeToError(std::error_code(errno, std::generic_category())));
-    if (Fds[1].revents) {
-      std::optional<int> Code;
-      if (OwnChild)
-        Code = waitForExit(Pid);
-      Out.exited(Code);
-      return Code.value_or(0);
-    }
+    if (Fds[1].revents)
+      return finish(T, Out);
     if (Fds[2].revents) {
       signalfd_siginfo Info;
       (void)!read(SigFd, &Info, sizeof(Info));
-      if (!OwnChild) { // leave the process running the patched code
+      if (!T.OwnChild) { // leave the process running the patched code
         (*Link)->detach();
-        return 128 + static_cast<int>(Info.ssi_signo);
+        return {128 + static_cast<int>(Info.ssi_signo), false};
       }
-      kill(Pid, SIGTERM); // the process's exit ends the loop above
+      kill(T.Pid, SIGTERM); // the process's exit ends the loop above
       continue;
     }
     if (Fds[0].revents) {
       std::vector<std::string> Changed = Watcher->takeChanged();
-      if (!Changed.empty())
-        handleSave(Changed, Session, Out);
+      if (Changed.empty())
+        continue;
+      Loop.saved(gatherBurst(*Watcher, std::move(Changed), LastPatch,
+                             Opts.DebounceMs));
+      LastPatch = Clock::now();
     }
+  }
+}
+
+} // namespace
+
+int runWatch(const WatchOptions &Opts) {
+  EventOutput Out(Opts.Json, Opts.LogFile);
+  int SigFd = signalFd();
+  for (;;) {
+    auto T = startOrAttach(Opts);
+    if (!T)
+      return Out.error(T.takeError()), 2;
+    Ending E = watchProcess(Opts, *T, Out, SigFd);
+    if (!E.Crashed || Opts.Crash != OnCrash::Restart)
+      return E.Code;
+    Out.note("the process crashed: starting it again (on_crash = restart)");
   }
 }
 

@@ -2,6 +2,8 @@
 // on every save until it exits.
 #pragma once
 
+#include "config.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +15,20 @@ struct WatchOptions {
   std::vector<std::string> ExecArgv;  // --exec PROG ARGS...
   std::optional<int> Pid;             // --pid N
   bool Json = false;
+
+  // From hotreload.toml (see config.h); main.cpp fills them.
+  // Globs (config.h matchesAnyGlob): when not empty, only matching files are
+  // watched; a file matching Exclude is never watched nor patched.
+  std::vector<std::string> Watch;
+  std::vector<std::string> Exclude;
+  // Coalesces a burst of saves. The first save is processed at once; only
+  // events arriving while a patch runs, or within DebounceMs after it, are
+  // gathered into the next one.
+  unsigned DebounceMs = 100;
+  std::string Compiler;                // patch compiles; empty: the build's
+  std::vector<std::string> ExtraFlags; // appended to patch compiles
+  OnCrash Crash = OnCrash::Report;     // when the watched program crashes
+  std::string LogFile; // events appended as JSON lines too; empty: none
 };
 
 // Returns hotc's exit code: the process's own with --exec.

@@ -294,10 +294,9 @@ void LinkSession::discard(LinkedObject &Linked) {
   Linked.Dylib = nullptr;
 }
 
-Error LinkSession::recordCreated(StringRef SourcePath,
-                                 ArrayRef<CreatedSymbol> Created,
-                                 const StringMap<uint64_t> &Addresses) {
-  std::vector<std::tuple<std::string, std::string, ExecutorAddr>> Records;
+void LinkSession::publish(StringRef SourcePath,
+                          ArrayRef<CreatedSymbol> Created,
+                          const StringMap<uint64_t> &Addresses) {
   for (const CreatedSymbol &C : Created) {
     auto It = Addresses.find(C.Name);
     if (It == Addresses.end())
@@ -314,9 +313,33 @@ Error LinkSession::recordCreated(StringRef SourcePath,
       Globals[C.Name] = L;
       defineCreated(*ProcessDylib, C.Name, L.Address, C.IsFunction);
     }
-    Records.emplace_back(C.Local ? SourcePath.str() : "", C.Name,
-                         ExecutorAddr(L.Address));
   }
+}
+
+void LinkSession::unpublish(StringRef SourcePath,
+                            ArrayRef<CreatedSymbol> Created) {
+  for (const CreatedSymbol &C : Created) {
+    JITDylib *JD = ProcessDylib;
+    if (C.Local) {
+      CreatedLocals[SourcePath].erase(C.Name);
+      Locals[SourcePath].erase(C.Name);
+      JD = LocalDylibs.lookup(SourcePath);
+    } else {
+      Globals.erase(C.Name);
+    }
+    if (JD)
+      consumeError(JD->remove({ES->intern(C.Name)}));
+  }
+}
+
+Error LinkSession::recordCreated(StringRef SourcePath,
+                                 ArrayRef<CreatedSymbol> Created,
+                                 const StringMap<uint64_t> &Addresses) {
+  std::vector<std::tuple<std::string, std::string, ExecutorAddr>> Records;
+  for (const CreatedSymbol &C : Created)
+    if (auto It = Addresses.find(C.Name); It != Addresses.end())
+      Records.emplace_back(C.Local ? SourcePath.str() : "", C.Name,
+                           ExecutorAddr(It->second));
   return ES->callSPSWrapper<protocol::SPSRecordSymbolsSig>(RecordFn, Records);
 }
 

@@ -57,8 +57,15 @@ public:
   // Undoes a link whose patch will not be applied (nothing of it ran).
   void discard(LinkedObject &Linked);
 
-  // Makes symbols a patch created visible to later patches, here and in the
-  // agent (so that a reconnecting hotc binds to the same instances).
+  // Makes symbols a linked patch created visible to what is linked after
+  // it (a new unit's functions, called by an edit in the same save).
+  void publish(llvm::StringRef SourcePath, llvm::ArrayRef<CreatedSymbol> Created,
+               const llvm::StringMap<uint64_t> &Addresses);
+  // Takes them back when the patch is not applied.
+  void unpublish(llvm::StringRef SourcePath,
+                 llvm::ArrayRef<CreatedSymbol> Created);
+  // Records published symbols in the agent, once the patch is applied, so
+  // that a reconnecting hotc binds to the same instances.
   llvm::Error recordCreated(llvm::StringRef SourcePath,
                             llvm::ArrayRef<CreatedSymbol> Created,
                             const llvm::StringMap<uint64_t> &Addresses);

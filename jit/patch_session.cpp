@@ -175,6 +175,15 @@ void PatchSession::addUnit(UnitState State) {
   touch(Units.size() - 1);
 }
 
+void PatchSession::addNewUnit(const CompileCommand &Cmd) {
+  UnitState U;
+  U.Command = Cmd;
+  U.InProcess = true;
+  U.Inputs = {Cmd.File};
+  U.Compiler = std::make_unique<UnitCompiler>(Cmd);
+  addUnit(std::move(U));
+}
+
 void PatchSession::touch(size_t Unit) {
   RecentlyUsed.erase(std::remove(RecentlyUsed.begin(), RecentlyUsed.end(), Unit),
                      RecentlyUsed.end());
@@ -208,6 +217,7 @@ struct PatchSession::Prepared {
   FunctionHashes Hashes;
   LinkedObject Linked;
   PatchPlan Plan;
+  bool Published = false;
 };
 
 Error PatchSession::linkUnit(UnitState &U, Prepared &P, StringSet<> &Replaced,
@@ -267,10 +277,13 @@ Error PatchSession::linkUnit(UnitState &U, Prepared &P, StringSet<> &Replaced,
   }
   for (const CreatedSymbol &C : P.Plan.Created)
     R.Created.push_back(C.Name);
+  Link.publish(U.Command.File, P.Plan.Created, P.Linked.Addresses);
+  P.Published = true;
   return Error::success();
 }
 
 Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
+  Failed.insert(Indices.begin(), Indices.end()); // until it succeeds
   auto Start = std::chrono::steady_clock::now();
   PatchReport R;
   std::vector<Prepared> Prep(Indices.size());
@@ -283,6 +296,9 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
     R.Ms.Preamble += Stats.PreambleMs;
     if (!Tu)
       return Tu.takeError();
+    U.OptLevel = Tu->OptLevel;
+    if (!Tu->Partial)
+      U.Inputs = Tu->Inputs;
     Prep[I].Hashes = canonicalFunctionHashes(*Tu->Module);
     Prep[I].Tu = std::move(*Tu);
     R.Units.push_back(U.Command.File);
@@ -294,8 +310,11 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
   std::vector<EntryRepoint> Entries;
   double CodegenMs = 0, LinkMs = 0;
   auto DiscardAll = [&] {
-    for (Prepared &P : Prep)
-      Link.discard(P.Linked);
+    for (size_t I = 0; I < Prep.size(); ++I) {
+      if (Prep[I].Published)
+        Link.unpublish(Units[Indices[I]].Command.File, Prep[I].Plan.Created);
+      Link.discard(Prep[I].Linked);
+    }
   };
   for (size_t I = 0; I < Indices.size(); ++I)
     if (Error E = linkUnit(Units[Indices[I]], Prep[I], Replaced, Entries, R,
@@ -316,8 +335,14 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
                 P.Linked.Addresses[P.Plan.InitFunction]))
           return std::move(E);
     if (!Entries.empty())
-      if (Error E = Link.repointEntries(Entries))
+      if (Error E = Link.repointEntries(Entries)) {
+        // The new code stays mapped (initialisers may have run), but nothing
+        // reaches it and later patches do not bind to it.
+        for (size_t I = 0; I < Prep.size(); ++I)
+          if (Prep[I].Published)
+            Link.unpublish(Units[Indices[I]].Command.File, Prep[I].Plan.Created);
         return std::move(E);
+      }
     for (size_t I = 0; I < Indices.size(); ++I)
       if (Error E = Link.recordCreated(Units[Indices[I]].Command.File,
                                        Prep[I].Plan.Created,
@@ -331,6 +356,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
     for (const auto &E : Prep[I].Hashes)
       Units[Indices[I]].Live[E.getKey()] = E.second;
     Units[Indices[I]].Compiler->accept();
+    Failed.erase(Indices[I]);
   }
   R.Ms.Patch = msSince(PatchStart);
   R.Ms.Total = msSince(Start);

@@ -13,6 +13,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,11 @@ public:
                                             const LiveSymbols &Process,
                                             const FileOverlay *Snapshot = nullptr);
   void addUnit(UnitState State);
+  // A unit the build gained while the process runs (a new source file):
+  // none of its code is live, so its first patch links all of it.
+  void addNewUnit(const CompileCommand &Cmd);
+  // Units whose last patch was not applied (compile or link error).
+  std::vector<size_t> unapplied() const { return {Failed.begin(), Failed.end()}; }
   const std::vector<UnitState> &units() const { return Units; }
 
   // Units whose compile read File (their main file or a header).
@@ -107,6 +113,7 @@ private:
   unsigned Generation = 0;
   size_t PreambleLimit = 64;
   std::vector<size_t> RecentlyUsed; // most recent last
+  std::set<size_t> Failed;
 };
 
 } // namespace hotc::jit
