@@ -2,6 +2,7 @@
 // nowhere else; each command's work is in its own file.
 #include "compiler_launcher.h"
 #include "config.h"
+#include "index_commands.h"
 #include "watch_command.h"
 
 #include "protocol/agent_protocol.h"
@@ -36,7 +37,8 @@ std::vector<std::string> splitAt(int &Argc, char **Argv, const char *Marker) {
 bool isCompilerLaunch(int Argc, char **Argv) {
   if (Argc < 2 || Argv[1][0] == '-' || Argv[1][0] == 0)
     return false;
-  for (const char *Command : {"watch", "run", "help", "config"})
+  for (const char *Command : {"watch", "run", "help", "config", "diff", "explain",
+                              "graph"})
     if (strcmp(Argv[1], Command) == 0)
       return false;
   return true;
@@ -129,6 +131,8 @@ int main(int argc, char **argv) {
   RunCmd->add_option("program", RunArgv, "PROG [ARGS...]")->required();
   RunCmd->prefix_command();
 
+  hotc::driver::IndexCommands Index; // diff, explain, graph
+  hotc::driver::addIndexCommands(App, Index);
 
   auto *HelpCmd = App.add_subcommand("help", "Show this help");
 
@@ -143,6 +147,8 @@ int main(int argc, char **argv) {
     printf("%s", App.get_formatter()->make_help(&App, "hotc", CLI::AppFormatMode::Normal).c_str());
     return 0;
   }
+  if (std::optional<int> Code = hotc::driver::runIndexCommand(Index))
+    return *Code;
   if (ConfigCmd->parsed()) {
     auto Config = loadConfigOrReport(ConfigCL, "config");
     if (!Config)

@@ -1,0 +1,36 @@
+// Macros as forms, and where they are expanded, from the preprocessor's
+// callbacks during the parse. Expansions become edges once the forms that
+// contain them are known.
+#pragma once
+
+#include "form.h"
+#include "token_hash.h"
+
+#include "clang/Lex/PPCallbacks.h"
+
+#include <memory>
+#include <vector>
+
+namespace hotc::index {
+
+struct MacroExpansion {
+  std::string Macro; // the macro form's Id
+  TokenSpan At;      // the invocation, in the file
+};
+
+struct MacroRecord {
+  std::vector<Form> Forms;
+  std::vector<MacroExpansion> Expansions;
+};
+
+std::unique_ptr<clang::PPCallbacks>
+recordMacros(const clang::SourceManager &SM, const clang::LangOptions &LO,
+             MacroRecord &Out);
+
+// Edges from the innermost non-lambda form containing each expansion to the
+// macro. Forms[i] is written at Spans[i].
+void addExpansionEdges(const MacroRecord &Macros, const std::vector<Form> &Forms,
+                       const std::vector<TokenSpan> &Spans,
+                       std::vector<Edge> &Edges);
+
+} // namespace hotc::index
