@@ -115,7 +115,7 @@ std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
                                std::vector<PlannedRepoint> &Repoints) {
   for (const EntryPatch &P : Patches) {
     if (auto It = TargetOfEntry.find(P.Entry); It != TargetOfEntry.end()) {
-      Repoints.push_back({It->second, P.Target, *It->second});
+      Repoints.push_back({It->second, P.Target});
       continue;
     }
     if (P.Room < 5)
@@ -139,8 +139,7 @@ std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
     memcpy(W.Bytes + 1, &Rel, 4);
     memcpy(W.Saved, reinterpret_cast<void *>(P.Entry), 5);
     Writes.push_back(W);
-    Repoints.push_back({reinterpret_cast<uint64_t *>(Slot + 8), P.Target,
-                        P.Target});
+    Repoints.push_back({reinterpret_cast<uint64_t *>(Slot + 8), P.Target});
   }
   return "";
 }
@@ -167,37 +166,41 @@ std::string EntryPatcher::stopClearOf(const std::vector<PlannedWrite> &Writes) {
          "entry being patched; try again";
 }
 
-// Runs with the world stopped: no allocation here.
+// Runs with the world stopped: no allocation here (Pages was reserved).
+// Each page is made writable once, written, and made code again.
 std::string EntryPatcher::write(std::vector<PlannedWrite> &Writes,
-                                std::vector<PlannedRepoint> &Repoints) {
-  size_t Done = 0;
+                                std::vector<PlannedRepoint> &Repoints,
+                                std::vector<uint64_t> &Pages) {
+  uint64_t PS = pageSize();
+  auto AddPage = [&](uint64_t Addr, uint64_t Len) {
+    for (uint64_t P = Addr & ~(PS - 1); P < Addr + Len; P += PS)
+      if (std::find(Pages.begin(), Pages.end(), P) == Pages.end())
+        Pages.push_back(P);
+  };
+  for (const PlannedWrite &W : Writes)
+    AddPage(W.Entry, 5);
+  for (const PlannedRepoint &R : Repoints)
+    AddPage(reinterpret_cast<uint64_t>(R.Slot), 8);
+  size_t Opened = 0;
   int Errno = 0;
-  for (; Done < Writes.size(); ++Done) {
-    PlannedWrite &W = Writes[Done];
-    if (!setProtection(W.Entry, 5, kWritable)) {
+  for (; Opened < Pages.size(); ++Opened)
+    if (!setProtection(Pages[Opened], PS, kWritable)) {
       Errno = errno;
       break;
     }
-    memcpy(reinterpret_cast<void *>(W.Entry), W.Bytes, 5);
-    setProtection(W.Entry, 5, kCode);
+  if (Opened == Pages.size()) {
+    for (const PlannedWrite &W : Writes)
+      memcpy(reinterpret_cast<void *>(W.Entry), W.Bytes, 5);
+    // An aligned 8-byte store is atomic: a thread about to jump through the
+    // slot sees either the old or the new target, never a mix.
+    for (const PlannedRepoint &R : Repoints)
+      __atomic_store_n(R.Slot, R.Target, __ATOMIC_RELEASE);
   }
-  if (Done < Writes.size()) { // undo, so that nothing of this patch remains
-    for (size_t I = 0; I < Done; ++I) {
-      setProtection(Writes[I].Entry, 5, kWritable);
-      memcpy(reinterpret_cast<void *>(Writes[I].Entry), Writes[I].Saved, 5);
-      setProtection(Writes[I].Entry, 5, kCode);
-    }
-    return "cannot make the code at " + hex(Writes[Done].Entry) +
-           " writable: " + strerror(Errno);
-  }
-  // An aligned 8-byte store is atomic: a thread about to jump through the
-  // slot sees either the old or the new target, never a mix.
-  for (PlannedRepoint &R : Repoints) {
-    uint64_t Addr = reinterpret_cast<uint64_t>(R.Slot);
-    setProtection(Addr, 8, kWritable);
-    __atomic_store_n(R.Slot, R.Target, __ATOMIC_RELEASE);
-    setProtection(Addr, 8, kCode);
-  }
+  for (size_t I = 0; I < Opened; ++I)
+    setProtection(Pages[I], PS, kCode);
+  if (Opened < Pages.size())
+    return "cannot make the code at " + hex(Pages[Opened]) +
+           " writable: " + strerror(Errno) + "; nothing was patched";
   return "";
 }
 
@@ -209,9 +212,11 @@ std::string EntryPatcher::apply(const std::vector<EntryPatch> &Patches) {
   Repoints.reserve(Patches.size());
   if (std::string Err = plan(Patches, Writes, Repoints); !Err.empty())
     return Err;
+  std::vector<uint64_t> Pages;
+  Pages.reserve(2 * (Writes.size() + Repoints.size()) + 2);
   if (std::string Err = stopClearOf(Writes); !Err.empty())
     return Err;
-  std::string Err = write(Writes, Repoints);
+  std::string Err = write(Writes, Repoints, Pages);
   Stop.release();
   if (!Err.empty())
     return Err;

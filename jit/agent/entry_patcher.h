@@ -45,7 +45,6 @@ private:
   struct PlannedRepoint {
     uint64_t *Slot;
     uint64_t Target;
-    uint64_t Saved;
   };
 
   std::string plan(const std::vector<EntryPatch> &Patches,
@@ -54,7 +53,8 @@ private:
   std::string allocateSlot(uint64_t Entry, uint64_t &Slot);
   std::string stopClearOf(const std::vector<PlannedWrite> &Writes);
   std::string write(std::vector<PlannedWrite> &Writes,
-                    std::vector<PlannedRepoint> &Repoints);
+                    std::vector<PlannedRepoint> &Repoints,
+                    std::vector<uint64_t> &Pages);
 
   std::mutex Lock;
   std::unordered_map<uint64_t, uint64_t *> TargetOfEntry;

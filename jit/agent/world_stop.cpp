@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -91,11 +92,18 @@ size_t listThreads(int *Out, size_t Max) {
   return N;
 }
 
+// Threads that are running answer within microseconds: yield first, and
+// sleep only for threads that must wait to be scheduled.
 bool waitFor(std::atomic<uint32_t> &Counter, uint32_t Target, int Millis) {
-  for (int Spin = 0; Counter.load(std::memory_order_acquire) < Target; ++Spin) {
-    if (Spin > Millis * 10)
+  for (int Spin = 0; Spin < 2000; ++Spin) {
+    if (Counter.load(std::memory_order_acquire) >= Target)
+      return true;
+    sched_yield();
+  }
+  for (int Naps = 0; Counter.load(std::memory_order_acquire) < Target; ++Naps) {
+    if (Naps > Millis * 20)
       return false;
-    pause(100);
+    pause(50);
   }
   return true;
 }
