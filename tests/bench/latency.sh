@@ -5,7 +5,7 @@
 # installs gnuplot for the plot if it is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-build=${HOTC_BUILD_DIR:-$here/build}
+build=${HOTC_OWN_BUILD:-$here/build}
 edits=${1:-20}
 cmake --build "$build" --target hotc_edit_latency
 command -v gnuplot >/dev/null || apt-get install -y --no-install-recommends gnuplot-nox >/dev/null
