@@ -171,6 +171,12 @@ void EventOutput::error(Error E, const char *GivenKind) {
                                        {"message", D.Message}});
         O["diagnostics"] = std::move(Diags);
       },
+      [&](const jit::LayoutChange &F) {
+        Kind = "layout";
+        raw_string_ostream OS(Human);
+        F.log(OS);
+        O["message"] = Human;
+      },
       [&](const jit::LinkFailure &F) {
         Kind = "link";
         raw_string_ostream OS(Human);

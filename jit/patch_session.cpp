@@ -164,6 +164,7 @@ Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
   U.PreambleBytes = Stats.PreambleBytes;
   U.PreambleMs = Stats.PreambleMs;
   U.Live = canonicalFunctionHashes(*Compiled->Module);
+  U.LiveLayouts = typeLayoutsOf(*Compiled->Module);
   U.Inputs = std::move(Compiled->Inputs);
   U.OptLevel = Compiled->OptLevel;
   U.InProcess = linkedIntoProcess(*Compiled->Module, Cmd, Process);
@@ -217,6 +218,7 @@ struct PatchSession::Prepared {
   FunctionHashes Hashes;
   LinkedObject Linked;
   PatchPlan Plan;
+  TypeLayouts Layouts;
   bool Published = false;
 };
 
@@ -300,6 +302,10 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
     if (!Tu->Partial)
       U.Inputs = Tu->Inputs;
     Prep[I].Hashes = canonicalFunctionHashes(*Tu->Module);
+    Prep[I].Layouts = typeLayoutsOf(*Tu->Module);
+    if (Error E = checkLayouts(*Tu->Module, U.LiveLayouts, Prep[I].Layouts,
+                               U.Command.File))
+      return std::move(E);
     Prep[I].Tu = std::move(*Tu);
     R.Units.push_back(U.Command.File);
   }
@@ -355,6 +361,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
   for (size_t I = 0; I < Indices.size(); ++I) {
     for (const auto &E : Prep[I].Hashes)
       Units[Indices[I]].Live[E.getKey()] = E.second;
+    for (const auto &E : Prep[I].Layouts)
+      Units[Indices[I]].LiveLayouts[E.getKey()] = E.second;
     Units[Indices[I]].Compiler->accept();
     Failed.erase(Indices[I]);
   }

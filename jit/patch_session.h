@@ -6,6 +6,7 @@
 #pragma once
 
 #include "function_hash.h"
+#include "layout_check.h"
 #include "link_session.h"
 #include "object_codegen.h"
 #include "tu_compiler.h"
@@ -61,6 +62,7 @@ private:
 struct UnitState {
   CompileCommand Command;
   FunctionHashes Live; // hashes of what the process runs for this unit
+  TypeLayouts LiveLayouts; // layouts of the types that code was built with
   std::vector<std::string> Inputs;
   bool InProcess = false;
   unsigned OptLevel = 0;

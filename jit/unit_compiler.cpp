@@ -11,6 +11,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <chrono>
+#include <xxhash.h>
 #include <optional>
 
 using namespace llvm;
@@ -46,6 +47,11 @@ struct UnitCompiler::State {
   unsigned OptLevel = 0;
   std::optional<clang::PrecompiledPreamble> Preamble;
   std::vector<std::string> PreambleFiles;
+  // Content of the project headers the preamble read. Clang's reuse check
+  // compares size and whole-second mtime: a same-size edit within the
+  // second of the build would go unseen.
+  llvm::StringMap<uint64_t> PreambleHeaders;
+  bool headersChanged() const;
   std::optional<std::string> Accepted; // the text the process runs
   std::string Last;                    // the text of the last compile
 
@@ -99,12 +105,25 @@ Error UnitCompiler::State::prepare(CollectingDiagnostics &Diags) {
   return Error::success();
 }
 
+static uint64_t contentHash(vfs::FileSystem &FS, const std::string &Path) {
+  auto Buf = FS.getBufferForFile(Path);
+  return Buf ? XXH3_64bits((*Buf)->getBufferStart(), (*Buf)->getBufferSize())
+             : 0;
+}
+
+bool UnitCompiler::State::headersChanged() const {
+  for (const auto &E : PreambleHeaders)
+    if (contentHash(*VFS, E.getKey().str()) != E.second)
+      return true;
+  return false;
+}
+
 Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
                                            CollectingDiagnostics &Diags,
                                            UnitCompileStats *Stats) {
   clang::PreambleBounds Bounds =
       clang::ComputePreambleBounds(Base->getLangOpts(), Main.getMemBufferRef(), 0);
-  if (Preamble &&
+  if (Preamble && !headersChanged() &&
       Preamble->CanReuse(*Base, Main.getMemBufferRef(), Bounds, *VFS))
     return Error::success();
   auto Start = std::chrono::steady_clock::now();
@@ -119,9 +138,13 @@ Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
   PreambleFiles.clear();
   if (Diags.getNumErrors() > 0)
     return make_error<CompileFailure>(Cmd.File, std::move(Diags.Diags));
+  PreambleHeaders.clear();
   if (Built) { // else: compile without a preamble, slower but right
     Preamble.emplace(std::move(*Built));
     PreambleFiles = std::move(Callbacks.Files);
+    for (const std::string &F : PreambleFiles)
+      if (!StringRef(F).starts_with("/usr/") && F != Cmd.File)
+        PreambleHeaders[F] = contentHash(*VFS, F);
   }
   if (Stats) {
     Stats->PreambleBuilt = true;
@@ -221,6 +244,7 @@ size_t UnitCompiler::preambleBytes() const {
 void UnitCompiler::dropPreamble() {
   S->Preamble.reset();
   S->PreambleFiles.clear();
+  S->PreambleHeaders.clear();
 }
 
 } // namespace hotc::jit

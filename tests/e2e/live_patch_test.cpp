@@ -490,3 +490,75 @@ TEST(LivePatch, ConfigRestartsACrashedProcess) {
 
 } // namespace
 } // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+// header_app (a.cpp and b.cpp share shared.h) under hotc watch.
+struct HeaderSession {
+  FixtureProject Project;
+  AppLog Log;
+  HotcProcess Hotc;
+
+  HeaderSession()
+      : Project(FixtureProject::build("header_app", testName())),
+        Log(Project.path("app.log")),
+        Hotc({"watch", "-p", Project.BuildDir, "--json", "--exec",
+              Project.BuildDir + "/header_app", Project.path("app.log")},
+             Project.Dir) {}
+
+  // Both units show the values, in one line of the running process.
+  bool showsBoth(const std::string &A, const std::string &B) {
+    return bool(Log.waitFor(
+        [&](auto &L) { return L.at("a") == A && L.at("b") == B; }));
+  }
+};
+
+TEST(HeaderEdits, InlineFunctionEditReachesEveryUnit) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  ASSERT_TRUE(S.showsBoth("107", "1007"));
+  S.Project.edit("shared.h", "V > 100 ? 100 : V", "V > 50 ? 50 : V");
+  ASSERT_TRUE(S.Hotc.waitEvent("patched")) << S.Hotc.history();
+  EXPECT_TRUE(S.showsBoth("57", "507")) << S.Hotc.history();
+}
+
+TEST(HeaderEdits, TemplateEditReachesEveryUnit) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  S.Project.edit("shared.h", "return V * 2;", "return V * 3;");
+  ASSERT_TRUE(S.Hotc.waitEvent("patched")) << S.Hotc.history();
+  EXPECT_TRUE(S.showsBoth("110", "1010")) << S.Hotc.history();
+}
+
+TEST(HeaderEdits, MacroEditReachesEveryUnit) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  S.Project.edit("shared.h", "#define BONUS 1", "#define BONUS 5");
+  auto P = S.Hotc.waitEvent("patched");
+  ASSERT_TRUE(P) << S.Hotc.history();
+  auto F = strings(*P, "functions");
+  std::sort(F.begin(), F.end());
+  EXPECT_EQ(F, (std::vector<std::string>{"_Z6unit_aR8Particle",
+                                         "_Z6unit_bR8Particle"}));
+  EXPECT_TRUE(S.showsBoth("111", "1011")) << S.Hotc.history();
+}
+
+TEST(HeaderEdits, LayoutChangeIsRefusedWithTheTypeNamed) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  S.Project.edit("shared.h", "  int Y;\n", "  int Y;\n  int Z;\n");
+  auto E = S.Hotc.waitEvent("error|patched");
+  ASSERT_TRUE(E) << S.Hotc.history();
+  ASSERT_EQ(E->getString("event"), "error") << S.Hotc.history();
+  EXPECT_EQ(E->getString("kind"), "layout");
+  std::string Msg = E->getString("message")->str();
+  EXPECT_NE(Msg.find("struct Particle"), std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("(8 bytes) -> { i32, i32, i32 } (12 bytes)"),
+            std::string::npos)
+      << Msg;
+  EXPECT_TRUE(S.showsBoth("107", "1007")) << "the old code must keep running";
+}
+
+} // namespace
+} // namespace hotc::e2e

@@ -120,3 +120,19 @@ TEST(UnitCompiler, UnacceptedEditsAccumulate) {
 }
 
 } // namespace
+
+namespace {
+
+// Clang's own reuse check sees size and whole-second mtime only.
+TEST(UnitCompiler, SameSizeHeaderEditWithinTheSecondIsSeen) {
+  WarmUnit U;
+  U.writeHeader("inline int twice(int X) { return 3 * X; }\n"); // same size
+  jit::UnitCompileStats Stats;
+  auto Tu = U.Compiler->compileEdit(&Stats);
+  ASSERT_TRUE(bool(Tu));
+  EXPECT_TRUE(Stats.PreambleBuilt);
+  auto Warm = jit::canonicalFunctionHashes(*Tu->Module);
+  EXPECT_EQ(Warm["_Z5twicei"], U.coldHashes()["_Z5twicei"]);
+}
+
+} // namespace
