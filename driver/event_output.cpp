@@ -40,6 +40,8 @@ std::string describe(const jit::PatchReport &R) {
     Names.push_back(demangle(F));
   for (const std::string &F : R.Created)
     Names.push_back("new " + demangle(F));
+  for (const std::string &G : R.Rerun)
+    Names.push_back("initialised again " + demangle(G));
   if (!Names.empty())
     Out += ": ";
   for (size_t I = 0; I < Names.size() && I < 8; ++I)
@@ -113,6 +115,7 @@ void EventOutput::patched(const jit::PatchReport &R) {
                        {"version", R.Version},
                        {"functions", toArray(R.Functions)},
                        {"created", toArray(R.Created)},
+                       {"rerun", toArray(R.Rerun)},
                        {"files", toArray(R.Units)},
                        {"warnings", toArray(R.Warnings)},
                        {"ms", json::Object{{"total", R.Ms.Total},
@@ -126,12 +129,18 @@ void EventOutput::patched(const jit::PatchReport &R) {
           Human);
 }
 
-void EventOutput::unchanged(const std::vector<std::string> &Files) {
+void EventOutput::unchanged(const std::vector<std::string> &Files,
+                            const std::vector<std::string> &Warnings) {
   std::string Names;
   for (const std::string &F : Files)
     Names += (Names.empty() ? "" : ", ") + sys::path::filename(F).str();
-  deliver(json::Object{{"event", "unchanged"}, {"files", toArray(Files)}},
-          "hotc: " + Names + ": no function changed, nothing to patch");
+  std::string Human = "hotc: " + Names + ": no function changed, nothing to patch";
+  for (const std::string &W : Warnings)
+    Human += "\n  warning: " + W;
+  deliver(json::Object{{"event", "unchanged"},
+                       {"files", toArray(Files)},
+                       {"warnings", toArray(Warnings)}},
+          Human);
 }
 
 void EventOutput::ignored(const std::string &File, const std::string &Reason) {

@@ -23,7 +23,8 @@ public:
 
   void ready(int Pid, size_t Units, size_t Symbols, double Ms);
   void patched(const jit::PatchReport &R);
-  void unchanged(const std::vector<std::string> &Files);
+  void unchanged(const std::vector<std::string> &Files,
+                 const std::vector<std::string> &Warnings = {});
   void ignored(const std::string &File, const std::string &Reason);
   // Reports a failed patch: compile, link or patch errors, with file:line
   // when the error has one. The process keeps its current code.

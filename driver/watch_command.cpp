@@ -178,7 +178,7 @@ struct WatchLoop {
     if (!R)
       return Out.error(R.takeError());
     if (R->empty())
-      return Out.unchanged(R->Units);
+      return Out.unchanged(R->Units, R->Warnings);
     Out.patched(*R);
     if (Disk)
       Disk->sync(R->Units);

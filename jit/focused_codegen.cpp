@@ -5,6 +5,7 @@
 #include "clang/AST/Decl.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclGroup.h"
+#include "clang/AST/Mangle.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/CodeGen/ModuleBuilder.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -81,8 +82,9 @@ std::optional<unsigned> bodyEnd(StringRef Text, unsigned From) {
 class FocusedCodegenAction::Consumer : public clang::ASTConsumer {
 public:
   Consumer(std::unique_ptr<clang::CodeGenerator> Gen,
-           std::optional<EditRegion> Focus, bool &Held)
-      : Gen(std::move(Gen)), Focus(Focus), Held(Held) {}
+           std::optional<EditRegion> Focus, bool &Held,
+           FocusedCodegenAction &Owner)
+      : Gen(std::move(Gen)), Focus(Focus), Held(Held), Owner(Owner) {}
 
   std::unique_ptr<Module> takeModule() {
     return std::unique_ptr<Module>(Gen->ReleaseModule());
@@ -90,10 +92,13 @@ public:
 
   void Initialize(clang::ASTContext &C) override {
     Ctx = &C;
+    Names = std::make_unique<clang::ASTNameGenerator>(C);
     Gen->Initialize(C);
   }
 
   bool HandleTopLevelDecl(clang::DeclGroupRef Group) override {
+    for (clang::Decl *D : Group)
+      findMarkers(D);
     if (!Focus)
       return Gen->HandleTopLevelDecl(Group);
     for (clang::Decl *D : Group)
@@ -177,6 +182,30 @@ private:
     return Span{SM.getFileOffset(B), SM.getFileOffset(E) + EndLen};
   }
 
+  // `// hotc: no-reload` or `// hotc: rerun` alone on the line before a
+  // definition of the main file.
+  void findMarkers(clang::Decl *D) {
+    if (auto *DC = dyn_cast<clang::DeclContext>(D);
+        DC && (isa<clang::NamespaceDecl>(D) || isa<clang::LinkageSpecDecl>(D))) {
+      for (clang::Decl *Inner : DC->decls())
+        findMarkers(Inner);
+      return;
+    }
+    if (!isa<clang::FunctionDecl>(D) && !isa<clang::VarDecl>(D))
+      return;
+    const clang::SourceManager &SM = Ctx->getSourceManager();
+    clang::SourceLocation B = SM.getExpansionLoc(D->getBeginLoc());
+    if (!SM.isWrittenInMainFile(B))
+      return;
+    StringRef Text = SM.getBufferData(SM.getMainFileID());
+    StringRef Before = Text.take_front(SM.getFileOffset(B)).rtrim();
+    StringRef Line = Before.substr(Before.rfind('\n') + 1).trim();
+    if (Line != "// hotc: no-reload" && Line != "// hotc: rerun")
+      return;
+    std::string Name = Names->getName(D);
+    (Line.ends_with("rerun") ? Owner.Rerun : Owner.NoReload).push_back(Name);
+  }
+
   void consider(clang::Decl *D) {
     if (auto *NS = dyn_cast<clang::NamespaceDecl>(D)) {
       for (clang::Decl *Inner : NS->decls())
@@ -215,6 +244,8 @@ private:
   std::unique_ptr<clang::CodeGenerator> Gen;
   std::optional<EditRegion> Focus;
   bool &Held;
+  FocusedCodegenAction &Owner;
+  std::unique_ptr<clang::ASTNameGenerator> Names;
   clang::ASTContext *Ctx = nullptr;
   std::vector<Span> Taken;
 };
@@ -234,7 +265,7 @@ FocusedCodegenAction::CreateASTConsumer(clang::CompilerInstance &CI,
       Context));
   // The consumer decides, function by function, which bodies to skip.
   CI.getFrontendOpts().SkipFunctionBodies = Focus.has_value();
-  auto C = std::make_unique<Consumer>(std::move(Gen), Focus, Held);
+  auto C = std::make_unique<Consumer>(std::move(Gen), Focus, Held, *this);
   Active = C.get();
   return C;
 }

@@ -33,6 +33,8 @@ public:
   ~FocusedCodegenAction() override;
 
   std::unique_ptr<llvm::Module> takeModule();
+  // Escape hatches found in the main file (see CompiledTu).
+  std::vector<std::string> NoReload, Rerun;
   // False when the edit reached beyond plain function bodies: the module
   // is then incomplete and the unit must be generated whole.
   bool focusHeld() const { return Held; }

@@ -1,6 +1,7 @@
 #include "function_hash.h"
 
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/Instruction.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -94,6 +95,24 @@ std::string canonicalFunctionText(const Function &F,
   }
   Out += F.getAttributes().getFnAttrs().getAsString();
   return Out;
+}
+
+uint64_t initialiserHash(const Module &M, StringRef Name) {
+  const GlobalVariable *G = M.getNamedGlobal(Name);
+  if (!G || !G->hasInitializer())
+    return 0;
+  StringMap<std::string> Constants = constantNamesByContent(M);
+  std::string Text;
+  raw_string_ostream OS(Text);
+  G->getInitializer()->print(OS);
+  for (const Function &F : M)
+    if (F.getName().starts_with("__cxx_global_var_init") &&
+        llvm::any_of(G->users(), [&](const User *U) {
+          auto *I = dyn_cast<Instruction>(U);
+          return I && I->getFunction() == &F;
+        }))
+      OS << canonicalFunctionText(F, Constants);
+  return xxh3(OS.str());
 }
 
 FunctionHashes canonicalFunctionHashes(const Module &M) {

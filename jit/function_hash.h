@@ -17,6 +17,10 @@ using FunctionHashes = llvm::StringMap<uint64_t>;
 // Hashes of every function defined in M, by symbol name.
 FunctionHashes canonicalFunctionHashes(const llvm::Module &M);
 
+// What initialises global Name in M: its constant initialiser and the code
+// of the dynamic initialisers that use it. 0 when M does not define it.
+uint64_t initialiserHash(const llvm::Module &M, llvm::StringRef Name);
+
 // The text that is hashed for one function (for tests and `hotc` debugging).
 std::string canonicalFunctionText(const llvm::Function &F,
                                   const llvm::StringMap<std::string> &Constants);

@@ -344,6 +344,9 @@ Error LinkSession::recordCreated(StringRef SourcePath,
 }
 
 Error LinkSession::runInitialiser(uint64_t Address) {
+  if (!Address) // never jump to nothing in someone's process
+    return createStringError(inconvertibleErrorCode(),
+                             "internal error: initialiser not linked");
   auto R = ES->getExecutorProcessControl().runAsVoidFunction(
       ExecutorAddr(Address));
   return R ? Error::success() : R.takeError();

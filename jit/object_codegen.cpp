@@ -86,6 +86,7 @@ Expected<std::unique_ptr<MemoryBuffer>> ObjectCodegen::emit(Module &M,
     return createStringError(inconvertibleErrorCode(),
                              "the target cannot emit object files");
   CodegenPM.run(M);
+
   return std::make_unique<SmallVectorMemoryBuffer>(
       std::move(Bytes), M.getModuleIdentifier(), false);
 }

@@ -105,9 +105,13 @@ bool touchesOnlyNew(const Function &F,
 }
 
 // Replaces llvm.global_ctors by one exported function that runs only the
-// initialisers of new globals; existing state is never initialised again.
+// initialisers of new globals (and of `hotc: rerun` ones: Fresh); existing
+// state is never initialised again. Stores: rerun globals with a constant
+// initialiser, and the value to store.
+using ConstantStores = std::vector<std::pair<GlobalVariable *, Constant *>>;
 std::string buildInitFunction(Module &M,
-                              const std::set<const GlobalVariable *> &New) {
+                              const std::set<const GlobalVariable *> &New,
+                              const ConstantStores &Stores) {
   GlobalVariable *Ctors = M.getNamedGlobal("llvm.global_ctors");
   std::vector<Function *> ToRun;
   if (Ctors && Ctors->hasInitializer())
@@ -127,12 +131,14 @@ std::string buildInitFunction(Module &M,
     Ctors->eraseFromParent();
   if (GlobalVariable *Dtors = M.getNamedGlobal("llvm.global_dtors"))
     Dtors->eraseFromParent();
-  if (ToRun.empty())
+  if (ToRun.empty() && Stores.empty())
     return "";
   auto *Init = Function::Create(
       FunctionType::get(Type::getVoidTy(M.getContext()), false),
       GlobalValue::ExternalLinkage, "__hotc_init", M);
   IRBuilder<> B(BasicBlock::Create(M.getContext(), "entry", Init));
+  for (auto &[G, Value] : Stores)
+    B.CreateStore(Value, G);
   for (Function *F : ToRun)
     B.CreateCall(F);
   B.CreateRetVoid();
@@ -179,12 +185,18 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
     }
   }
 
-  std::set<const GlobalVariable *> NewGlobals;
+  std::set<const GlobalVariable *> NewGlobals; // and rerun ones
+  ConstantStores Stores;
   for (GlobalVariable &G : M.globals()) {
     if (G.isDeclaration() || G.getName().starts_with("llvm."))
       continue;
     bool Local = G.hasLocalLinkage();
     if (Live.find(G.getName(), Local)) {
+      if (Opts.Rerun && Opts.Rerun->contains(G.getName())) {
+        NewGlobals.insert(&G); // its dynamic initialiser may run
+        if (!G.getInitializer()->isNullValue())
+          Stores.emplace_back(&G, G.getInitializer());
+      }
       makeDeclaration(G);
     } else if (Local && G.isConstant() && G.hasGlobalUnnamedAddr()) {
       continue; // string literals and such: a private copy is the same
@@ -194,7 +206,7 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
       Plan.Created.push_back({G.getName().str(), Local, false});
     }
   }
-  Plan.InitFunction = buildInitFunction(M, NewGlobals);
+  Plan.InitFunction = buildInitFunction(M, NewGlobals, Stores);
 
   // Live code can be anywhere in the address space: reach it through the
   // GOT/PLT, never with a 32-bit PC-relative reference.

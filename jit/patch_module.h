@@ -57,6 +57,8 @@ struct PatchOptions {
   unsigned OptLevel = 0;
   // Functions whose entry another TU of this patch already re-points.
   const llvm::StringSet<> *ReplacedElsewhere = nullptr;
+  // Live globals (`// hotc: rerun`) whose changed initialiser runs again.
+  const llvm::StringSet<> *Rerun = nullptr;
 };
 
 // Rewrites M in place. Changed: functions whose canonical hash differs from

@@ -164,6 +164,8 @@ Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
   U.PreambleBytes = Stats.PreambleBytes;
   U.PreambleMs = Stats.PreambleMs;
   U.Live = canonicalFunctionHashes(*Compiled->Module);
+  for (const std::string &G : Compiled->Rerun)
+    U.Live["init:" + G] = initialiserHash(*Compiled->Module, G);
   U.LiveLayouts = typeLayoutsOf(*Compiled->Module);
   U.Inputs = std::move(Compiled->Inputs);
   U.OptLevel = Compiled->OptLevel;
@@ -219,6 +221,8 @@ struct PatchSession::Prepared {
   LinkedObject Linked;
   PatchPlan Plan;
   TypeLayouts Layouts;
+  StringSet<> NoReload;            // edits kept out (`hotc: no-reload`)
+  StringMap<uint64_t> InitHashes;  // of `hotc: rerun` globals, by "init:" key
   bool Published = false;
 };
 
@@ -231,17 +235,35 @@ Error PatchSession::linkUnit(UnitState &U, Prepared &P, StringSet<> &Replaced,
     return View.takeError();
   Module &M = *P.Tu.Module;
   StringSet<> Changed = changedFunctions(M, P.Hashes, U.Live, *View);
-  if (Changed.empty())
+  for (const std::string &F : P.Tu.NoReload) {
+    P.NoReload.insert(F);
+    if (Changed.erase(F))
+      R.Warnings.push_back("edit of " + demangle(F) +
+                           " ignored: it is marked // hotc: no-reload");
+  }
+  StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals
+  for (const std::string &G : P.Tu.Rerun) {
+    uint64_t H = initialiserHash(M, G);
+    std::string Key = "init:" + G;
+    if (H && U.Live.lookup(Key) != H) {
+      Rerun.insert(G);
+      R.Rerun.push_back(G);
+    }
+    if (H)
+      P.InitHashes[Key] = H;
+  }
+  if (Changed.empty() && Rerun.empty())
     return Error::success();
   P.Plan = preparePatchModule(M, Changed, *View,
-                              {Generation + 1, U.OptLevel, &Replaced});
+                              {Generation + 1, U.OptLevel, &Replaced, &Rerun});
   for (const CreatedSymbol &C : P.Plan.Created)
     if (C.IsFunction && U.Live.count(C.Name))
       R.Warnings.push_back(
           demangle(C.Name) +
           " changed but has no out-of-line copy in the process (inlined or "
           "never emitted): code compiled into its callers stays old");
-  if (P.Plan.Replaced.empty() && P.Plan.Created.empty())
+  if (P.Plan.Replaced.empty() && P.Plan.Created.empty() &&
+      P.Plan.InitFunction.empty())
     return Error::success();
 
   if (Error E = checkResolvable(M, Link, U.Command.File))
@@ -336,9 +358,9 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
   if (!R.empty()) {
     // New globals are initialised before any entry leads to code using them.
     for (Prepared &P : Prep)
-      if (!P.Plan.InitFunction.empty())
+      if (P.Linked.Dylib && !P.Plan.InitFunction.empty())
         if (Error E = Link.runInitialiser(
-                P.Linked.Addresses[P.Plan.InitFunction]))
+                P.Linked.Addresses.lookup(P.Plan.InitFunction)))
           return std::move(E);
     if (!Entries.empty())
       if (Error E = Link.repointEntries(Entries)) {
@@ -360,6 +382,9 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
   // defines; functions the edit removed still run in their old version.
   for (size_t I = 0; I < Indices.size(); ++I) {
     for (const auto &E : Prep[I].Hashes)
+      if (!Prep[I].NoReload.contains(E.getKey()))
+        Units[Indices[I]].Live[E.getKey()] = E.second;
+    for (const auto &E : Prep[I].InitHashes)
       Units[Indices[I]].Live[E.getKey()] = E.second;
     for (const auto &E : Prep[I].Layouts)
       Units[Indices[I]].LiveLayouts[E.getKey()] = E.second;

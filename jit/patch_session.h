@@ -31,11 +31,14 @@ struct PatchReport {
   unsigned Version = 0;               // patches applied so far, this one included
   std::vector<std::string> Functions; // entries re-pointed (mangled names)
   std::vector<std::string> Created;   // new functions and globals
+  std::vector<std::string> Rerun;     // `hotc: rerun` globals initialised again
   std::vector<std::string> Warnings;
   std::vector<std::string> Units;     // source files recompiled
   bool Focused = true; // every unit generated only the functions edited
   PatchTiming Ms;
-  bool empty() const { return Functions.empty() && Created.empty(); }
+  bool empty() const {
+    return Functions.empty() && Created.empty() && Rerun.empty();
+  }
 };
 
 // A symbol the patch needs that the process does not have.

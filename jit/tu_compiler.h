@@ -50,6 +50,9 @@ struct CompiledTu {
   std::unique_ptr<llvm::Module> Module;
   std::vector<std::string> Inputs; // every file read, main file first
   bool Partial = false; // only the functions an edit touched were generated
+  // Definitions of the main file preceded by a `// hotc: no-reload` or
+  // `// hotc: rerun` line (mangled names).
+  std::vector<std::string> NoReload, Rerun;
   unsigned OptLevel = 0;           // the build's -O level (s/z count as 2)
 };
 

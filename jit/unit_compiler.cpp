@@ -192,6 +192,8 @@ UnitCompiler::State::compile(std::unique_ptr<MemoryBuffer> Main,
   R->Context = std::move(Context);
   R->OptLevel = OptLevel;
   R->Partial = Focus.has_value();
+  R->NoReload = std::move(Action.NoReload);
+  R->Rerun = std::move(Action.Rerun);
   R->Inputs.insert(R->Inputs.end(), PreambleFiles.begin(), PreambleFiles.end());
   Stats->Focused = R->Partial;
   Stats->PreambleBytes = Preamble ? Preamble->getSize() : 0;

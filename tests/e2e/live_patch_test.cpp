@@ -562,3 +562,48 @@ TEST(HeaderEdits, LayoutChangeIsRefusedWithTheTypeNamed) {
 
 } // namespace
 } // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+TEST(EscapeHatches, NoReloadKeepsAFunctionOutOfEveryPatch) {
+  LiveSession S;
+  S.expectReady();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "// hotc: no-reload\nint extension() { return 71; }");
+  auto U = S.Hotc->waitEvent("unchanged|patched");
+  ASSERT_TRUE(U) << S.Hotc->history();
+  EXPECT_EQ(U->getString("event"), "unchanged") << S.Hotc->history();
+  auto W = strings(*U, "warnings");
+  ASSERT_EQ(W.size(), 1u) << S.Hotc->history();
+  EXPECT_NE(W[0].find("extension() ignored"), std::string::npos) << W[0];
+  // Other functions of the unit are still patched; extension() stays old.
+  S.Project.edit("calls.cpp", "int via_pointer() { return 1; }",
+                 "int via_pointer() { return 3; }");
+  auto P = S.expectPatched();
+  EXPECT_EQ(strings(P, "functions"), std::vector<std::string>{"_Z11via_pointerv"});
+  auto L = S.Log.waitFor([](auto &L) { return L.at("ptr") == "3"; });
+  ASSERT_TRUE(L);
+  EXPECT_EQ(L->at("ext"), "0");
+}
+
+TEST(EscapeHatches, RerunInitialisesAMarkedGlobalAgain) {
+  LiveSession S;
+  S.expectReady();
+  // An unmarked global's new initialiser is not run: its state is kept.
+  S.Project.edit("state.cpp", "int g_counter = 0;", "int g_counter = 900000;");
+  ASSERT_TRUE(S.Hotc->waitEvent("unchanged")) << S.Hotc->history();
+  auto L = S.Log.waitFor([](auto &) { return true; });
+  ASSERT_TRUE(L);
+  EXPECT_LT(AppLog::num(*L, "counter"), 900000);
+  EXPECT_EQ(L->at("speed"), "5");
+  // The marked one runs again when its initialiser changes.
+  S.Project.edit("state.cpp", "int g_speed = 5;", "int g_speed = 9;");
+  auto P = S.expectPatched();
+  EXPECT_EQ(strings(P, "rerun"), std::vector<std::string>{"g_speed"});
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("speed") == "9"; }))
+      << S.Hotc->history();
+}
+
+} // namespace
+} // namespace hotc::e2e
