@@ -91,15 +91,20 @@ void EventOutput::note(const std::string &Text) {
     fprintf(stderr, "hotc: %s\n", Text.c_str());
 }
 
-void EventOutput::ready(int Pid, size_t Units, size_t Symbols, double Ms) {
+void EventOutput::ready(int Pid, size_t Units, size_t Symbols, double Ms,
+                        size_t Preambles, size_t PreambleBytes) {
+  double MB = PreambleBytes / 1e6;
   deliver(json::Object{{"event", "ready"},
                        {"pid", Pid},
                        {"units", static_cast<int64_t>(Units)},
                        {"symbols", static_cast<int64_t>(Symbols)},
+                       {"preambles", static_cast<int64_t>(Preambles)},
+                       {"preamble_bytes", static_cast<int64_t>(PreambleBytes)},
                        {"ms", Ms}},
           formatv("hotc: watching {0} translation units of pid {1} (ready in "
-                  "{2:f0} ms): edit and save to patch",
-                  Units, Pid, Ms));
+                  "{2:f0} ms; {3} preambles, {4:f1} MB): edit and save to "
+                  "patch",
+                  Units, Pid, Ms, Preambles, MB));
 }
 
 void EventOutput::patched(const jit::PatchReport &R) {

@@ -21,7 +21,9 @@ public:
   explicit EventOutput(bool Json, const std::string &LogFile = "");
   ~EventOutput();
 
-  void ready(int Pid, size_t Units, size_t Symbols, double Ms);
+  // Preambles: units holding a precompiled preamble, and their total size.
+  void ready(int Pid, size_t Units, size_t Symbols, double Ms,
+             size_t Preambles, size_t PreambleBytes);
   void patched(const jit::PatchReport &R);
   void unchanged(const std::vector<std::string> &Files,
                  const std::vector<std::string> &Warnings = {});

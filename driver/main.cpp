@@ -100,6 +100,9 @@ int main(int argc, char **argv) {
                        "Build directory holding compile_commands.json "
                        "(default: build_dir of hotreload.toml, else ./build "
                        "if it has one, else .)");
+  WatchCmd->add_option("--max-preambles", Watch.MaxPreambles,
+                       "Units that keep a precompiled preamble in memory "
+                       "(default 64; the ready event reports their size)");
   WatchCmd->add_option("--config", ConfigCL.ConfigFile,
                        "Settings file (default: hotreload.toml in BUILD_DIR, "
                        "else in . or its parents up to the repository's top)");

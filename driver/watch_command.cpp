@@ -340,6 +340,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   if (!Commands)
     return Fail(Commands.takeError());
   jit::PatchSession Session(**Link, **Codegen);
+  Session.setPreambleLimit(Opts.MaxPreambles);
   StringMap<SourceSnapshot> Snapshots = readBuildSnapshots(BuildDir);
   if (Error E = readBaselines(*Commands, Snapshots, Session, (*Link)->process(),
                               Out))
@@ -358,8 +359,14 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     Out.note("the build on disk will not be kept in step with the process: " +
              toString(D.takeError()));
   Loop.Disk = Disk.get();
+  size_t PreambleBytes = 0, Preambles = 0;
+  for (const jit::UnitState &U : Session.units())
+    if (size_t B = U.Compiler->preambleBytes()) {
+      PreambleBytes += B;
+      ++Preambles;
+    }
   Out.ready(T.Pid, Session.units().size(), (*Link)->process().size(),
-            msSince(Start));
+            msSince(Start), Preambles, PreambleBytes);
   // Files edited between the build and now: the process runs the build's
   // version, so patch the difference at once.
   std::vector<std::string> EditedSinceBuild;

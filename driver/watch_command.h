@@ -15,6 +15,9 @@ struct WatchOptions {
   std::vector<std::string> ExecArgv;  // --exec PROG ARGS...
   std::optional<int> Pid;             // --pid N
   bool Json = false;
+  // Units that keep a precompiled preamble in memory (least recently edited
+  // ones give theirs up); each costs the size the ready event reports.
+  size_t MaxPreambles = 64;
 
   // From hotreload.toml (see config.h); main.cpp fills them.
   // Globs (config.h matchesAnyGlob): when not empty, only matching files are

@@ -607,3 +607,26 @@ TEST(EscapeHatches, RerunInitialisesAMarkedGlobalAgain) {
 
 } // namespace
 } // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+TEST(LivePatch, PreambleMemoryIsBoundedAndReported) {
+  FixtureProject P = FixtureProject::build("live_app", testName());
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--max-preambles",
+                    "2", "--exec", P.BuildDir + "/live_app", P.path("app.log")},
+                   P.Dir);
+  auto R = Hotc.waitEvent("ready");
+  ASSERT_TRUE(R) << Hotc.history();
+  EXPECT_EQ(R->getInteger("units"), 5);
+  EXPECT_EQ(R->getInteger("preambles"), 2);
+  EXPECT_GT(*R->getInteger("preamble_bytes"), 0);
+  // A unit that gave its preamble up still patches (it builds a new one).
+  P.edit("state.cpp", "return ++g_counter;", "return g_counter += 2;");
+  ASSERT_TRUE(Hotc.waitEvent("patched")) << Hotc.history();
+  P.edit("spin.cpp", "return 0; }", "return 8; }");
+  ASSERT_TRUE(Hotc.waitEvent("patched")) << Hotc.history();
+}
+
+} // namespace
+} // namespace hotc::e2e
