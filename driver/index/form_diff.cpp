@@ -3,6 +3,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <algorithm>
+
 namespace hotc::index {
 namespace {
 
@@ -13,6 +15,18 @@ bool sameContent(const Form &A, const Form &B) {
          A.SignatureHash == B.SignatureHash &&
          A.DefaultArgsHash == B.DefaultArgsHash && A.Layout == B.Layout &&
          A.Instances == B.Instances;
+}
+
+// What each form uses ("call:USR"), sorted. A form whose tokens are the
+// same can still compile to other code: a call that now resolves to a new
+// overload, or to a callee whose identity changed with its signature.
+llvm::StringMap<std::vector<std::string>> usesByForm(const FormIndex &I) {
+  llvm::StringMap<std::vector<std::string>> Out;
+  for (const Edge &E : I.Edges)
+    Out[E.From].push_back(std::string(edgeKindName(E.Kind)) + ":" + E.To);
+  for (auto &Entry : Out)
+    std::sort(Entry.getValue().begin(), Entry.getValue().end());
+  return Out;
 }
 
 } // namespace
@@ -36,6 +50,10 @@ bool FormChange::defaultArgumentsChanged() const {
          Before.DefaultArgsHash != After.DefaultArgsHash;
 }
 
+bool FormChange::usesChanged() const {
+  return Kind == ChangeKind::Edited && sameContent(Before, After);
+}
+
 bool FormChange::layoutChanged() const {
   if (Kind != ChangeKind::Edited)
     return false;
@@ -54,6 +72,8 @@ std::vector<FormChange> diffForms(const FormIndex &Old, const FormIndex &New) {
   llvm::StringMap<const Form *> Before;
   for (const Form &F : Old.Forms)
     Before[F.Id] = &F;
+  llvm::StringMap<std::vector<std::string>> UsedBefore = usesByForm(Old),
+                                            UsedAfter = usesByForm(New);
   std::vector<FormChange> Out;
   llvm::StringSet<> Present;
   for (const Form &F : New.Forms) {
@@ -61,7 +81,8 @@ std::vector<FormChange> diffForms(const FormIndex &Old, const FormIndex &New) {
     auto It = Before.find(F.Id);
     if (It == Before.end())
       Out.push_back({ChangeKind::Added, Form{}, F});
-    else if (!sameContent(*It->second, F))
+    else if (!sameContent(*It->second, F) ||
+             UsedBefore.lookup(F.Id) != UsedAfter.lookup(F.Id))
       Out.push_back({ChangeKind::Edited, *It->second, F});
   }
   for (const Form &F : Old.Forms)

@@ -20,6 +20,9 @@ struct FormChange {
   bool signatureChanged() const;
   bool defaultArgumentsChanged() const;
   bool layoutChanged() const;
+  // The form reads the same but uses other forms (a call now resolves to a
+  // new overload, or to a callee whose signature changed).
+  bool usesChanged() const;
 };
 
 // Changes from Old to New, by form identity, in New's order (removed forms

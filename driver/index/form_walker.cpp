@@ -30,6 +30,11 @@ const Decl *formDeclOf(const Decl *D, bool &Instantiated) {
   else if (auto *E = dyn_cast<EnumConstantDecl>(D))
     D = cast<Decl>(E->getDeclContext());
   if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    // An explicit specialisation is a form of its own: Clang would give the
+    // primary template as its pattern, and an edit of the specialisation
+    // would then reach none of its callers.
+    if (FD->getTemplateSpecializationKind() == TSK_ExplicitSpecialization)
+      return D;
     if (FunctionDecl *P = FD->getTemplateInstantiationPattern(false)) {
       Instantiated = true;
       return P;
@@ -93,6 +98,17 @@ const NamedDecl *startsForm(const Decl *D) {
     return Alias && Alias->getDescribedAliasTemplate() ? nullptr : TN;
   }
   return nullptr;
+}
+
+// Whether D is a lambda's closure type or one of its members. Their USRs
+// name the lambda's place in the file, so an edge to them would change when
+// anything above moves; the lambda's code belongs to its enclosing form.
+bool partOfLambda(const Decl *D) {
+  const DeclContext *C = dyn_cast<DeclContext>(D);
+  for (C = C ? C : D->getDeclContext(); C; C = C->getParent())
+    if (auto *RD = dyn_cast<CXXRecordDecl>(C); RD && RD->isLambda())
+      return true;
+  return false;
 }
 
 class Walker : public RecursiveASTVisitor<Walker> {
@@ -183,7 +199,8 @@ void Walker::use(const Decl *D, EdgeKind Kind) {
   // Locals, parameters and template parameters belong to their form.
   if (auto *VD = dyn_cast<VarDecl>(D); VD && !VD->isFileVarDecl())
     return;
-  if (isa<NonTypeTemplateParmDecl, TemplateTypeParmDecl, BindingDecl>(D))
+  if (isa<NonTypeTemplateParmDecl, TemplateTypeParmDecl, BindingDecl>(D) ||
+      partOfLambda(D))
     return;
   bool Instantiated = false;
   const Decl *Target = formDeclOf(D, Instantiated);

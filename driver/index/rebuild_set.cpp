@@ -17,6 +17,8 @@ std::string changeText(const FormChange &C) {
     return "signature changed";
   if (C.defaultArgumentsChanged())
     return "default argument changed";
+  if (C.usesChanged())
+    return "uses other forms";
   return changeKindName(C.Kind);
 }
 
@@ -40,8 +42,10 @@ public:
 
   void addFunction(const Form &F, const std::string &Change,
                    std::vector<ReasonStep> Path) {
-    if (F.Kind != FormKind::Function || F.Template)
-      return; // a template has no code until it is instantiated by a user
+    // A template is listed too: its instantiations are functions whose code
+    // changes, compiled again in the units of its users.
+    if (F.Kind != FormKind::Function)
+      return;
     if (!Index.try_emplace(F.Id, Out.Functions.size()).second)
       return;
     Out.Functions.push_back(
@@ -91,7 +95,7 @@ std::vector<std::string> Query::spread(uint32_t Seed, const std::string &Change)
       const GraphNode &User = G.Nodes[L.Node];
       if (!User.Definition)
         continue;
-      if (User.Definition->Kind == FormKind::Function && !User.Definition->Template) {
+      if (User.Definition->Kind == FormKind::Function) {
         addFunction(*User.Definition, Change, pathTo(L.Node, Seed, Parent));
         Reached.push_back(User.Definition->Name);
       }

@@ -77,7 +77,9 @@ TEST(RebuildSet, TemplateMemberEdit) {
   std::string Edited = Box;
   Edited.replace(Edited.find("return v;"), 9, "return v + 1;");
   auto R = P.rebuild(P.save("box.h", Edited, {"a.cpp", "b.cpp"}));
-  EXPECT_EQ(names(R), (Names{"a()", "b()"}));
+  // The template itself too: Box<int>::get and Box<double>::get are code
+  // that changed (tests/fixtures/edits/template_member_edit checks the IR).
+  EXPECT_EQ(names(R), (Names{"Box::get()", "a()", "b()"}));
   EXPECT_NE(describeReason(entry(R, "a()")).find("template Box::get() [edited]"),
             std::string::npos) << describeReason(entry(R, "a()"));
 }
@@ -225,6 +227,45 @@ TEST(RebuildSet, ParameterTypeChangeIsASignatureChange) {
   auto R = P.rebuild(P.save("m.cpp", "#include \"m.h\"\nint scale(long v) { return v; }\n", {"m.cpp"}));
   EXPECT_EQ(names(R), (Names{"scale()", "user()"}));
   EXPECT_TRUE(R.Errors.empty());
+}
+
+TEST(RebuildSet, ParameterTypeChangeSeenByEveryUnit) {
+  // As `hotc diff` runs it: the callers' units read the header and are
+  // analysed again, so their calls already name the new identity.
+  IndexProject P;
+  P.write("m.h", "#pragma once\nint scale(int v);\n");
+  P.write("m.cpp", "#include \"m.h\"\nint scale(int v) { return v; }\n");
+  P.write("u.cpp", "#include \"m.h\"\nint user() { return scale(2); }\nint idle() { return 0; }\n");
+  P.analyse({"m.cpp", "u.cpp"});
+  P.write("m.h", "#pragma once\nint scale(long v);\n");
+  auto R = P.rebuild(P.save("m.cpp", "#include \"m.h\"\nint scale(long v) { return v; }\n",
+                            {"m.cpp", "u.cpp"}));
+  EXPECT_EQ(names(R), (Names{"scale()", "user()"}));
+  EXPECT_TRUE(R.Errors.empty());
+}
+
+TEST(RebuildSet, NewOverloadReroutesACaller) {
+  IndexProject P;
+  P.write("f.h", "#pragma once\nint f(int v);\n");
+  P.write("a.cpp", "#include \"f.h\"\nint twice() { return f(2.5); }\nint plain() { return f(1); }\n");
+  P.analyse({"a.cpp"});
+  auto R = P.rebuild(P.save("f.h", "#pragma once\nint f(int v);\nint f(double v);\n", {"a.cpp"}));
+  EXPECT_EQ(names(R), (Names{"twice()"}));
+  EXPECT_EQ(describeReason(entry(R, "twice()")), "twice() — uses other forms");
+}
+
+TEST(RebuildSet, ExplicitSpecialisationReachesItsCallers) {
+  IndexProject P;
+  const char *W = "#pragma once\ntemplate <class T> int width() { return sizeof(T); }\n"
+                  "template <> inline int width<char>() { return 100; }\n";
+  P.write("w.h", W);
+  P.write("a.cpp", "#include \"w.h\"\nint c() { return width<char>(); }\n"
+                   "int i() { return width<int>(); }\n");
+  P.analyse({"a.cpp"});
+  std::string Edited = W;
+  Edited.replace(Edited.find("100"), 3, "200");
+  auto R = P.rebuild(P.save("w.h", Edited, {"a.cpp"}));
+  EXPECT_EQ(names(R), (Names{"c()", "width()"}));
 }
 
 TEST(RebuildSet, DeletedFunctionStillCalledIsAnError) {
