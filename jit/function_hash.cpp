@@ -2,6 +2,7 @@
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Instruction.h"
+#include "llvm/IR/ModuleSlotTracker.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -18,6 +19,23 @@ uint64_t xxh3(StringRef S) { return XXH3_64bits(S.data(), S.size()); }
 bool isIdentChar(char C) {
   return isalnum(static_cast<unsigned char>(C)) || C == '_' || C == '.' ||
          C == '$' || C == '-';
+}
+
+// Clang names lambdas of a unit in order ($_0, $_1...): one added above
+// renames the rest. A lambda's own code is hashed under its own name; its
+// users only need to know they call "a lambda".
+std::string withoutLambdaOrdinals(StringRef Name) {
+  std::string Out;
+  for (size_t I = 0; I < Name.size(); ++I) {
+    Out += Name[I];
+    if (Name[I] == '$' && I + 1 < Name.size() && Name[I + 1] == '_') {
+      Out += '_';
+      for (I += 2; I < Name.size() && isdigit(Name[I]); ++I) {
+      }
+      --I;
+    }
+  }
+  return Out;
 }
 
 // Rewrites one printed IR line into its canonical form.
@@ -53,7 +71,7 @@ void canonicaliseLine(StringRef Line, const StringMap<std::string> &Constants,
         Name = Name.drop_front().drop_back();
       auto It = Constants.find(Name);
       Out += '@';
-      Out += It == Constants.end() ? Name.str() : It->second;
+      Out += It == Constants.end() ? withoutLambdaOrdinals(Name) : It->second;
       continue;
     }
     Out += C;
@@ -79,9 +97,18 @@ StringMap<std::string> constantNamesByContent(const Module &M) {
 
 std::string canonicalFunctionText(const Function &F,
                                   const StringMap<std::string> &Constants) {
+  ModuleSlotTracker Slots(F.getParent());
+  return canonicalFunctionText(F, Constants, Slots);
+}
+
+std::string canonicalFunctionText(const Function &F,
+                                  const StringMap<std::string> &Constants,
+                                  ModuleSlotTracker &Slots) {
   std::string Printed;
   raw_string_ostream OS(Printed);
-  F.print(OS);
+  // One slot tracker for the whole module: a fresh one per function would
+  // walk the module's metadata again each time.
+  static_cast<const Value &>(F).print(OS, Slots);
   std::string Out;
   Out.reserve(Printed.size());
   StringRef Rest = OS.str();
@@ -117,10 +144,11 @@ uint64_t initialiserHash(const Module &M, StringRef Name) {
 
 FunctionHashes canonicalFunctionHashes(const Module &M) {
   StringMap<std::string> Constants = constantNamesByContent(M);
+  ModuleSlotTracker Slots(&M);
   FunctionHashes Out;
   for (const Function &F : M)
     if (!F.isDeclaration())
-      Out[F.getName()] = xxh3(canonicalFunctionText(F, Constants));
+      Out[F.getName()] = xxh3(canonicalFunctionText(F, Constants, Slots));
   return Out;
 }
 

@@ -7,6 +7,10 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/IR/Module.h"
 
+namespace llvm {
+class ModuleSlotTracker;
+}
+
 #include <cstdint>
 #include <string>
 
@@ -24,6 +28,9 @@ uint64_t initialiserHash(const llvm::Module &M, llvm::StringRef Name);
 // The text that is hashed for one function (for tests and `hotc` debugging).
 std::string canonicalFunctionText(const llvm::Function &F,
                                   const llvm::StringMap<std::string> &Constants);
+std::string canonicalFunctionText(const llvm::Function &F,
+                                  const llvm::StringMap<std::string> &Constants,
+                                  llvm::ModuleSlotTracker &Slots);
 
 // Private constants of M renamed by content: name -> "c.<hash>".
 llvm::StringMap<std::string> constantNamesByContent(const llvm::Module &M);
