@@ -1,6 +1,7 @@
-// hotc: hot reload for C and C++ on Linux. The command line lives here and
-// nowhere else; each command's work is in its own file.
-#include "compiler_launcher.h"
+// hotc-core: every command of hotc but the compiler launcher. `hotc`
+// (front_main.cpp) runs the launcher itself and hands everything else here.
+// The command line lives here and nowhere else; each command's work is in
+// its own file.
 #include "config.h"
 #include "index_commands.h"
 #include "watch_command.h"
@@ -30,18 +31,6 @@ std::vector<std::string> splitAt(int &Argc, char **Argv, const char *Marker) {
       return Rest;
     }
   return {};
-}
-
-// `hotc <compiler> ARGS...` (a compiler launcher): anything that is neither
-// an option nor one of hotc's commands names the compiler to run.
-bool isCompilerLaunch(int Argc, char **Argv) {
-  if (Argc < 2 || Argv[1][0] == '-' || Argv[1][0] == 0)
-    return false;
-  for (const char *Command : {"watch", "run", "help", "config", "diff", "explain",
-                              "graph"})
-    if (strcmp(Argv[1], Command) == 0)
-      return false;
-  return true;
 }
 
 // hotreload.toml under the command line, or nothing after saying what is
@@ -77,8 +66,6 @@ void applyToWatch(const hotc::driver::Config &C,
 } // namespace
 
 int main(int argc, char **argv) {
-  if (isCompilerLaunch(argc, argv))
-    return hotc::driver::runCompilerLauncher({argv + 1, argv + argc});
   std::vector<std::string> ExecArgv = splitAt(argc, argv, "--exec");
 
   CLI::App App{"hotc: edit a function of a running C or C++ program, save, "

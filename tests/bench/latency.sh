@@ -18,7 +18,8 @@ set title "One-function edit of a TU with 9 standard headers (ms, log scale)"
 set xlabel "edit"
 set ylabel "ms until the new code runs"
 set logscale y
-set key top left
+set key top right
+set yrange [10:6000]
 set grid ytics
 plot "$data" using 1:4 with linespoints title "ninja + relink + restart", \
      "$data" using 1:3 with linespoints title "clang++-19 -c of the TU", \

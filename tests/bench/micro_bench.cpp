@@ -172,14 +172,15 @@ const uint64_t kFunctions[] = {HOTC_ADDR10(1) HOTC_ADDR10(2) HOTC_ADDR10(3)
 
 extern "C" __attribute__((noinline)) int bench_target() { asm volatile(""); return -1; }
 
-// Re-pointing N entries while 4 other threads run, all stopped and
-// released for each patch (the agent's side of a patch).
+// Re-pointing N entries while W other threads spin, all stopped and
+// released for each patch (the agent's side of a patch). With more busy
+// threads than cores, a stop waits for the kernel to schedule each one.
 void BM_PatchEntries(benchmark::State &State) {
   std::string Why;
   agent::WorldStop::installHandler(Why);
   std::atomic<bool> Stop{false};
   std::vector<std::thread> Workers;
-  for (int I = 0; I < 4; ++I)
+  for (int I = 0; I < State.range(1); ++I)
     Workers.emplace_back([&] {
       while (!Stop)
         benchmark::DoNotOptimize(bench_fn_10());
@@ -198,7 +199,10 @@ void BM_PatchEntries(benchmark::State &State) {
   for (auto &W : Workers)
     W.join();
 }
-BENCHMARK(BM_PatchEntries)->Arg(1)->Arg(10)->Arg(100)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PatchEntries)
+    ->ArgNames({"entries", "busy_threads"})
+    ->Args({1, 1})->Args({100, 1})->Args({1, 4})->Args({100, 4})
+    ->Unit(benchmark::kMicrosecond);
 
 } // namespace
 
