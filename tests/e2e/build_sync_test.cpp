@@ -1,0 +1,177 @@
+// End-to-end: hotc watch and the build around it — the launcher's
+// snapshots, the build on disk kept in step, CMake re-runs, hotreload.toml,
+// preamble memory.
+#include "live_session.h"
+
+#include <csignal>
+
+namespace hotc::e2e {
+namespace {
+
+// Built through the launcher, the build's own sources are the baseline: an
+// edit saved before hotc watch starts is live right after `ready`.
+TEST(LivePatch, EditsMadeBeforeWatchStartsArePatchedAtOnce) {
+  FixtureProject P = copyFixture("live_app", testName());
+  ASSERT_EQ(shell("cmake -S '" + P.Dir + "' -B '" + P.BuildDir +
+                  "' -G Ninja -DCMAKE_BUILD_TYPE=Debug "
+                  "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON "
+                  "-DCMAKE_CXX_COMPILER_LAUNCHER='" + hotcBinary() +
+                  "' > '" + P.Dir + "/configure.log' 2>&1 && cmake --build '" +
+                  P.BuildDir + "' > '" + P.Dir + "/build.log' 2>&1"),
+            0);
+  // Saved after the build, before hotc watch: the binary still returns 0.
+  P.edit("calls.cpp", "int extension() { return 0; }",
+         "int extension() { return 31; }");
+  AppLog Log(P.path("app.log"));
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.BuildDir + "/live_app", P.path("app.log")},
+                   P.Dir);
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  auto E = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(E) << Hotc.history();
+  EXPECT_EQ(strings(*E, "functions"), std::vector<std::string>{"_Z9extensionv"});
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "31"; }))
+      << Hotc.history();
+}
+
+} // namespace
+} // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+std::string ninjaDryRun(const FixtureProject &P) {
+  std::string Out = P.path("ninja-n.txt");
+  shell("ninja -C '" + P.BuildDir + "' -n > '" + Out + "' 2>&1");
+  return P.read("ninja-n.txt");
+}
+
+TEST(LivePatch, BuildOnDiskCatchesUpAfterAPatch) {
+  LiveSession S;
+  S.expectReady();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "int extension() { return 41; }");
+  S.expectPatched();
+  auto R = S.Hotc->waitEvent("rebuilt", 120s);
+  ASSERT_TRUE(R) << S.Hotc->history();
+  EXPECT_NE(ninjaDryRun(S.Project).find("no work to do"), std::string::npos)
+      << ninjaDryRun(S.Project);
+  // The relinked binary on disk has the edit, as the process has.
+  std::string Log2 = S.Project.path("fresh-run.log");
+  shell("timeout 5 '" + S.Project.BuildDir + "/live_app' '" + Log2 +
+        "' 0 3 > /dev/null");
+  AppLog Fresh(Log2);
+  ASSERT_TRUE(Fresh.last());
+  EXPECT_EQ(Fresh.last()->at("ext"), "41");
+}
+
+TEST(LivePatch, NewSourceFileRunsLiveAfterCMakeReruns) {
+  LiveSession S;
+  S.expectReady();
+  S.Project.write("fresh.cpp", "int fresh_value() { return 77; }\n");
+  S.Project.edit("CMakeLists.txt", "spin.cpp)", "spin.cpp fresh.cpp)");
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "int fresh_value();\nint extension() { return fresh_value(); }");
+  // Before CMake knows fresh.cpp, the edit cannot link.
+  auto E = S.Hotc->waitEvent("error");
+  ASSERT_TRUE(E) << S.Hotc->history();
+  EXPECT_EQ(E->getString("kind"), "link");
+  ASSERT_EQ(shell("cmake -S '" + S.Project.Dir + "' -B '" + S.Project.BuildDir +
+                  "' > /dev/null"),
+            0);
+  auto P = S.expectPatched();
+  std::vector<std::string> Created = strings(P, "created");
+  EXPECT_NE(std::find(Created.begin(), Created.end(), "_Z11fresh_valuev"),
+            Created.end())
+      << S.Hotc->history();
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("ext") == "77"; }))
+      << S.Hotc->history();
+}
+
+} // namespace
+} // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+// live_app under hotc watch with a hotreload.toml in the project.
+struct ConfiguredSession {
+  FixtureProject Project;
+  AppLog Log;
+  std::unique_ptr<HotcProcess> Hotc;
+
+  explicit ConfiguredSession(const std::string &Toml)
+      : Project(FixtureProject::build("live_app", testName())),
+        Log(Project.path("app.log")) {
+    Project.write("hotreload.toml", Toml);
+    Hotc = std::make_unique<HotcProcess>(
+        std::vector<std::string>{"watch", "-p", Project.BuildDir, "--json",
+                                 "--exec", Project.BuildDir + "/live_app",
+                                 Project.path("app.log")},
+        Project.Dir);
+  }
+};
+
+TEST(LivePatch, ConfigExcludeAndLogAreHonoured) {
+  ConfiguredSession S("exclude = [\"spin.cpp\"]\nlog = \"events.jsonl\"\n");
+  ASSERT_TRUE(S.Hotc->waitEvent("ready")) << S.Hotc->history();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "int extension() { return 51; }");
+  ASSERT_TRUE(S.Hotc->waitEvent("patched")) << S.Hotc->history();
+  // spin.cpp is excluded: not watched, so its save changes nothing.
+  S.Project.edit("spin.cpp", "return 0; }", "return 5; }");
+  S.Project.edit("calls.cpp", "return 51; }", "return 52; }");
+  auto P = S.Hotc->waitEvent("patched");
+  ASSERT_TRUE(P) << S.Hotc->history();
+  EXPECT_EQ(strings(*P, "functions"), std::vector<std::string>{"_Z9extensionv"});
+  auto L = S.Log.waitFor([](auto &L) { return L.at("ext") == "52"; });
+  ASSERT_TRUE(L);
+  EXPECT_EQ(L->at("thr"), "-");
+  std::string Events = S.Project.read("events.jsonl");
+  EXPECT_NE(Events.find("\"event\":\"ready\""), std::string::npos) << Events;
+  EXPECT_NE(Events.find("\"event\":\"patched\""), std::string::npos) << Events;
+}
+
+TEST(LivePatch, ConfigRestartsACrashedProcess) {
+  ConfiguredSession S("on_crash = \"restart\"\n");
+  ASSERT_TRUE(S.Hotc->waitEvent("ready")) << S.Hotc->history();
+  std::string Pids = S.Project.path("pids");
+  shell("pgrep -P " + std::to_string(S.Hotc->pid()) + " > '" + Pids + "'");
+  int AppPid = std::stoi(S.Project.read("pids"));
+  ::kill(AppPid, SIGSEGV);
+  auto E = S.Hotc->waitEvent("exited");
+  ASSERT_TRUE(E) << S.Hotc->history();
+  EXPECT_EQ(E->getInteger("signal"), SIGSEGV);
+  // Started again, watched again, patchable again.
+  ASSERT_TRUE(S.Hotc->waitEvent("ready")) << S.Hotc->history();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "int extension() { return 61; }");
+  ASSERT_TRUE(S.Hotc->waitEvent("patched")) << S.Hotc->history();
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("ext") == "61"; }));
+}
+
+} // namespace
+} // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+TEST(LivePatch, PreambleMemoryIsBoundedAndReported) {
+  FixtureProject P = FixtureProject::build("live_app", testName());
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--max-preambles",
+                    "2", "--exec", P.BuildDir + "/live_app", P.path("app.log")},
+                   P.Dir);
+  auto R = Hotc.waitEvent("ready");
+  ASSERT_TRUE(R) << Hotc.history();
+  EXPECT_EQ(R->getInteger("units"), 5);
+  EXPECT_EQ(R->getInteger("preambles"), 2);
+  EXPECT_GT(*R->getInteger("preamble_bytes"), 0);
+  // A unit that gave its preamble up still patches (it builds a new one).
+  P.edit("state.cpp", "return ++g_counter;", "return g_counter += 2;");
+  ASSERT_TRUE(Hotc.waitEvent("patched")) << Hotc.history();
+  P.edit("spin.cpp", "return 0; }", "return 8; }");
+  ASSERT_TRUE(Hotc.waitEvent("patched")) << Hotc.history();
+}
+
+} // namespace
+} // namespace hotc::e2e

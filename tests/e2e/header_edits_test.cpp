@@ -1,0 +1,122 @@
+// End-to-end: edits of a header shared by two units, layout changes, and
+// the escape hatches in source.
+#include "live_session.h"
+
+#include <algorithm>
+
+namespace hotc::e2e {
+namespace {
+
+// header_app (a.cpp and b.cpp share shared.h) under hotc watch.
+struct HeaderSession {
+  FixtureProject Project;
+  AppLog Log;
+  HotcProcess Hotc;
+
+  HeaderSession()
+      : Project(FixtureProject::build("header_app", testName())),
+        Log(Project.path("app.log")),
+        Hotc({"watch", "-p", Project.BuildDir, "--json", "--exec",
+              Project.BuildDir + "/header_app", Project.path("app.log")},
+             Project.Dir) {}
+
+  // Both units show the values, in one line of the running process.
+  bool showsBoth(const std::string &A, const std::string &B) {
+    return bool(Log.waitFor(
+        [&](auto &L) { return L.at("a") == A && L.at("b") == B; }));
+  }
+};
+
+TEST(HeaderEdits, InlineFunctionEditReachesEveryUnit) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  ASSERT_TRUE(S.showsBoth("107", "1007"));
+  S.Project.edit("shared.h", "V > 100 ? 100 : V", "V > 50 ? 50 : V");
+  ASSERT_TRUE(S.Hotc.waitEvent("patched")) << S.Hotc.history();
+  EXPECT_TRUE(S.showsBoth("57", "507")) << S.Hotc.history();
+}
+
+TEST(HeaderEdits, TemplateEditReachesEveryUnit) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  S.Project.edit("shared.h", "return V * 2;", "return V * 3;");
+  ASSERT_TRUE(S.Hotc.waitEvent("patched")) << S.Hotc.history();
+  EXPECT_TRUE(S.showsBoth("110", "1010")) << S.Hotc.history();
+}
+
+TEST(HeaderEdits, MacroEditReachesEveryUnit) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  S.Project.edit("shared.h", "#define BONUS 1", "#define BONUS 5");
+  auto P = S.Hotc.waitEvent("patched");
+  ASSERT_TRUE(P) << S.Hotc.history();
+  auto F = strings(*P, "functions");
+  std::sort(F.begin(), F.end());
+  EXPECT_EQ(F, (std::vector<std::string>{"_Z6unit_aR8Particle",
+                                         "_Z6unit_bR8Particle"}));
+  EXPECT_TRUE(S.showsBoth("111", "1011")) << S.Hotc.history();
+}
+
+TEST(HeaderEdits, LayoutChangeIsRefusedWithTheTypeNamed) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  S.Project.edit("shared.h", "  int Y;\n", "  int Y;\n  int Z;\n");
+  auto E = S.Hotc.waitEvent("error|patched");
+  ASSERT_TRUE(E) << S.Hotc.history();
+  ASSERT_EQ(E->getString("event"), "error") << S.Hotc.history();
+  EXPECT_EQ(E->getString("kind"), "layout");
+  std::string Msg = E->getString("message")->str();
+  EXPECT_NE(Msg.find("struct Particle"), std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("(8 bytes) -> { i32, i32, i32 } (12 bytes)"),
+            std::string::npos)
+      << Msg;
+  EXPECT_TRUE(S.showsBoth("107", "1007")) << "the old code must keep running";
+}
+
+} // namespace
+} // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+TEST(EscapeHatches, NoReloadKeepsAFunctionOutOfEveryPatch) {
+  LiveSession S;
+  S.expectReady();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "// hotc: no-reload\nint extension() { return 71; }");
+  auto U = S.Hotc->waitEvent("unchanged|patched");
+  ASSERT_TRUE(U) << S.Hotc->history();
+  EXPECT_EQ(U->getString("event"), "unchanged") << S.Hotc->history();
+  auto W = strings(*U, "warnings");
+  ASSERT_EQ(W.size(), 1u) << S.Hotc->history();
+  EXPECT_NE(W[0].find("extension() ignored"), std::string::npos) << W[0];
+  // Other functions of the unit are still patched; extension() stays old.
+  S.Project.edit("calls.cpp", "int via_pointer() { return 1; }",
+                 "int via_pointer() { return 3; }");
+  auto P = S.expectPatched();
+  EXPECT_EQ(strings(P, "functions"), std::vector<std::string>{"_Z11via_pointerv"});
+  auto L = S.Log.waitFor([](auto &L) { return L.at("ptr") == "3"; });
+  ASSERT_TRUE(L);
+  EXPECT_EQ(L->at("ext"), "0");
+}
+
+TEST(EscapeHatches, RerunInitialisesAMarkedGlobalAgain) {
+  LiveSession S;
+  S.expectReady();
+  // An unmarked global's new initialiser is not run: its state is kept.
+  S.Project.edit("state.cpp", "int g_counter = 0;", "int g_counter = 900000;");
+  ASSERT_TRUE(S.Hotc->waitEvent("unchanged")) << S.Hotc->history();
+  auto L = S.Log.waitFor([](auto &) { return true; });
+  ASSERT_TRUE(L);
+  EXPECT_LT(AppLog::num(*L, "counter"), 900000);
+  EXPECT_EQ(L->at("speed"), "5");
+  // The marked one runs again when its initialiser changes.
+  S.Project.edit("state.cpp", "int g_speed = 5;", "int g_speed = 9;");
+  auto P = S.expectPatched();
+  EXPECT_EQ(strings(P, "rerun"), std::vector<std::string>{"g_speed"});
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("speed") == "9"; }))
+      << S.Hotc->history();
+}
+
+} // namespace
+} // namespace hotc::e2e

@@ -1,0 +1,59 @@
+// What the end-to-end test files share: live_app under `hotc watch` and
+// small readers of hotc's JSON events.
+#pragma once
+
+#include "live_harness.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hotc::e2e {
+
+inline std::string testName() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+// live_app under `hotc watch --json --exec`, ready to be edited.
+struct LiveSession {
+  FixtureProject Project;
+  std::string LogPath;
+  AppLog Log;
+  std::unique_ptr<HotcProcess> Hotc;
+
+  explicit LiveSession(int Threads = 0, long Ticks = -1)
+      : Project(FixtureProject::build("live_app", testName())),
+        LogPath(Project.path("app.log")), Log(LogPath) {
+    std::vector<std::string> Args = {"watch", "-p", Project.BuildDir, "--json",
+                                     "--exec", Project.BuildDir + "/live_app",
+                                     LogPath, std::to_string(Threads),
+                                     std::to_string(Ticks)};
+    Hotc = std::make_unique<HotcProcess>(Args, Project.Dir);
+  }
+
+  // Waits for `ready` and the app's first line.
+  void expectReady() {
+    auto Ready = Hotc->waitEvent("ready");
+    ASSERT_TRUE(Ready) << Hotc->history();
+    ASSERT_TRUE(Log.waitStarted()) << "live_app wrote nothing";
+  }
+
+  llvm::json::Object expectPatched() {
+    auto P = Hotc->waitEvent("patched");
+    EXPECT_TRUE(P) << Hotc->history();
+    return P ? *P : llvm::json::Object{};
+  }
+};
+
+inline std::vector<std::string> strings(const llvm::json::Object &O, const char *Key) {
+  std::vector<std::string> Out;
+  if (const llvm::json::Array *A = O.getArray(Key))
+    for (const llvm::json::Value &V : *A)
+      if (auto S = V.getAsString())
+        Out.push_back(S->str());
+  return Out;
+}
+
+} // namespace hotc::e2e
