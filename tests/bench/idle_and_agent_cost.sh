@@ -21,7 +21,7 @@ hotc=$!
 until grep -q '"ready"' "$work/events"; do sleep 0.1; done
 t0=$(ticks $hotc); sleep "$secs"; t1=$(ticks $hotc)
 hz=$(getconf CLK_TCK)
-echo "idle hotc watch: $(echo "scale=2; ($t1 - $t0) * 100 / $hz / $secs" | bc) % of one core over $secs s"
+echo "idle hotc watch: $(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" 'BEGIN { printf "%.2f", d * 100 / hz / s }') % of one core over $secs s"
 kill $hotc; wait $hotc 2>/dev/null || true
 
 calls() { # calls/s of one worker over 3 s; $1 = with agent or not

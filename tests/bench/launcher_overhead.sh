@@ -18,7 +18,7 @@ time_build() { # prints seconds of a clean build of $1
   ninja -C "$1" -t clean >/dev/null
   local t0=$(date +%s.%N)
   ninja -C "$1" >/dev/null
-  echo "$(date +%s.%N) - $t0" | bc
+  awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.3f", a - b }'
 }
 plain=(); launched=()
 for i in $(seq "$runs"); do
@@ -31,5 +31,5 @@ objects=$(ls "$work/hotc/.hotc/objects" | wc -l)
 echo "clean build of ninja $(basename "$src") ($objects objects recorded by hotc)"
 echo "without launcher: ${plain[*]} s, median $p s"
 echo "with hotc:        ${launched[*]} s, median $l s"
-echo "overhead: $(echo "scale=1; ($l - $p) * 100 / $p" | bc) %"
+echo "overhead: $(awk -v l="$l" -v p="$p" 'BEGIN { printf "%.1f", (l - p) * 100 / p }') %"
 rm -rf "$work"
