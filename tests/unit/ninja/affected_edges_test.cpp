@@ -32,17 +32,8 @@ std::set<std::string> objectsOf(const std::vector<CompileEdge> &Edges) {
   return Objects;
 }
 
-class AffectedEdges : public NinjaProjectTest {
+class AffectedEdges : public LoadedProjectTest {
 protected:
-  void SetUp() override {
-    NinjaProjectTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    auto Loaded = NinjaBuild::load(P.Build);
-    ASSERT_TRUE(bool(Loaded)) << llvm::toString(Loaded.takeError());
-    Build = std::move(*Loaded);
-  }
-
   std::vector<CompileEdge> affected(const std::string &File,
                                     const std::vector<std::string> &Linked) {
     auto Edges = Build->edgesAffectedBy(File, Linked);
@@ -61,8 +52,6 @@ protected:
       EXPECT_EQ(E.Directory, P.Build);
     }
   }
-
-  std::unique_ptr<NinjaBuild> Build;
 };
 
 TEST_F(AffectedEdges, HeaderEditGivesExactlyTheLinkedObjectsThatIncludeIt) {

@@ -3,7 +3,11 @@
 // ninja says about it: the oracle the tests compare hotc::ninja against.
 #pragma once
 
+#include "ninja_build.h"
+
 #include <gtest/gtest.h>
+
+#include <memory>
 
 #include <map>
 #include <set>
@@ -61,6 +65,21 @@ protected:
   }
 
   ProjectCopy P;
+};
+
+// The same, with the copy's build loaded as NinjaBuild.
+class LoadedProjectTest : public NinjaProjectTest {
+protected:
+  void SetUp() override {
+    NinjaProjectTest::SetUp();
+    if (HasFatalFailure())
+      return;
+    auto Loaded = NinjaBuild::load(P.Build);
+    ASSERT_TRUE(bool(Loaded)) << llvm::toString(Loaded.takeError());
+    Build = std::move(*Loaded);
+  }
+
+  std::unique_ptr<NinjaBuild> Build;
 };
 
 } // namespace hotc::ninja::test

@@ -29,17 +29,8 @@ void replaceIn(const std::string &Path, const std::string &From,
   writeFile(Path, Text.replace(At, From.size(), To));
 }
 
-class Rebuild : public NinjaProjectTest {
+class Rebuild : public LoadedProjectTest {
 protected:
-  void SetUp() override {
-    NinjaProjectTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    auto Loaded = NinjaBuild::load(P.Build);
-    ASSERT_TRUE(bool(Loaded)) << llvm::toString(Loaded.takeError());
-    Build = std::move(*Loaded);
-  }
-
   std::string objectOf(const std::string &Source) {
     auto Edges = Build->edgesAffectedBy(Source, {P.output("app")});
     EXPECT_TRUE(bool(Edges)) << llvm::toString(Edges.takeError());
@@ -49,8 +40,6 @@ protected:
     }
     return Edges->front().Object;
   }
-
-  std::unique_ptr<NinjaBuild> Build;
 };
 
 TEST_F(Rebuild, EditedSourceIsRebuiltAndNinjaHasNothingLeftToDo) {
