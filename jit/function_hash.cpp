@@ -96,12 +96,6 @@ StringMap<std::string> constantNamesByContent(const Module &M) {
 }
 
 std::string canonicalFunctionText(const Function &F,
-                                  const StringMap<std::string> &Constants) {
-  ModuleSlotTracker Slots(F.getParent());
-  return canonicalFunctionText(F, Constants, Slots);
-}
-
-std::string canonicalFunctionText(const Function &F,
                                   const StringMap<std::string> &Constants,
                                   ModuleSlotTracker &Slots) {
   std::string Printed;
@@ -129,6 +123,7 @@ uint64_t initialiserHash(const Module &M, StringRef Name) {
   if (!G || !G->hasInitializer())
     return 0;
   StringMap<std::string> Constants = constantNamesByContent(M);
+  ModuleSlotTracker Slots(&M);
   std::string Text;
   raw_string_ostream OS(Text);
   G->getInitializer()->print(OS);
@@ -138,7 +133,7 @@ uint64_t initialiserHash(const Module &M, StringRef Name) {
           auto *I = dyn_cast<Instruction>(U);
           return I && I->getFunction() == &F;
         }))
-      OS << canonicalFunctionText(F, Constants);
+      OS << canonicalFunctionText(F, Constants, Slots);
   return xxh3(OS.str());
 }
 

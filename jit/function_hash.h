@@ -25,9 +25,8 @@ FunctionHashes canonicalFunctionHashes(const llvm::Module &M);
 // of the dynamic initialisers that use it. 0 when M does not define it.
 uint64_t initialiserHash(const llvm::Module &M, llvm::StringRef Name);
 
-// The text that is hashed for one function (for tests and `hotc` debugging).
-std::string canonicalFunctionText(const llvm::Function &F,
-                                  const llvm::StringMap<std::string> &Constants);
+// The text that is hashed for one function. Slots: one tracker for all the
+// functions of a module (a fresh one walks its metadata again).
 std::string canonicalFunctionText(const llvm::Function &F,
                                   const llvm::StringMap<std::string> &Constants,
                                   llvm::ModuleSlotTracker &Slots);

@@ -47,9 +47,6 @@ public:
 
   size_t size() const { return Count; }
 
-  // For tests: build a table directly.
-  void addGlobal(llvm::StringRef Name, LiveSymbol S) { Globals.try_emplace(Name, S); }
-
 private:
   llvm::Error readModule(const std::string &File, const LoadedModule &M);
 

@@ -46,9 +46,6 @@ struct CreatedSymbol {
 struct PatchPlan {
   std::vector<Replacement> Replaced;
   std::vector<CreatedSymbol> Created;
-  // Changed functions with no out-of-line copy in the process (inlined or
-  // never emitted): callers already compiled keep their old code.
-  std::vector<std::string> NotLive;
   std::string InitFunction; // empty when no new global needs initialising
 };
 

@@ -134,10 +134,9 @@ std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
     memcpy(reinterpret_cast<void *>(Slot), Jump, sizeof(Jump));
     memcpy(reinterpret_cast<void *>(Slot + 8), &P.Target, 8);
     setProtection(Slot, kSlotSize, kCode);
-    PlannedWrite W{P.Entry, {0xE9}, {}};
+    PlannedWrite W{P.Entry, {0xE9}};
     int32_t Rel = static_cast<int32_t>(Slot - (P.Entry + 5));
     memcpy(W.Bytes + 1, &Rel, 4);
-    memcpy(W.Saved, reinterpret_cast<void *>(P.Entry), 5);
     Writes.push_back(W);
     Repoints.push_back({reinterpret_cast<uint64_t *>(Slot + 8), P.Target});
   }

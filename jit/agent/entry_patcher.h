@@ -40,7 +40,6 @@ private:
   struct PlannedWrite {
     uint64_t Entry;
     uint8_t Bytes[5];
-    uint8_t Saved[5];
   };
   struct PlannedRepoint {
     uint64_t *Slot;
