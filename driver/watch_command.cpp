@@ -162,7 +162,7 @@ struct WatchLoop {
       if (!U.InProcess)
         continue;
       for (const std::string &In : U.Inputs)
-        if (!StringRef(In).starts_with("/usr/") && In.front() == '/')
+        if (!StringRef(In).starts_with("/usr/"))
           if (Error E = watch(In))
             return E;
       if (Error E = watch(U.Command.File))

@@ -42,6 +42,21 @@ double msSince(std::chrono::steady_clock::time_point T) {
       .count();
 }
 
+// Inputs as absolute paths without dots, made once: every save compares
+// against them.
+std::vector<std::string> absoluteInputs(const std::vector<std::string> &Inputs,
+                                        StringRef Directory) {
+  std::vector<std::string> Out;
+  for (const std::string &In : Inputs) {
+    SmallString<256> P(In);
+    if (!sys::path::is_absolute(P))
+      sys::fs::make_absolute(Directory, P);
+    sys::path::remove_dots(P, true);
+    Out.push_back(P.str().str());
+  }
+  return Out;
+}
+
 // Whether a unit's code is part of the process: it has internal symbols
 // there, or one of its strong external functions is there.
 bool linkedIntoProcess(const Module &M, const CompileCommand &Cmd,
@@ -167,7 +182,7 @@ Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
   for (const std::string &G : Compiled->Rerun)
     U.Live["init:" + G] = initialiserHash(*Compiled->Module, G);
   U.LiveLayouts = typeLayoutsOf(*Compiled->Module);
-  U.Inputs = std::move(Compiled->Inputs);
+  U.Inputs = absoluteInputs(Compiled->Inputs, Cmd.Directory);
   U.OptLevel = Compiled->OptLevel;
   U.InProcess = linkedIntoProcess(*Compiled->Module, Cmd, Process);
   return std::move(U);
@@ -202,16 +217,8 @@ std::vector<size_t> PatchSession::unitsReading(StringRef File) const {
   SmallString<256> Want(File);
   sys::path::remove_dots(Want, true);
   for (size_t I = 0; I < Units.size(); ++I)
-    for (const std::string &In : Units[I].Inputs) {
-      SmallString<256> Have(In);
-      if (!sys::path::is_absolute(Have))
-        sys::fs::make_absolute(Units[I].Command.Directory, Have);
-      sys::path::remove_dots(Have, true);
-      if (Have == Want) {
-        Out.push_back(I);
-        break;
-      }
-    }
+    if (is_contained(Units[I].Inputs, Want.str()))
+      Out.push_back(I);
   return Out;
 }
 
@@ -322,7 +329,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
       return Tu.takeError();
     U.OptLevel = Tu->OptLevel;
     if (!Tu->Partial)
-      U.Inputs = Tu->Inputs;
+      U.Inputs = absoluteInputs(Tu->Inputs, U.Command.Directory);
     Prep[I].Hashes = canonicalFunctionHashes(*Tu->Module);
     Prep[I].Layouts = typeLayoutsOf(*Tu->Module);
     if (Error E = checkLayouts(*Tu->Module, U.LiveLayouts, Prep[I].Layouts,

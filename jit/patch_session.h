@@ -66,7 +66,7 @@ struct UnitState {
   CompileCommand Command;
   FunctionHashes Live; // hashes of what the process runs for this unit
   TypeLayouts LiveLayouts; // layouts of the types that code was built with
-  std::vector<std::string> Inputs;
+  std::vector<std::string> Inputs; // absolute, without dots
   bool InProcess = false;
   unsigned OptLevel = 0;
   std::unique_ptr<UnitCompiler> Compiler; // warm: preamble, accepted text

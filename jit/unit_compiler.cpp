@@ -47,11 +47,17 @@ struct UnitCompiler::State {
   unsigned OptLevel = 0;
   std::optional<clang::PrecompiledPreamble> Preamble;
   std::vector<std::string> PreambleFiles;
-  // Content of the project headers the preamble read. Clang's reuse check
-  // compares size and whole-second mtime: a same-size edit within the
-  // second of the build would go unseen.
-  llvm::StringMap<uint64_t> PreambleHeaders;
-  bool headersChanged() const;
+  // The project headers the preamble read. Clang's reuse check compares
+  // size and whole-second mtime: a same-size edit within the second of the
+  // build would go unseen. A header whose full-precision stat differs is
+  // read and its content compared (a touch alone changes nothing).
+  struct HeaderStamp {
+    uint64_t Size = 0;
+    sys::TimePoint<> Modified;
+    uint64_t Content = 0;
+  };
+  llvm::StringMap<HeaderStamp> PreambleHeaders;
+  bool headersChanged();
   std::optional<std::string> Accepted; // the text the process runs
   std::string Last;                    // the text of the last compile
 
@@ -111,10 +117,29 @@ static uint64_t contentHash(vfs::FileSystem &FS, const std::string &Path) {
              : 0;
 }
 
-bool UnitCompiler::State::headersChanged() const {
-  for (const auto &E : PreambleHeaders)
-    if (contentHash(*VFS, E.getKey().str()) != E.second)
+static std::optional<vfs::Status> statOf(vfs::FileSystem &FS, StringRef Path) {
+  auto St = FS.status(Path);
+  return St ? std::optional<vfs::Status>(*St) : std::nullopt;
+}
+
+bool UnitCompiler::State::headersChanged() {
+  for (auto &E : PreambleHeaders) {
+    auto St = statOf(*VFS, E.getKey());
+    if (!St)
       return true;
+    HeaderStamp &H = E.second;
+    // A file written in the last two seconds may share its stat with an
+    // earlier version on a filesystem with coarse timestamps: read it.
+    bool Recent = std::chrono::system_clock::now() -
+                      St->getLastModificationTime() < std::chrono::seconds(2);
+    if (!Recent && St->getSize() == H.Size &&
+        St->getLastModificationTime() == H.Modified)
+      continue;
+    if (contentHash(*VFS, E.getKey().str()) != H.Content)
+      return true;
+    H.Size = St->getSize(); // same content, new stat: remember it
+    H.Modified = St->getLastModificationTime();
+  }
   return false;
 }
 
@@ -143,8 +168,13 @@ Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
     Preamble.emplace(std::move(*Built));
     PreambleFiles = std::move(Callbacks.Files);
     for (const std::string &F : PreambleFiles)
-      if (!StringRef(F).starts_with("/usr/") && F != Cmd.File)
-        PreambleHeaders[F] = contentHash(*VFS, F);
+      if (!StringRef(F).starts_with("/usr/") && F != Cmd.File) {
+        auto St = statOf(*VFS, F);
+        PreambleHeaders[F] = {St ? St->getSize() : 0,
+                              St ? St->getLastModificationTime()
+                                 : sys::TimePoint<>(),
+                              contentHash(*VFS, F)};
+      }
   }
   if (Stats) {
     Stats->PreambleBuilt = true;
