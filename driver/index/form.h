@@ -41,6 +41,11 @@ struct Form {
   std::string File; // real path of the file it is written in
   unsigned BeginLine = 0;
   unsigned EndLine = 0;
+  // Byte offsets in File of the first character of the form's first and
+  // last tokens, and for a function with a body, of its braces (`{`, `}`).
+  // They let a save be mapped to the forms it touched without a parse.
+  unsigned BeginOffset = 0, EndOffset = 0;
+  unsigned BodyBegin = 0, BodyEnd = 0; // both 0: no body
   uint64_t Hash = 0; // XXH3 of its token spellings
   // Functions only: the type and name (not the body), and the tokens of the
   // default arguments, so a save can tell a signature change from a body edit.

@@ -21,7 +21,7 @@ struct ParseResult {
   WalkResult Walk;
   MacroRecord Macros;
   std::vector<std::string> Inputs;
-  std::vector<std::string> Contents; // hash of each input as parsed
+  std::vector<uint64_t> Contents; // hash of each input as parsed
 };
 
 void addInput(std::string &Text, StringRef Path, StringRef ContentHash) {
@@ -59,7 +59,7 @@ private:
   void add(const clang::SourceManager &SM, const std::string &Path,
            clang::FileID ID) {
     Out.Inputs.push_back(Path);
-    Out.Contents.push_back(std::to_string(hashString(SM.getBufferData(ID))));
+    Out.Contents.push_back(hashString(SM.getBufferData(ID)));
   }
   ParseResult &Out;
 };
@@ -138,9 +138,10 @@ Expected<FormIndex> indexTranslationUnit(const jit::CompileCommand &Cmd) {
   Out.CommandHash = commandHash(Cmd);
   std::string Text;
   for (size_t I = 0; I < Parsed->Inputs.size(); ++I)
-    addInput(Text, Parsed->Inputs[I], Parsed->Contents[I]);
+    addInput(Text, Parsed->Inputs[I], std::to_string(Parsed->Contents[I]));
   Out.InputsHash = hashString(Text);
   Out.Inputs = std::move(Parsed->Inputs);
+  Out.InputHashes = std::move(Parsed->Contents);
   Out.Forms = std::move(Parsed->Walk.Forms);
   for (Form &M : Parsed->Macros.Forms)
     Out.Forms.push_back(std::move(M));

@@ -18,6 +18,7 @@ struct FormIndex {
   uint64_t CommandHash = 0; // of the compile command: flags change meaning
   uint64_t InputsHash = 0;  // of the project files read (paths and contents)
   std::vector<std::string> Inputs; // project files read, main file first
+  std::vector<uint64_t> InputHashes; // hashString of each input as parsed
   std::vector<Form> Forms;
   std::vector<Edge> Edges;
 

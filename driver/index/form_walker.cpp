@@ -239,6 +239,13 @@ void Walker::fillFunction(const FunctionDecl &FD, Form &F) {
     Defaults += ",";
   }
   F.DefaultArgsHash = Defaults.empty() ? 0 : hashString(Defaults);
+  if (const Stmt *Body = FD.doesThisDeclarationHaveABody() ? FD.getBody() : nullptr) {
+    TokenSpan B = spanOf(SM, Body->getSourceRange());
+    if (B.File.isValid()) {
+      F.BodyBegin = B.Begin;
+      F.BodyEnd = B.End;
+    }
+  }
 }
 
 void Walker::fillRecord(const RecordDecl &RD, Form &F,
@@ -277,6 +284,8 @@ std::optional<size_t> Walker::addForm(const Decl *Outer, const NamedDecl *Named)
   F.File = Files.pathOf(Span.File);
   F.BeginLine = SM.getLineNumber(Span.File, Span.Begin);
   F.EndLine = SM.getLineNumber(Span.File, Span.End);
+  F.BeginOffset = Span.Begin;
+  F.EndOffset = Span.End;
   std::vector<TokenSpan> Skip;
   if (auto *FD = dyn_cast<FunctionDecl>(Named)) {
     F.Kind = FormKind::Function;
@@ -336,6 +345,8 @@ bool Walker::TraverseLambdaExpr(LambdaExpr *E) {
   F.File = Parent.File;
   F.BeginLine = SM.getLineNumber(Span.File, Span.Begin);
   F.EndLine = SM.getLineNumber(Span.File, Span.End);
+  F.BeginOffset = Span.Begin;
+  F.EndOffset = Span.End;
   F.Hash = hashTokens(SM, Ctx.getLangOpts(), Span);
   F.Template = Parent.Template;
   Out.Forms.push_back(std::move(F));

@@ -24,6 +24,17 @@ uint64_t unhex(const json::Object &O, StringRef Key) {
   return V;
 }
 
+// Version 2 added byte offsets of forms and the hash of each input; an
+// analysis stored by an older hotc is analysed again rather than misread.
+constexpr int kIndexVersion = 2;
+
+void offsetPair(const json::Object &O, StringRef Key, unsigned &A, unsigned &B) {
+  if (const json::Array *P = O.getArray(Key); P && P->size() == 2) {
+    A = (*P)[0].getAsUINT64().value_or(0);
+    B = (*P)[1].getAsUINT64().value_or(0);
+  }
+}
+
 json::Array strings(const std::vector<std::string> &L) {
   return json::Array(L);
 }
@@ -55,7 +66,10 @@ json::Value formJson(const Form &F) {
   json::Object O{{"id", F.Id},         {"kind", formKindName(F.Kind)},
                  {"name", F.Name},     {"file", F.File},
                  {"begin", F.BeginLine}, {"end", F.EndLine},
-                 {"hash", hex(F.Hash)}};
+                 {"hash", hex(F.Hash)},
+                 {"at", json::Array{F.BeginOffset, F.EndOffset}}};
+  if (F.BodyBegin || F.BodyEnd)
+    O["body"] = json::Array{F.BodyBegin, F.BodyEnd};
   if (F.SignatureHash)
     O["sig"] = hex(F.SignatureHash);
   if (F.DefaultArgsHash)
@@ -88,6 +102,8 @@ Expected<Form> formFrom(const json::Value &V) {
   F.BeginLine = O->getInteger("begin").value_or(0);
   F.EndLine = O->getInteger("end").value_or(0);
   F.Hash = unhex(*O, "hash");
+  offsetPair(*O, "at", F.BeginOffset, F.EndOffset);
+  offsetPair(*O, "body", F.BodyBegin, F.BodyEnd);
   F.SignatureHash = unhex(*O, "sig");
   F.DefaultArgsHash = unhex(*O, "defaults");
   F.Inline = O->getBoolean("inline").value_or(false);
@@ -116,11 +132,15 @@ std::string toJson(const FormIndex &Unit) {
     Forms.push_back(formJson(F));
   for (const Edge &E : Unit.Edges)
     Edges.push_back(json::Array{E.From, E.To, edgeKindName(E.Kind)});
-  json::Object O{{"version", 1},
+  json::Array InputHashes;
+  for (uint64_t H : Unit.InputHashes)
+    InputHashes.push_back(hex(H));
+  json::Object O{{"version", kIndexVersion},
                  {"main", Unit.MainFile},
                  {"command", hex(Unit.CommandHash)},
                  {"inputs_hash", hex(Unit.InputsHash)},
                  {"inputs", strings(Unit.Inputs)},
+                 {"input_hashes", std::move(InputHashes)},
                  {"forms", std::move(Forms)},
                  {"edges", std::move(Edges)}};
   std::string Out;
@@ -134,13 +154,18 @@ Expected<FormIndex> fromJson(StringRef Text) {
   if (!V)
     return V.takeError();
   const json::Object *O = V->getAsObject();
-  if (!O || O->getInteger("version") != 1)
-    return createStringError("not a hotc index of version 1");
+  if (!O || O->getInteger("version") != kIndexVersion)
+    return make_error<StaleIndexFormat>();
   FormIndex Unit;
   Unit.MainFile = O->getString("main").value_or("").str();
   Unit.CommandHash = unhex(*O, "command");
   Unit.InputsHash = unhex(*O, "inputs_hash");
   Unit.Inputs = strings(*O, "inputs");
+  for (const std::string &H : strings(*O, "input_hashes")) {
+    uint64_t V = 0;
+    StringRef(H).getAsInteger(16, V);
+    Unit.InputHashes.push_back(V);
+  }
   if (const json::Array *Forms = O->getArray("forms"))
     for (const json::Value &F : *Forms) {
       auto Parsed = formFrom(F);
@@ -193,13 +218,19 @@ Error saveUnit(StringRef IndexDir, const FormIndex &Unit) {
   return Error::success();
 }
 
+char StaleIndexFormat::ID;
+
 Expected<FormIndex> loadUnit(StringRef Path) {
   auto Buf = MemoryBuffer::getFile(Path);
   if (!Buf)
     return createStringError(Buf.getError(), "cannot read %s", Path.str().c_str());
   auto Unit = fromJson((*Buf)->getBuffer());
-  if (!Unit)
-    return createStringError(toString(Unit.takeError()) + " in " + Path.str());
+  if (!Unit) {
+    Error E = Unit.takeError();
+    if (E.isA<StaleIndexFormat>())
+      return std::move(E);
+    return createStringError(toString(std::move(E)) + " in " + Path.str());
+  }
   return Unit;
 }
 
@@ -211,8 +242,13 @@ Expected<StaticGraph> loadGraph(StringRef IndexDir) {
     if (sys::path::extension(It->path()) != ".json")
       continue;
     auto Unit = loadUnit(It->path());
-    if (!Unit)
-      return Unit.takeError();
+    if (!Unit) {
+      // Written by another version of hotc: as if never analysed.
+      if (Error Rest = handleErrors(Unit.takeError(),
+                                    [](const StaleIndexFormat &) {}))
+        return std::move(Rest);
+      continue;
+    }
     G.replaceUnit(std::move(*Unit));
   }
   if (EC && EC != std::errc::no_such_file_or_directory)

@@ -13,6 +13,18 @@ namespace hotc::index {
 
 std::string indexDirectory(llvm::StringRef BuildDir);
 
+// A stored analysis in another format than this hotc writes.
+class StaleIndexFormat : public llvm::ErrorInfo<StaleIndexFormat> {
+public:
+  static char ID;
+  void log(llvm::raw_ostream &OS) const override {
+    OS << "stored by another version of hotc";
+  }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+};
+
 llvm::Error saveUnit(llvm::StringRef IndexDir, const FormIndex &Unit);
 // Deletes the stored analysis of a unit that left the build.
 llvm::Error forgetUnit(llvm::StringRef IndexDir, llvm::StringRef MainFile);

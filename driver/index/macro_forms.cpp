@@ -35,6 +35,8 @@ public:
     F.File = Files.pathAt(MI->getDefinitionLoc());
     F.BeginLine = SM.getLineNumber(Span.File, Span.Begin);
     F.EndLine = SM.getLineNumber(Span.File, Span.End);
+    F.BeginOffset = Span.Begin;
+    F.EndOffset = Span.End;
     F.Hash = hashTokens(SM, LO, Span);
     Current[MI] = F.Id;
     Out.Forms.push_back(std::move(F));

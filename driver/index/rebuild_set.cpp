@@ -3,6 +3,7 @@
 #include "layout_diff.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Path.h"
 
 #include <deque>
@@ -167,6 +168,43 @@ RebuildSet computeRebuildSet(const StaticGraph &Graph,
   for (const FormChange &C : Changes)
     Q.seed(C, Changes);
   return std::move(Q.Out);
+}
+
+void addInlinedCallers(RebuildSet &Set, const StaticGraph &Graph,
+                       llvm::function_ref<bool(llvm::StringRef)> Optimised) {
+  llvm::StringSet<> Listed;
+  for (const RebuildEntry &E : Set.Functions)
+    Listed.insert(E.Id);
+  size_t Edited = Set.Functions.size();
+  for (size_t I = 0; I < Edited; ++I) {
+    // Copies the entry: Set.Functions grows below.
+    RebuildEntry Seed = Set.Functions[I];
+    auto Node = Graph.Ids.find(Seed.Id);
+    if (!Seed.Path.empty() || Node == Graph.Ids.end() || !Graph.unit(Seed.File) ||
+        !Optimised(Seed.File))
+      continue;
+    // Breadth-first over callers written in the same file: without
+    // link-time optimisation, only they can hold a copy.
+    std::deque<std::pair<uint32_t, std::vector<ReasonStep>>> Queue;
+    Queue.push_back({Node->second, {}});
+    while (!Queue.empty()) {
+      auto [N, Path] = std::move(Queue.front());
+      Queue.pop_front();
+      for (const GraphLink &L : Graph.Nodes[N].Users) {
+        const GraphNode &User = Graph.Nodes[L.Node];
+        if (L.Kind != EdgeKind::Call || !User.Definition ||
+            User.Definition->Kind != FormKind::Function ||
+            User.Definition->File != Seed.File || !Listed.insert(User.Id).second)
+          continue;
+        std::vector<ReasonStep> Longer = Path;
+        Longer.insert(Longer.begin(), stepFor(Graph.Nodes[N], EdgeKind::Call));
+        const Form &F = *User.Definition;
+        Set.Functions.push_back({F.Id, F.Name, F.File, F.BeginLine,
+                                 Seed.Change + ", may be inlined here", Longer});
+        Queue.push_back({L.Node, std::move(Longer)});
+      }
+    }
+  }
 }
 
 std::string describeReason(const RebuildEntry &E) {

@@ -11,6 +11,7 @@
 #include "static_graph.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <string>
 #include <vector>
@@ -64,6 +65,13 @@ struct RebuildSet {
 // Graph is the graph after the save (the new analyses replaced the old).
 RebuildSet computeRebuildSet(const StaticGraph &Graph,
                              llvm::ArrayRef<FormChange> Changes);
+
+// In a build optimised at -O1 and above, an edited function may have been
+// inlined into its callers of the same unit (and theirs, transitively):
+// their code holds the old body. Adds those callers whose unit Optimised
+// says is optimised (by main file), each with the call path to the edit.
+void addInlinedCallers(RebuildSet &Set, const StaticGraph &Graph,
+                       llvm::function_ref<bool(llvm::StringRef MainFile)> Optimised);
 
 // "render() — calls inline clamp() [edited] in geometry.h:12"
 std::string describeReason(const RebuildEntry &E);

@@ -4,8 +4,14 @@
 // must report exactly that set, and, as an independent check, every project
 // function whose canonical IR hash the edit changed (compiled by hotc's own
 // front end) must be in it: a rebuild set that misses one would leave the
-// running process with stale code.
+// running process with stale code. A third check runs the plan `hotc
+// watch` makes on a save (stored analyses + the two texts, no parse): it
+// must recompile every unit whose code changed and expect every function
+// that changed there.
 #include "function_hash.h"
+#include "graph_store.h"
+#include "save_plan.h"
+#include "symbol_names.h"
 #include "tu_compiler.h"
 
 #include "llvm/Demangle/Demangle.h"
@@ -26,6 +32,8 @@
 
 namespace fs = std::filesystem;
 using namespace hotc;
+using index::formNameOfSymbol;
+using index::specialMemberClass;
 
 namespace {
 
@@ -75,52 +83,6 @@ struct DiffRun {
   std::string Out, Err;
   std::optional<llvm::json::Object> Json;
 };
-
-// The readable name hotc gives the form that defines the IR function
-// Mangled ("ns::Box::get()" for "ns::Box<int>::get() const", "apply()" for a
-// lambda inside apply), or nothing for code that is not the project's:
-// the standard library and the compiler's global-initialiser plumbing.
-std::optional<std::string> formName(const std::string &Mangled) {
-  if (Mangled.rfind("_GLOBAL__", 0) == 0 || Mangled.rfind("__cxx_", 0) == 0)
-    return std::nullopt;
-  std::string D = llvm::demangle(Mangled);
-  const std::string Anon = "(anonymous namespace)";
-  for (size_t At; (At = D.find(Anon)) != std::string::npos;)
-    D.replace(At, Anon.size(), "\x01");
-  // Up to the first parameter list outside template arguments: the
-  // enclosing function of a local lambda or static is the form.
-  std::string Name;
-  int Depth = 0;
-  for (char C : D) {
-    if (C == '(' && Depth == 0)
-      break;
-    Depth += C == '<' ? 1 : C == '>' ? -1 : 0;
-    if (Depth == 0 && C != '>')
-      Name += C;
-  }
-  // Function template instances carry their return type first.
-  if (size_t Space = Name.rfind(' '); Space != std::string::npos)
-    Name = Name.substr(Space + 1);
-  if (Name.rfind("std::", 0) == 0 || Name.rfind("__gnu_cxx::", 0) == 0)
-    return std::nullopt;
-  for (size_t At; (At = Name.find('\x01')) != std::string::npos;)
-    Name.replace(At, 1, Anon);
-  return Name + "()";
-}
-
-// The class whose implicit special member ("T::T()", "T::~T()",
-// "T::operator=()") Name may be, or "".
-std::string specialMemberClass(const std::string &Name) {
-  size_t Sep = Name.rfind("::");
-  if (Sep == std::string::npos)
-    return "";
-  std::string Class = Name.substr(0, Sep), Member = Name.substr(Sep + 2);
-  std::string Short = Class.substr(Class.rfind(':') == std::string::npos
-                                       ? 0 : Class.rfind(':') + 1);
-  bool Special = Member == Short + "()" || Member == "~" + Short + "()" ||
-                 Member == "operator=()";
-  return Special ? Class : "";
-}
 
 // Names of the records a `hotc diff --json` reports as changed.
 std::set<std::string> changedRecords(const llvm::json::Object &Diff) {
@@ -221,6 +183,31 @@ protected:
     return Out;
   }
 
+  // The files the edit replaces, with their text before it.
+  std::vector<index::SavedFile> editedFiles() const {
+    std::vector<index::SavedFile> Out;
+    for (const fs::directory_entry &E : fs::directory_iterator(Scenario / "after")) {
+      fs::path Path = Dir / E.path().filename();
+      Out.push_back({Path.string(), readFile(Path), readFile(E.path())});
+    }
+    return Out;
+  }
+
+  // What `hotc watch` plans for this save: the stored analyses (written by
+  // the first `hotc diff`) and the two texts, no parse.
+  index::SavePlan watchPlan(std::vector<index::SavedFile> Files) const {
+    for (index::SavedFile &F : Files)
+      F.After = readFile(F.Path);
+    auto G = index::loadGraph(index::indexDirectory((Dir / "build").string()));
+    if (!G) {
+      ADD_FAILURE() << llvm::toString(G.takeError());
+      return {};
+    }
+    auto Yes = [](llvm::StringRef) { return true; };
+    auto No = [](llvm::StringRef) { return false; }; // the corpus builds at -O0
+    return index::planSave(*G, Files, {Yes, No});
+  }
+
   fs::path Dir, Scenario;
   std::vector<std::string> Units;
 };
@@ -231,7 +218,10 @@ TEST_P(EditCorpus, RebuildSet) {
   ASSERT_TRUE(Baseline.Json) << Baseline.Out;
   EXPECT_EQ(Baseline.Json->getInteger("baselined"), int64_t(Units.size()));
   auto Before = hashes();
+  std::vector<index::SavedFile> Saved = editedFiles();
   applyEdit();
+  // Planned before `hotc diff` stores the new analyses.
+  index::SavePlan Plan = watchPlan(Saved);
 
   // (a) exactly the set, layout changes and errors written down by hand.
   Outcome Want = expected();
@@ -250,16 +240,38 @@ TEST_P(EditCorpus, RebuildSet) {
   std::set<std::string> Reported(Got.Rebuild.begin(), Got.Rebuild.end());
   Reported.insert(Want.Artefacts.begin(), Want.Artefacts.end());
   std::set<std::string> Records = changedRecords(*R.Json);
-  for (const auto &[Key, Hash] : hashes()) {
+  auto After = hashes();
+  for (const auto &[Key, Hash] : After) {
     auto Old = Before.find(Key);
     if (Old != Before.end() && Old->second == Hash)
       continue;
-    std::optional<std::string> Name = formName(Key.second);
+    std::optional<std::string> Name = formNameOfSymbol(Key.second);
     if (!Name || Reported.count(*Name) || Records.count(specialMemberClass(*Name)))
       continue;
     ADD_FAILURE() << Key.second << " (" << *Name << ") in " << Key.first
                   << (Old == Before.end() ? " is new" : " changed")
                   << " but is not in the rebuild set:\n" << R.Out;
+  }
+
+  // (c) the plan `hotc watch` makes from the stored analyses and the two
+  // texts recompiles every unit whose code changed, and expects each
+  // changed function there.
+  std::string Planned;
+  for (const auto &[Unit, Whole] : Plan.Units)
+    Planned += " " + fs::path(Unit).filename().string() + (Whole ? " (whole)" : "");
+  for (const auto &[Key, Hash] : After) {
+    auto Old = Before.find(Key);
+    if (Old != Before.end() && Old->second == Hash)
+      continue;
+    std::optional<std::string> Name = formNameOfSymbol(Key.second);
+    if (!Name)
+      continue;
+    EXPECT_TRUE(Plan.Units.count(Key.first))
+        << Key.first << " is not recompiled although " << Key.second
+        << " changed; planned:" << Planned;
+    EXPECT_TRUE(Plan.expects(Key.first, *Name) ||
+                std::count(Want.Artefacts.begin(), Want.Artefacts.end(), *Name))
+        << "the watch plan does not expect " << *Name << " in " << Key.first;
   }
 }
 
@@ -269,16 +281,16 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The name mapping the IR check relies on, on the shapes the corpus has.
 TEST(EditCorpusNames, FormNameOfSymbols) {
-  EXPECT_EQ(formName("_Z5clampi"), "clamp()");
-  EXPECT_EQ(formName("_ZNK3BoxIiE3getEv"), "Box::get()");
-  EXPECT_EQ(formName("_ZN12_GLOBAL__N_16helperEi"), "(anonymous namespace)::helper()");
-  EXPECT_EQ(formName("_ZL9local_sumii"), "local_sum()");
-  EXPECT_EQ(formName("_Z5widthIcEiv"), "width()");
-  EXPECT_EQ(formName("_ZZ5applyiENK3$_0clEi"), "apply()");
-  EXPECT_EQ(formName("_GLOBAL__sub_I_a.cpp"), std::nullopt);
-  EXPECT_EQ(formName("__cxx_global_var_init"), std::nullopt);
-  EXPECT_EQ(formName("_ZNSt6vectorIiSaIiEE9push_backERKi"), std::nullopt);
-  EXPECT_EQ(formName("main"), "main()");
+  EXPECT_EQ(formNameOfSymbol("_Z5clampi"), "clamp()");
+  EXPECT_EQ(formNameOfSymbol("_ZNK3BoxIiE3getEv"), "Box::get()");
+  EXPECT_EQ(formNameOfSymbol("_ZN12_GLOBAL__N_16helperEi"), "(anonymous namespace)::helper()");
+  EXPECT_EQ(formNameOfSymbol("_ZL9local_sumii"), "local_sum()");
+  EXPECT_EQ(formNameOfSymbol("_Z5widthIcEiv"), "width()");
+  EXPECT_EQ(formNameOfSymbol("_ZZ5applyiENK3$_0clEi"), "apply()");
+  EXPECT_EQ(formNameOfSymbol("_GLOBAL__sub_I_a.cpp"), std::nullopt);
+  EXPECT_EQ(formNameOfSymbol("__cxx_global_var_init"), std::nullopt);
+  EXPECT_EQ(formNameOfSymbol("_ZNSt6vectorIiSaIiEE9push_backERKi"), std::nullopt);
+  EXPECT_EQ(formNameOfSymbol("main"), "main()");
   EXPECT_EQ(specialMemberClass("ns::Config::Config()"), "ns::Config");
   EXPECT_EQ(specialMemberClass("Config::~Config()"), "Config");
   EXPECT_EQ(specialMemberClass("Config::operator=()"), "Config");

@@ -4,6 +4,9 @@
 #include "index_fixture.h"
 #include "unit_refresh.h"
 
+#include "llvm/Support/FileSystem.h"
+
+#include <fstream>
 #include <gtest/gtest.h>
 
 using namespace hotc;
@@ -24,6 +27,10 @@ TEST(GraphStore, RoundTripsEveryField) {
   EXPECT_EQ(Back->InputsHash, I.InputsHash);
   EXPECT_EQ(Back->CommandHash, I.CommandHash);
   EXPECT_EQ(Back->Inputs, I.Inputs);
+  EXPECT_EQ(Back->InputHashes, I.InputHashes);
+  ASSERT_EQ(I.InputHashes.size(), I.Inputs.size());
+  EXPECT_NE(formNamed(*Back, "f()").BodyBegin, 0u);
+  EXPECT_LT(formNamed(*Back, "f()").BeginOffset, formNamed(*Back, "f()").BodyBegin);
   EXPECT_EQ(Back->Forms, I.Forms);
   EXPECT_EQ(Back->Edges, I.Edges);
   EXPECT_TRUE(formNamed(*Back, "S").Layout);
@@ -36,7 +43,22 @@ TEST(GraphStore, RoundTripsEveryField) {
 TEST(GraphStore, RejectsAForeignFile) {
   auto R = index::fromJson("{\"version\": 7}");
   ASSERT_FALSE(R);
-  EXPECT_NE(llvm::toString(R.takeError()).find("version 1"), std::string::npos);
+  llvm::Error E = R.takeError();
+  EXPECT_TRUE(E.isA<index::StaleIndexFormat>());
+  EXPECT_NE(llvm::toString(std::move(E)).find("another version of hotc"),
+            std::string::npos);
+}
+
+// An analysis written by an older hotc (no offsets) is not misread: the
+// graph loads without it, so the unit is analysed again.
+TEST(GraphStore, SkipsAnalysesOfAnotherVersion) {
+  IndexProject P;
+  std::string Dir = index::indexDirectory(P.Dir + "/build");
+  llvm::sys::fs::create_directories(Dir);
+  std::ofstream(Dir + "/0123.json") << "{\"version\": 1, \"main\": \"/x.cpp\"}";
+  auto G = index::loadGraph(Dir);
+  ASSERT_TRUE(bool(G)) << llvm::toString(G.takeError());
+  EXPECT_TRUE(G->Units.empty());
 }
 
 TEST(GraphStore, RefreshIsContentAddressed) {

@@ -1,0 +1,123 @@
+#include "save_plan.h"
+
+#include "source_edit.h"
+#include "symbol_names.h"
+
+#include "llvm/Support/Path.h"
+
+#include <set>
+
+namespace hotc::index {
+namespace {
+
+std::string place(llvm::StringRef File, unsigned Line = 0) {
+  std::string Out = llvm::sys::path::filename(File).str();
+  return Line ? Out + ":" + std::to_string(Line) : Out;
+}
+
+// The forms written in File, as the units reading it saw them (a header's
+// forms can differ between units with different macros).
+std::vector<Form> formsOf(const StaticGraph &G, llvm::ArrayRef<std::string> Readers,
+                          llvm::StringRef File) {
+  std::vector<Form> Out;
+  std::set<std::string> Seen;
+  for (const std::string &Main : Readers)
+    for (const Form &F : G.unit(Main)->Forms)
+      if (F.File == File && Seen.insert(F.Id).second)
+        Out.push_back(F);
+  return Out;
+}
+
+class Planner {
+public:
+  Planner(const StaticGraph &G, llvm::function_ref<bool(llvm::StringRef)> Fresh)
+      : G(G), Fresh(Fresh) {}
+
+  void saved(const SavedFile &F);
+  void unitsFromRebuildSet();
+  SavePlan Out;
+
+private:
+  void whole(llvm::ArrayRef<std::string> Units, const std::string &Why) {
+    for (const std::string &U : Units)
+      Out.Units[U] = true;
+    if (!Units.empty())
+      Out.Notes.push_back(Why);
+  }
+  void add(const std::string &Unit) { Out.Units.try_emplace(Unit, false); }
+
+  const StaticGraph &G;
+  llvm::function_ref<bool(llvm::StringRef)> Fresh;
+};
+
+void Planner::saved(const SavedFile &F) {
+  std::vector<std::string> Readers = G.unitsReading(F.Path);
+  std::vector<std::string> Stale;
+  for (const std::string &U : Readers)
+    if (!Fresh(U))
+      Stale.push_back(U);
+  whole(Stale, place(F.Path) + ": " + std::to_string(Stale.size()) +
+                   " unit(s) reading it were analysed from older text: "
+                   "recompiled whole");
+  if (!F.Before)
+    return whole(Readers, place(F.Path) + ": the text its analysis describes "
+                          "is not known: every unit reading it is recompiled");
+  SourceEdit E = diffSource(*F.Before, F.After, formsOf(G, Readers, F.Path));
+  if (!E.Changed)
+    return Out.Unchanged.push_back(F.Path);
+  if (G.unit(F.Path))
+    add(F.Path); // the unit edited is always compiled again
+  if (E.OutsideForms)
+    whole(Readers, place(F.Path, E.FirstLine) +
+                       ": edit outside any form (a declaration, an #include, "
+                       "a new form): every unit reading it is recompiled");
+  mergeChanges(Out.Changes, std::move(E.Changes));
+}
+
+// A function written in a unit's main file is compiled with that unit. One
+// written in a header (inline, template) is compiled with the units of its
+// users in the set; when the set holds no such user (a virtual method
+// reached only through its vtable, say), with every unit reading it.
+void Planner::unitsFromRebuildSet() {
+  std::set<std::string> ReachedThrough;
+  for (const RebuildEntry &E : Out.Rebuild.Functions) {
+    Out.Names.insert(E.Name);
+    if (G.unit(E.File)) {
+      add(E.File);
+      for (const ReasonStep &S : E.Path)
+        ReachedThrough.insert(S.Id);
+    }
+  }
+  for (const RebuildEntry &E : Out.Rebuild.Functions)
+    if (!G.unit(E.File) && !ReachedThrough.count(E.Id))
+      for (const std::string &U : G.unitsReading(E.File))
+        add(U);
+  for (const FormChange &C : Out.Changes)
+    if (C.current().Kind == FormKind::Record)
+      Out.ChangedRecords.insert(C.current().Name);
+}
+
+} // namespace
+
+bool SavePlan::expects(llvm::StringRef Unit, llvm::StringRef FormName) const {
+  auto U = Units.find(Unit.str());
+  if (U != Units.end() && U->second)
+    return true;
+  if (Names.contains(FormName))
+    return true;
+  std::string Class = specialMemberClass(FormName.str());
+  return !Class.empty() && ChangedRecords.contains(Class);
+}
+
+SavePlan planSave(const StaticGraph &Graph, llvm::ArrayRef<SavedFile> Files,
+                  const UnitFacts &Facts) {
+  Planner P(Graph, Facts.Fresh);
+  for (const SavedFile &F : Files)
+    P.saved(F);
+  P.Out.Rebuild = computeRebuildSet(Graph, P.Out.Changes);
+  addInlinedCallers(P.Out.Rebuild, Graph, Facts.Optimised);
+  P.unitsFromRebuildSet();
+  return std::move(P.Out);
+}
+
+} // namespace hotc::index
