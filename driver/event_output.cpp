@@ -92,7 +92,8 @@ void EventOutput::note(const std::string &Text) {
 }
 
 void EventOutput::ready(int Pid, size_t Units, size_t Symbols, double Ms,
-                        size_t Preambles, size_t PreambleBytes) {
+                        size_t Preambles, size_t PreambleBytes, size_t Indexed,
+                        bool Dwarf) {
   double MB = PreambleBytes / 1e6;
   deliver(json::Object{{"event", "ready"},
                        {"pid", Pid},
@@ -100,23 +101,39 @@ void EventOutput::ready(int Pid, size_t Units, size_t Symbols, double Ms,
                        {"symbols", static_cast<int64_t>(Symbols)},
                        {"preambles", static_cast<int64_t>(Preambles)},
                        {"preamble_bytes", static_cast<int64_t>(PreambleBytes)},
+                       {"indexed", static_cast<int64_t>(Indexed)},
+                       {"dwarf_inlines", Dwarf},
                        {"ms", Ms}},
           formatv("hotc: watching {0} translation units of pid {1} (ready in "
-                  "{2:f0} ms; {3} preambles, {4:f1} MB): edit and save to "
-                  "patch",
-                  Units, Pid, Ms, Preambles, MB));
+                  "{2:f0} ms; {3} preambles, {4:f1} MB; {5} units indexed): "
+                  "edit and save to patch",
+                  Units, Pid, Ms, Preambles, MB, Indexed));
 }
 
-void EventOutput::patched(const jit::PatchReport &R) {
+void EventOutput::patched(const jit::PatchReport &R,
+                          const index::SavePlan *Plan) {
   size_t N = R.Functions.size();
   std::string Human =
       formatv("patched {0} function{1} in {2:f0} ms (compile {3:f0}, link "
               "{4:f0}, patch {5:f1}) — {6}",
               N, N == 1 ? "" : "s", R.Ms.Total, R.Ms.Compile, R.Ms.Link,
               R.Ms.Patch, describe(R));
+  for (const std::string &I : R.Inlined)
+    Human += "\n  also relinked " + I;
   for (const std::string &W : R.Warnings)
     Human += "\n  warning: " + W;
+  for (const std::string &M : R.Missed)
+    Human += "\n  warning: the rebuild set missed " + demangle(M) +
+             ", whose code changed; linked anyway (a gap in hotc's analysis: "
+             "please report it)";
+  json::Array Reasons;
+  if (Plan)
+    for (const index::RebuildEntry &E : Plan->Rebuild.Functions)
+      Reasons.push_back(index::describeReason(E));
   deliver(json::Object{{"event", "patched"},
+                       {"missed", toArray(R.Missed)},
+                       {"inlined", toArray(R.Inlined)},
+                       {"rebuild_set", std::move(Reasons)},
                        {"version", R.Version},
                        {"functions", toArray(R.Functions)},
                        {"created", toArray(R.Created)},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "patch_session.h"
+#include "save_plan.h"
 
 #include "llvm/Support/JSON.h"
 
@@ -22,9 +23,12 @@ public:
   ~EventOutput();
 
   // Preambles: units holding a precompiled preamble, and their total size.
+  // Indexed: units the static graph has an analysis of; Dwarf: whether
+  // the executable's inlining records were read.
   void ready(int Pid, size_t Units, size_t Symbols, double Ms,
-             size_t Preambles, size_t PreambleBytes);
-  void patched(const jit::PatchReport &R);
+             size_t Preambles, size_t PreambleBytes, size_t Indexed, bool Dwarf);
+  // Plan: the analysis that chose the units and functions, when there was one.
+  void patched(const jit::PatchReport &R, const index::SavePlan *Plan = nullptr);
   void unchanged(const std::vector<std::string> &Files,
                  const std::vector<std::string> &Warnings = {});
   void ignored(const std::string &File, const std::string &Reason);

@@ -1,18 +1,15 @@
 #include "watch_command.h"
 
 #include "build_snapshot.h"
-#include "compile_database.h"
-#include "disk_build.h"
-#include "event_output.h"
-#include "file_watcher.h"
 #include "process_launcher.h"
+#include "watch_loop.h"
 
 #include "link_session.h"
 #include "object_codegen.h"
 #include "patch_session.h"
 #include "protocol/agent_protocol.h"
 
-#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
@@ -24,7 +21,6 @@
 #include <csignal>
 #include <cstdio>
 #include <poll.h>
-#include <set>
 #include <sys/signalfd.h>
 #include <thread>
 #include <unistd.h>
@@ -73,13 +69,31 @@ connectWhenReady(int Pid, int PidFd, bool JustStarted) {
   }
 }
 
+// One line on a terminal, redrawn: units compiled for the baseline, units
+// analysed for the static graph.
+void showProgress(const BackgroundIndex &Indexing, size_t Read, size_t Units) {
+  if (!isatty(STDERR_FILENO))
+    return;
+  auto [Indexed, ToIndex] = Indexing.progress();
+  fprintf(stderr, "\r\033[Khotc: reading %zu/%zu translation units", Read, Units);
+  if (ToIndex)
+    fprintf(stderr, ", indexing %zu/%zu", Indexed, ToIndex);
+}
+
+void clearProgress() {
+  if (isatty(STDERR_FILENO))
+    fprintf(stderr, "\r\033[K");
+}
+
 // Compiles every unit once, in parallel, to learn what the process runs:
 // the files as the build compiled them when the launcher recorded them,
 // else as they are now.
+// Indexing: the progress of the static graph's analysis, shown on the
+// same line.
 Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
                     const StringMap<SourceSnapshot> &Snapshots,
                     jit::PatchSession &Session, const jit::LiveSymbols &Live,
-                    EventOutput &Out) {
+                    EventOutput &Out, const BackgroundIndex &Indexing) {
   std::vector<std::optional<Expected<jit::UnitState>>> Results(Commands.size());
   std::atomic<size_t> Done{0};
   {
@@ -92,15 +106,11 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
             Snap == Snapshots.end() ? nullptr : &Snap->second.Contents));
         ++Done;
       });
-    bool Tty = isatty(STDERR_FILENO);
     while (Done < Commands.size()) {
-      if (Tty)
-        fprintf(stderr, "\rhotc: reading %zu/%zu translation units", Done.load(),
-                Commands.size());
+      showProgress(Indexing, Done, Commands.size());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    if (Tty)
-      fprintf(stderr, "\r\033[K");
+    clearProgress();
     Pool.wait();
   }
   for (size_t I = 0; I < Commands.size(); ++I) {
@@ -120,117 +130,6 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
   return Error::success();
 }
 
-// The build's commands, with hotreload.toml's compiler and extra flags.
-Expected<std::vector<jit::CompileCommand>> commandsFor(const WatchOptions &Opts,
-                                                       const std::string &Dir) {
-  auto Commands = loadCompileDatabase(Dir);
-  if (!Commands)
-    return Commands.takeError();
-  for (jit::CompileCommand &C : *Commands) {
-    if (!Opts.Compiler.empty())
-      C.Arguments.front() = Opts.Compiler;
-    C.Arguments.insert(C.Arguments.end(), Opts.ExtraFlags.begin(),
-                       Opts.ExtraFlags.end());
-  }
-  return Commands;
-}
-
-// One save after another: which units to patch, new units from a re-run of
-// CMake, and the build on disk catching up afterwards.
-struct WatchLoop {
-  const WatchOptions &Opts;
-  jit::PatchSession &Session;
-  EventOutput &Out;
-  FileWatcher &Watcher;
-  DiskBuild *Disk; // null outside Ninja build directories
-  std::string BuildDir;
-  std::string CompileDb;
-
-  // hotreload.toml's watch and exclude globs.
-  bool wanted(StringRef File) const {
-    return (Opts.Watch.empty() || matchesAnyGlob(Opts.Watch, File)) &&
-           !matchesAnyGlob(Opts.Exclude, File);
-  }
-
-  Error watch(const std::string &File) {
-    return wanted(File) ? Watcher.watch(File) : Error::success();
-  }
-
-  // The sources and project headers of the units in the process.
-  Error watchInputs() {
-    for (const jit::UnitState &U : Session.units()) {
-      if (!U.InProcess)
-        continue;
-      for (const std::string &In : U.Inputs)
-        if (!StringRef(In).starts_with("/usr/"))
-          if (Error E = watch(In))
-            return E;
-      if (Error E = watch(U.Command.File))
-        return E;
-    }
-    return Watcher.watch(CompileDb);
-  }
-
-  void patch(std::vector<size_t> Units) {
-    if (Units.empty())
-      return;
-    auto R = Session.apply(Units);
-    if (!R)
-      return Out.error(R.takeError());
-    if (R->empty())
-      return Out.unchanged(R->Units, R->Warnings);
-    Out.patched(*R);
-    if (Disk)
-      Disk->sync(R->Units);
-  }
-
-  // CMake re-ran: units it added (a new source file) are linked live, and
-  // units whose last patch failed (perhaps for want of them) are retried.
-  void buildChanged() {
-    auto Commands = commandsFor(Opts, BuildDir);
-    if (!Commands)
-      return Out.error(Commands.takeError());
-    StringSet<> Known;
-    for (const jit::UnitState &U : Session.units())
-      Known.insert(U.Command.File);
-    std::vector<size_t> Units;
-    for (const jit::CompileCommand &C : *Commands) {
-      if (Known.contains(C.File) || (Disk && !Disk->feedsBinaries(C.File)))
-        continue;
-      Session.addNewUnit(C);
-      Units.push_back(Session.units().size() - 1);
-      if (Error E = watch(C.File))
-        Out.error(std::move(E));
-    }
-    for (size_t U : Session.unapplied())
-      if (!is_contained(Units, U))
-        Units.push_back(U);
-    patch(Units);
-  }
-
-  void saved(const std::vector<std::string> &Files) {
-    std::set<size_t> Units;
-    for (const std::string &F : Files) {
-      if (F == CompileDb) {
-        buildChanged();
-        continue;
-      }
-      if (!wanted(F)) {
-        Out.ignored(F, "excluded by hotreload.toml (watch/exclude)");
-        continue;
-      }
-      bool Any = false;
-      for (size_t I : Session.unitsReading(F))
-        if (Session.units()[I].InProcess) {
-          Units.insert(I);
-          Any = true;
-        }
-      if (!Any)
-        Out.ignored(F, "no translation unit of the process reads it");
-    }
-    patch({Units.begin(), Units.end()});
-  }
-};
 
 // The running executable as ninja names it: its path, without the
 // " (deleted)" the kernel adds once a relink replaced the file.
@@ -342,9 +241,27 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   jit::PatchSession Session(**Link, **Codegen);
   Session.setPreambleLimit(Opts.MaxPreambles);
   StringMap<SourceSnapshot> Snapshots = readBuildSnapshots(BuildDir);
+  // The static graph is brought up to date while the baselines compile;
+  // `ready` waits for both: every save is planned from it.
+  BackgroundIndex Index(BuildDir, *Commands);
+  IndexSummary Indexed;
+  std::atomic<bool> IndexDone{false};
+  std::thread Indexer([&] {
+    Indexed = Index.initialise(formatv("/proc/{0}/exe", T.Pid).str());
+    IndexDone = true;
+  });
+  auto JoinIndexer = make_scope_exit([&] { Indexer.join(); });
   if (Error E = readBaselines(*Commands, Snapshots, Session, (*Link)->process(),
-                              Out))
+                              Out, Index))
     return Fail(std::move(E));
+  while (!IndexDone) {
+    showProgress(Index, Commands->size(), Commands->size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  clearProgress();
+  for (const std::string &F : Indexed.Failures)
+    Out.note("index: " + F + "; saves of the files it reads recompile every "
+             "unit reading them");
   auto Watcher = FileWatcher::create();
   if (!Watcher)
     return Fail(Watcher.takeError());
@@ -359,6 +276,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     Out.note("the build on disk will not be kept in step with the process: " +
              toString(D.takeError()));
   Loop.Disk = Disk.get();
+  Loop.Index = &Index;
   size_t PreambleBytes = 0, Preambles = 0;
   for (const jit::UnitState &U : Session.units())
     if (size_t B = U.Compiler->preambleBytes()) {
@@ -366,7 +284,8 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
       ++Preambles;
     }
   Out.ready(T.Pid, Session.units().size(), (*Link)->process().size(),
-            msSince(Start), Preambles, PreambleBytes);
+            msSince(Start), Preambles, PreambleBytes, Indexed.Units,
+            Indexed.Dwarf);
   // Files edited between the build and now: the process runs the build's
   // version, so patch the difference at once.
   std::vector<std::string> EditedSinceBuild;
@@ -375,7 +294,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
       EditedSinceBuild.push_back(F);
   if (!EditedSinceBuild.empty()) {
     Out.note("edited since the build: patching them now");
-    Loop.saved(EditedSinceBuild);
+    Loop.saved(EditedSinceBuild, /*Plan=*/false);
   }
 
   Clock::time_point LastPatch = Clock::now() - std::chrono::hours(1);

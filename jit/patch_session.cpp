@@ -162,6 +162,35 @@ StringSet<> changedFunctions(const Module &M, const FunctionHashes &Now,
   return Changed;
 }
 
+// Whether some relinked caller held an inlined copy of Symbol: then its
+// new code reaches the new version, and nothing stays old.
+bool heldBy(const std::vector<std::string> &Inlined, StringRef Symbol) {
+  std::string Suffix = "inlined copy of " + demangle(Symbol) + ")";
+  return any_of(Inlined, [&](const std::string &I) {
+    return StringRef(I).ends_with(Suffix);
+  });
+}
+
+// Callers whose optimised code holds a copy of a changed function are
+// relinked with it: their new code reaches the new version through its
+// entry (uses of a replaced function move to its declaration).
+void relinkInliners(const Module &M, size_t Unit, const PatchGuide &Guide,
+                    const LiveView &Live, StringSet<> &Changed, PatchReport &R) {
+  std::vector<std::string> Edited;
+  for (const auto &C : Changed)
+    Edited.push_back(C.getKey().str());
+  for (const std::string &F : Edited)
+    for (const std::string &G : Guide.InlinedInto(Unit, F)) {
+      const Function *Fn = M.getFunction(G);
+      if (!Fn || Fn->isDeclaration() || Changed.contains(G) ||
+          !Live.find(G, Fn->hasLocalLinkage()))
+        continue;
+      Changed.insert(G);
+      R.Inlined.push_back(demangle(G) + " (may hold an inlined copy of " +
+                          demangle(F) + ")");
+    }
+}
+
 } // namespace
 
 Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
@@ -233,10 +262,12 @@ struct PatchSession::Prepared {
   bool Published = false;
 };
 
-Error PatchSession::linkUnit(UnitState &U, Prepared &P, StringSet<> &Replaced,
+Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
+                             Prepared &P, StringSet<> &Replaced,
                              std::vector<EntryRepoint> &Entries,
                              PatchReport &R, double &CodegenMs,
                              double &LinkMs) {
+  UnitState &U = Units[Index];
   auto View = Link.viewOf(U.Command.File);
   if (!View)
     return View.takeError();
@@ -248,6 +279,14 @@ Error PatchSession::linkUnit(UnitState &U, Prepared &P, StringSet<> &Replaced,
       R.Warnings.push_back("edit of " + demangle(F) +
                            " ignored: it is marked // hotc: no-reload");
   }
+  // Only code the process runs can be stale: a function new to the unit is
+  // linked as new (PatchReport::Created) whether the analysis named it or not.
+  if (Guide.Expected)
+    for (const auto &C : Changed)
+      if (U.Live.count(C.getKey()) && !Guide.Expected(Index, C.getKey()))
+        R.Missed.push_back(C.getKey().str());
+  if (U.OptLevel > 0 && Guide.InlinedInto)
+    relinkInliners(M, Index, Guide, *View, Changed, R);
   StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals
   for (const std::string &G : P.Tu.Rerun) {
     uint64_t H = initialiserHash(M, G);
@@ -264,7 +303,7 @@ Error PatchSession::linkUnit(UnitState &U, Prepared &P, StringSet<> &Replaced,
   P.Plan = preparePatchModule(M, Changed, *View,
                               {Generation + 1, U.OptLevel, &Replaced, &Rerun});
   for (const CreatedSymbol &C : P.Plan.Created)
-    if (C.IsFunction && U.Live.count(C.Name))
+    if (C.IsFunction && U.Live.count(C.Name) && !heldBy(R.Inlined, C.Name))
       R.Warnings.push_back(
           demangle(C.Name) +
           " changed but has no out-of-line copy in the process (inlined or "
@@ -313,7 +352,8 @@ Error PatchSession::linkUnit(UnitState &U, Prepared &P, StringSet<> &Replaced,
   return Error::success();
 }
 
-Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
+Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
+                                          const PatchGuide &Guide) {
   Failed.insert(Indices.begin(), Indices.end()); // until it succeeds
   auto Start = std::chrono::steady_clock::now();
   PatchReport R;
@@ -322,7 +362,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
     UnitState &U = Units[Indices[I]];
     touch(Indices[I]);
     UnitCompileStats Stats;
-    auto Tu = U.Compiler->compileEdit(&Stats);
+    bool Focus = !(U.OptLevel > 0 && Guide.InlinedInto);
+    auto Tu = U.Compiler->compileEdit(&Stats, Focus);
     R.Focused &= Stats.Focused;
     R.Ms.Preamble += Stats.PreambleMs;
     if (!Tu)
@@ -352,7 +393,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices) {
     }
   };
   for (size_t I = 0; I < Indices.size(); ++I)
-    if (Error E = linkUnit(Units[Indices[I]], Prep[I], Replaced, Entries, R,
+    if (Error E = linkUnit(Indices[I], Guide, Prep[I], Replaced, Entries, R,
                            CodegenMs, LinkMs)) {
       DiscardAll();
       return std::move(E);

@@ -14,6 +14,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,9 +28,29 @@ struct PatchTiming {
   double Frontend = 0, Codegen = 0, Preamble = 0;
 };
 
+// What the analysis of a save (driver/index's rebuild set) tells the
+// patch. Both are optional; without them the canonical IR hash alone
+// decides, as when no analysis exists.
+struct PatchGuide {
+  // Whether the analysis expected function Symbol of unit UnitIndex to
+  // change. One the process runs whose IR changed without it is still
+  // linked (the process must not run stale code) and reported in
+  // PatchReport::Missed: a gap in the analysis.
+  std::function<bool(size_t UnitIndex, llvm::StringRef Symbol)> Expected;
+  // Functions of the unit whose optimised code may hold an inlined copy of
+  // Symbol. When Symbol changes they are relinked too, though their own
+  // IR did not change: the new copies call the new Symbol.
+  std::function<std::vector<std::string>(size_t UnitIndex, llvm::StringRef Symbol)>
+      InlinedInto;
+};
+
 struct PatchReport {
   unsigned Version = 0;               // patches applied so far, this one included
   std::vector<std::string> Functions; // entries re-pointed (mangled names)
+  std::vector<std::string> Missed;    // changed, but not expected (PatchGuide)
+  // Callers relinked for the inlined copy they may hold (PatchGuide):
+  // "g() (may hold an inlined copy of f())".
+  std::vector<std::string> Inlined;
   std::vector<std::string> Created;   // new functions and globals
   std::vector<std::string> Rerun;     // `hotc: rerun` globals initialised again
   std::vector<std::string> Warnings;
@@ -98,7 +119,8 @@ public:
   // Units whose compile read File (their main file or a header).
   std::vector<size_t> unitsReading(llvm::StringRef File) const;
 
-  llvm::Expected<PatchReport> apply(const std::vector<size_t> &UnitIndices);
+  llvm::Expected<PatchReport> apply(const std::vector<size_t> &UnitIndices,
+                                    const PatchGuide &Guide = {});
 
   // At most Limit units keep a preamble in memory (least recently edited
   // ones give theirs up first).
@@ -108,7 +130,8 @@ private:
   void touch(size_t Unit);
 
   struct Prepared;
-  llvm::Error linkUnit(UnitState &U, Prepared &P, llvm::StringSet<> &Replaced,
+  llvm::Error linkUnit(size_t Index, const PatchGuide &Guide, Prepared &P,
+                       llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,
                        double &CodegenMs, double &LinkMs);
 

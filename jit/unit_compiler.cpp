@@ -257,12 +257,13 @@ Expected<CompiledTu> UnitCompiler::compileAll(UnitCompileStats *Stats,
   return S->compile(std::move(*Main), std::nullopt, Stats);
 }
 
-Expected<CompiledTu> UnitCompiler::compileEdit(UnitCompileStats *Stats) {
+Expected<CompiledTu> UnitCompiler::compileEdit(UnitCompileStats *Stats,
+                                               bool Focused) {
   auto Main = readSource(S->Cmd.File);
   if (!Main)
     return Main.takeError();
   std::optional<EditRegion> Focus;
-  if (S->Accepted)
+  if (S->Accepted && Focused)
     Focus = editRegionOf(*S->Accepted, (*Main)->getBuffer());
   return S->compile(std::move(*Main), Focus, Stats);
 }

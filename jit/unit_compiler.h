@@ -38,7 +38,10 @@ public:
   // IR of the functions the edit since the accepted text touched (the
   // module is then partial: CompiledTu::Partial), or of the whole unit when
   // the edit reached further.
-  llvm::Expected<CompiledTu> compileEdit(UnitCompileStats *Stats = nullptr);
+  // Focused=false generates the whole unit whatever the edit (callers that
+  // may hold an inlined copy of an edited function must be relinked too).
+  llvm::Expected<CompiledTu> compileEdit(UnitCompileStats *Stats = nullptr,
+                                         bool Focused = true);
   // The text of the last compile is now what the process runs.
   void accept();
 

@@ -200,7 +200,8 @@ void addInlinedCallers(RebuildSet &Set, const StaticGraph &Graph,
         Longer.insert(Longer.begin(), stepFor(Graph.Nodes[N], EdgeKind::Call));
         const Form &F = *User.Definition;
         Set.Functions.push_back({F.Id, F.Name, F.File, F.BeginLine,
-                                 Seed.Change + ", may be inlined here", Longer});
+                                 Seed.Change + ", may be inlined here", Longer,
+                                 /*Inlined=*/true});
         Queue.push_back({L.Node, std::move(Longer)});
       }
     }

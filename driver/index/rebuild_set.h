@@ -36,6 +36,9 @@ struct RebuildEntry {
   // From the first form this function uses to the changed form; empty when
   // the function itself changed.
   std::vector<ReasonStep> Path;
+  // Added by addInlinedCallers: its own code is unchanged, but it may hold
+  // an inlined copy of the function at the end of Path.
+  bool Inlined = false;
 };
 
 struct LayoutChange {

@@ -2,6 +2,7 @@
 
 #include "source_edit.h"
 #include "symbol_names.h"
+#include "token_hash.h"
 
 #include "llvm/Support/Path.h"
 
@@ -51,6 +52,7 @@ private:
 };
 
 void Planner::saved(const SavedFile &F) {
+  Out.Planned.push_back({F.Path, hashString(F.After)});
   std::vector<std::string> Readers = G.unitsReading(F.Path);
   std::vector<std::string> Stale;
   for (const std::string &U : Readers)

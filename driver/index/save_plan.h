@@ -37,6 +37,9 @@ struct SavePlan {
   std::map<std::string, bool> Units;
   std::vector<std::string> Notes;     // where and why the plan fell back
   std::vector<std::string> Unchanged; // saved files whose tokens are the same
+  // Each saved file with the hash (index::hashString) of the text planned:
+  // a compile that read another text is not described by this plan.
+  std::vector<std::pair<std::string, uint64_t>> Planned;
 
   // Whether the plan expected the function whose form is FormName (see
   // symbol_names.h) in Unit to change: a function whose code changed

@@ -27,13 +27,50 @@ struct HeaderSession {
   }
 };
 
+// The file names of an event's "files".
+std::vector<std::string> fileNames(const llvm::json::Object &E) {
+  std::vector<std::string> Out;
+  for (const std::string &F : strings(E, "files"))
+    Out.push_back(F.substr(F.rfind('/') + 1));
+  std::sort(Out.begin(), Out.end());
+  return Out;
+}
+
+// main.cpp reads shared.h too, but uses neither clamp_value() nor a
+// function that does: the rebuild set leaves it out, so it is not compiled.
 TEST(HeaderEdits, InlineFunctionEditReachesEveryUnit) {
   HeaderSession S;
-  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  auto Ready = S.Hotc.waitEvent("ready");
+  ASSERT_TRUE(Ready) << S.Hotc.history();
+  EXPECT_EQ(Ready->getInteger("indexed"), 3) << "ready before the index";
   ASSERT_TRUE(S.showsBoth("107", "1007"));
   S.Project.edit("shared.h", "V > 100 ? 100 : V", "V > 50 ? 50 : V");
-  ASSERT_TRUE(S.Hotc.waitEvent("patched")) << S.Hotc.history();
+  auto P = S.Hotc.waitEvent("patched");
+  ASSERT_TRUE(P) << S.Hotc.history();
+  EXPECT_EQ(fileNames(*P), (std::vector<std::string>{"a.cpp", "b.cpp"}));
+  std::vector<std::string> Reasons = strings(*P, "rebuild_set");
+  EXPECT_NE(std::find(Reasons.begin(), Reasons.end(),
+                      "unit_a() — calls inline clamp_value() [edited] in shared.h:5"),
+            Reasons.end())
+      << S.Hotc.history();
   EXPECT_TRUE(S.showsBoth("57", "507")) << S.Hotc.history();
+}
+
+// No token changed: nothing is compiled at all (the event names the saved
+// header, not units), then a real edit after it is planned from the new text.
+TEST(HeaderEdits, CommentOnlyEditCompilesNothing) {
+  HeaderSession S;
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  S.Project.edit("shared.h", "// a.cpp", "// a.cpp, the first unit");
+  auto U = S.Hotc.waitEvent("unchanged|patched");
+  ASSERT_TRUE(U) << S.Hotc.history();
+  EXPECT_EQ(U->getString("event"), "unchanged");
+  EXPECT_EQ(fileNames(*U), std::vector<std::string>{"shared.h"});
+  S.Project.edit("shared.h", "return V * 2;", "return V * 4;");
+  auto P = S.Hotc.waitEvent("patched");
+  ASSERT_TRUE(P) << S.Hotc.history();
+  EXPECT_EQ(fileNames(*P), (std::vector<std::string>{"a.cpp", "b.cpp"}));
+  EXPECT_TRUE(S.showsBoth("113", "1013")) << S.Hotc.history();
 }
 
 TEST(HeaderEdits, TemplateEditReachesEveryUnit) {

@@ -24,10 +24,11 @@ int shell(const std::string &Command) {
 }
 
 FixtureProject FixtureProject::build(const std::string &Fixture,
-                                     const std::string &TestName) {
+                                     const std::string &TestName,
+                                     const std::string &BuildType) {
   FixtureProject P = copyFixture(Fixture, TestName);
   EXPECT_EQ(shell("cmake -S '" + P.Dir + "' -B '" + P.BuildDir +
-                  "' -G Ninja -DCMAKE_BUILD_TYPE=Debug "
+                  "' -G Ninja -DCMAKE_BUILD_TYPE=" + BuildType + " "
                   "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON > '" + P.Dir +
                   "/configure.log' 2>&1 && cmake --build '" + P.BuildDir +
                   "' > '" + P.Dir + "/build.log' 2>&1"),
@@ -140,6 +141,12 @@ HotcProcess::waitEvent(const std::string &Name, Seconds Timeout) {
       llvm::json::Object E = std::move(Events.front());
       Events.pop_front();
       auto Got = E.getString("event");
+      // Every patch of every test checks the rebuild set: a function whose
+      // code changed without the set expecting it is a bug in the analysis.
+      if (const llvm::json::Array *Missed = E.getArray("missed"))
+        for (const llvm::json::Value &M : *Missed)
+          ADD_FAILURE() << "the rebuild set missed " << M.getAsString().value_or("?").str()
+                        << ", whose code changed";
       // "a|b" waits for either.
       llvm::SmallVector<llvm::StringRef, 4> Wanted;
       llvm::StringRef(Name).split(Wanted, '|');

@@ -24,13 +24,14 @@ using Seconds = std::chrono::duration<double>;
 int shell(const std::string &Command);
 
 // A copy of tests/fixtures/NAME under the test's own work directory,
-// configured (Debug, compile_commands.json) and built with Ninja.
+// configured (Debug unless told, compile_commands.json) and built with Ninja.
 struct FixtureProject {
   std::string Dir;
   std::string BuildDir;
 
   static FixtureProject build(const std::string &Fixture,
-                              const std::string &TestName);
+                              const std::string &TestName,
+                              const std::string &BuildType = "Debug");
   std::string path(const std::string &Rel) const { return Dir + "/" + Rel; }
   std::string read(const std::string &Rel) const;
   // Replaces the only occurrence of From in Rel by To (fails the test if

@@ -255,13 +255,14 @@ TEST_P(EditCorpus, RebuildSet) {
 
   // (c) the plan `hotc watch` makes from the stored analyses and the two
   // texts recompiles every unit whose code changed, and expects each
-  // changed function there.
+  // function there whose code changed (a new function cannot be stale: the
+  // watch links it as new, named or not).
   std::string Planned;
   for (const auto &[Unit, Whole] : Plan.Units)
     Planned += " " + fs::path(Unit).filename().string() + (Whole ? " (whole)" : "");
   for (const auto &[Key, Hash] : After) {
     auto Old = Before.find(Key);
-    if (Old != Before.end() && Old->second == Hash)
+    if (Old == Before.end() || Old->second == Hash)
       continue;
     std::optional<std::string> Name = formNameOfSymbol(Key.second);
     if (!Name)

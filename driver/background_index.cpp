@@ -1,0 +1,273 @@
+#include "background_index.h"
+
+#include "graph_store.h"
+#include "token_hash.h"
+#include "unit_refresh.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ThreadPool.h"
+
+#include <chrono>
+#include <optional>
+#include <sys/resource.h>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace hotc::driver {
+
+std::string realPathOf(StringRef Path) {
+  SmallString<256> Real;
+  return sys::fs::real_path(Path, Real) ? Path.str() : Real.str().str();
+}
+
+namespace {
+
+std::optional<std::string> readText(StringRef Path) {
+  auto Buf = MemoryBuffer::getFile(Path);
+  if (!Buf)
+    return std::nullopt;
+  return (*Buf)->getBuffer().str();
+}
+
+} // namespace
+
+BackgroundIndex::BackgroundIndex(std::string BuildDir,
+                                 std::vector<jit::CompileCommand> Cmds)
+    : IndexDir(index::indexDirectory(BuildDir)), Commands(std::move(Cmds)) {
+  for (const jit::CompileCommand &C : Commands)
+    RealMains.push_back(realPathOf(C.File));
+}
+
+BackgroundIndex::~BackgroundIndex() {
+  {
+    std::lock_guard<std::mutex> G(Lock);
+    Stopping = true;
+    Queue.clear();
+  }
+  Wake.notify_all();
+  if (Worker.joinable())
+    Worker.join();
+}
+
+IndexSummary BackgroundIndex::initialise(const std::string &Executable) {
+  auto Start = std::chrono::steady_clock::now();
+  IndexSummary S;
+  auto Stored = index::loadGraph(IndexDir);
+  if (!Stored)
+    S.Failures.push_back(IndexDir + ": " + toString(Stored.takeError()));
+  else
+    Graph = std::move(*Stored);
+  // Units that left the build (stored by an earlier run) are not part of
+  // this program.
+  StringSet<> Built(RealMains);
+  std::vector<std::string> Left;
+  for (const auto &[Main, Unit] : Graph.Units)
+    if (!Built.contains(Main))
+      Left.push_back(Main);
+  for (const std::string &Main : Left)
+    Graph.removeUnit(Main);
+
+  std::vector<size_t> Stale;
+  for (size_t I = 0; I < Commands.size(); ++I) {
+    const index::FormIndex *U = Graph.unit(RealMains[I]);
+    if (!U || !index::isUpToDate(*U, Commands[I]))
+      Stale.push_back(I);
+  }
+  ToDo = Stale.size();
+  std::vector<std::optional<Expected<index::FormIndex>>> Fresh(Stale.size());
+  {
+    DefaultThreadPool Pool(hardware_concurrency());
+    for (size_t K = 0; K < Stale.size(); ++K)
+      Pool.async([&, K] {
+        Fresh[K].emplace(index::indexTranslationUnit(Commands[Stale[K]]));
+        ++Done;
+      });
+    Pool.wait();
+  }
+  for (size_t K = 0; K < Stale.size(); ++K) {
+    Expected<index::FormIndex> &R = *Fresh[K];
+    if (!R) {
+      S.Failures.push_back(toString(R.takeError()));
+      continue;
+    }
+    if (Error E = index::saveUnit(IndexDir, *R))
+      S.Failures.push_back(toString(std::move(E)));
+    Graph.replaceUnit(std::move(*R));
+    ++S.Analysed;
+  }
+  for (const auto &[Main, Unit] : Graph.Units)
+    for (const std::string &In : Unit.Inputs)
+      rememberText(In);
+
+  auto Inlines = index::readInlineSites(Executable);
+  if (!Inlines)
+    S.Failures.push_back(toString(Inlines.takeError()));
+  else
+    Sites = std::move(*Inlines);
+  S.Dwarf = Sites.HasDebugInfo;
+  S.Units = Graph.Units.size();
+  Worker = std::thread([this] { work(); });
+  S.Ms = std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - Start).count();
+  return S;
+}
+
+void BackgroundIndex::rememberText(const std::string &Path) {
+  std::optional<std::string> Text = readText(Path);
+  if (!Text) {
+    Latest.erase(Path);
+    return;
+  }
+  uint64_t H = index::hashString(*Text);
+  Latest[Path] = H;
+  Texts.try_emplace(H, std::move(*Text));
+}
+
+// The analysis describes what the unit reads now: each saved file as the
+// base its save is diffed against (Bases), every other file as last read.
+bool BackgroundIndex::fresh(const index::FormIndex &Unit,
+                            const StringMap<uint64_t> &Bases) const {
+  if (Unit.InputHashes.size() != Unit.Inputs.size())
+    return false;
+  for (size_t I = 0; I < Unit.Inputs.size(); ++I) {
+    const StringMap<uint64_t> &Now = Bases.count(Unit.Inputs[I]) ? Bases : Latest;
+    auto L = Now.find(Unit.Inputs[I]);
+    if (L == Now.end() || L->second != Unit.InputHashes[I])
+      return false;
+  }
+  return true;
+}
+
+// A save is diffed against the text the analyses of the file's units
+// describe, not against the previous save: a save that changed no token,
+// or whose patch failed, leaves the analyses as they were, and its edits
+// become part of the next one.
+std::optional<uint64_t> BackgroundIndex::analysedText(StringRef Path) const {
+  for (const std::string &Main : Graph.unitsReading(Path)) {
+    const index::FormIndex *U = Graph.unit(Main);
+    for (size_t I = 0; I < U->Inputs.size() && I < U->InputHashes.size(); ++I)
+      if (U->Inputs[I] == Path && Texts.count(U->InputHashes[I]))
+        return U->InputHashes[I];
+  }
+  return std::nullopt;
+}
+
+index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
+                                      function_ref<bool(StringRef)> Optimised) {
+  std::lock_guard<std::mutex> G(Lock);
+  std::vector<index::SavedFile> Saved;
+  StringMap<uint64_t> Bases;
+  for (const std::string &F : Files) {
+    index::SavedFile S;
+    S.Path = realPathOf(F);
+    if (std::optional<uint64_t> Base = analysedText(S.Path)) {
+      S.Before = Texts.find(*Base)->second;
+      Bases[S.Path] = *Base;
+    }
+    S.After = readText(S.Path).value_or("");
+    Saved.push_back(std::move(S));
+  }
+  auto Fresh = [&](StringRef Main) {
+    const index::FormIndex *U = Graph.unit(Main.str());
+    return U && fresh(*U, Bases);
+  };
+  index::SavePlan P = index::planSave(Graph, Saved, {Fresh, Optimised});
+  for (index::SavedFile &S : Saved) {
+    uint64_t H = index::hashString(S.After);
+    Latest[S.Path] = H;
+    Texts.try_emplace(H, std::move(S.After));
+  }
+  return P;
+}
+
+// Texts only serve as bases of later saves: those some analysis describes
+// or that were read last. Called with Lock held.
+void BackgroundIndex::dropUnusedTexts() {
+  DenseSet<uint64_t> Used;
+  for (const auto &L : Latest)
+    Used.insert(L.second);
+  for (const auto &[Main, Unit] : Graph.Units)
+    Used.insert(Unit.InputHashes.begin(), Unit.InputHashes.end());
+  std::vector<uint64_t> Unused;
+  for (const auto &T : Texts)
+    if (!Used.contains(T.first))
+      Unused.push_back(T.first);
+  for (uint64_t H : Unused)
+    Texts.erase(H);
+}
+
+bool BackgroundIndex::analysed(StringRef MainFile) const {
+  std::lock_guard<std::mutex> G(Lock);
+  return Graph.unit(realPathOf(MainFile)) != nullptr;
+}
+
+void BackgroundIndex::reanalyse(const std::vector<std::string> &Files) {
+  {
+    std::lock_guard<std::mutex> G(Lock);
+    for (const std::string &F : Files) {
+      std::string Path = realPathOf(F);
+      std::vector<std::string> Units = Graph.unitsReading(Path);
+      if (is_contained(RealMains, Path) && !is_contained(Units, Path))
+        Units.push_back(Path); // a unit that has no analysis yet
+      for (const std::string &U : Units)
+        if (!is_contained(Queue, U))
+          Queue.push_back(U);
+    }
+  }
+  Wake.notify_one();
+}
+
+void BackgroundIndex::waitIdle() {
+  std::unique_lock<std::mutex> G(Lock);
+  Idle.wait(G, [&] { return Queue.empty() && !Busy; });
+}
+
+const jit::CompileCommand *BackgroundIndex::commandOf(StringRef MainFile) const {
+  for (size_t I = 0; I < RealMains.size(); ++I)
+    if (RealMains[I] == MainFile)
+      return &Commands[I];
+  return nullptr;
+}
+
+void BackgroundIndex::work() {
+  // Patches come first: the analysis only serves the next save (nice is
+  // per thread on Linux).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  std::unique_lock<std::mutex> G(Lock);
+  for (;;) {
+    Wake.wait(G, [&] { return Stopping || !Queue.empty(); });
+    if (Stopping)
+      return;
+    std::string Main = Queue.front();
+    Queue.pop_front();
+    const jit::CompileCommand *Cmd = commandOf(Main);
+    if (!Cmd)
+      continue;
+    jit::CompileCommand Copy = *Cmd;
+    Busy = true;
+    G.unlock();
+    // A unit that does not parse keeps its last analysis: it is not fresh
+    // any more, so saves of what it reads recompile it whole.
+    Expected<index::FormIndex> R = index::indexTranslationUnit(Copy);
+    G.lock();
+    if (R) {
+      if (Error E = index::saveUnit(IndexDir, *R))
+        consumeError(std::move(E)); // the next start analyses it again
+      Graph.replaceUnit(std::move(*R));
+    } else {
+      consumeError(R.takeError()); // the patch already reported why
+    }
+    Busy = false;
+    if (Queue.empty()) {
+      dropUnusedTexts();
+      Idle.notify_all();
+    }
+  }
+}
+
+} // namespace hotc::driver

@@ -1,0 +1,188 @@
+#include "watch_loop.h"
+
+#include "symbol_names.h"
+#include "token_hash.h"
+
+#include "compile_database.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <map>
+#include <set>
+
+using namespace llvm;
+
+namespace hotc::driver {
+
+Expected<std::vector<jit::CompileCommand>> commandsFor(const WatchOptions &Opts,
+                                                       const std::string &Dir) {
+  auto Commands = loadCompileDatabase(Dir);
+  if (!Commands)
+    return Commands.takeError();
+  for (jit::CompileCommand &C : *Commands) {
+    if (!Opts.Compiler.empty())
+      C.Arguments.front() = Opts.Compiler;
+    C.Arguments.insert(C.Arguments.end(), Opts.ExtraFlags.begin(),
+                       Opts.ExtraFlags.end());
+  }
+  return Commands;
+}
+
+bool WatchLoop::wanted(StringRef File) const {
+  return (Opts.Watch.empty() || matchesAnyGlob(Opts.Watch, File)) &&
+         !matchesAnyGlob(Opts.Exclude, File);
+}
+
+Error WatchLoop::watch(const std::string &File) {
+  return wanted(File) ? Watcher.watch(File) : Error::success();
+}
+
+Error WatchLoop::watchInputs() {
+  for (const jit::UnitState &U : Session.units()) {
+    if (!U.InProcess)
+      continue;
+    for (const std::string &In : U.Inputs)
+      if (!StringRef(In).starts_with("/usr/"))
+        if (Error E = watch(In))
+          return E;
+    if (Error E = watch(U.Command.File))
+      return E;
+  }
+  return Watcher.watch(CompileDb);
+}
+
+void WatchLoop::patch(std::vector<size_t> Units,
+                      const std::vector<std::string> &Saved,
+                      const jit::PatchGuide &Guide,
+                      const index::SavePlan *Plan) {
+  if (Units.empty())
+    return;
+  auto R = Session.apply(Units, Guide);
+  if (!R)
+    return Out.error(R.takeError());
+  if (Index)
+    Index->reanalyse(Saved);
+  if (R->empty())
+    return Out.unchanged(R->Units, R->Warnings);
+  Out.patched(*R, Plan);
+  if (Disk)
+    Disk->sync(R->Units);
+}
+
+void WatchLoop::planned(const std::vector<std::string> &Files) {
+  std::vector<std::string> Mains; // real path of each unit's main file
+  for (const jit::UnitState &U : Session.units())
+    Mains.push_back(realPathOf(U.Command.File));
+  auto Optimised = [&](StringRef Main) {
+    auto It = find(Mains, Main);
+    return It != Mains.end() &&
+           Session.units()[It - Mains.begin()].OptLevel > 0;
+  };
+  index::SavePlan Plan = Index->plan(Files, Optimised);
+  for (const std::string &N : Plan.Notes)
+    Out.note(N);
+  std::map<size_t, bool> Units; // unit -> recompiled whole
+  for (size_t I = 0; I < Mains.size(); ++I)
+    if (auto P = Plan.Units.find(Mains[I]);
+        P != Plan.Units.end() && Session.units()[I].InProcess)
+      Units[I] = P->second;
+  for (const std::string &F : Files)
+    for (size_t I : Session.unitsReading(F))
+      if (Session.units()[I].InProcess && !Index->analysed(Mains[I]))
+        Units[I] = true;
+  if (Units.empty())
+    return Out.unchanged(Files);
+  jit::PatchGuide Guide;
+  Guide.Expected = [&](size_t I, StringRef Symbol) {
+    std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
+    return Units.at(I) || !Name || Plan.expects(Mains[I], *Name) ||
+           savedAgain(Plan);
+  };
+  Guide.InlinedInto = [&](size_t I, StringRef Symbol) {
+    return inlinedInto(Session.units()[I], Mains[I], Symbol, Plan);
+  };
+  std::vector<size_t> Indices;
+  for (const auto &[I, Whole] : Units)
+    Indices.push_back(I);
+  patch(Indices, Files, Guide, &Plan);
+}
+
+bool WatchLoop::savedAgain(const index::SavePlan &Plan) {
+  for (const auto &[Path, Hash] : Plan.Planned) {
+    auto Buf = MemoryBuffer::getFile(Path);
+    if (!Buf || index::hashString((*Buf)->getBuffer()) != Hash)
+      return true;
+  }
+  return false;
+}
+
+std::vector<std::string>
+WatchLoop::inlinedInto(const jit::UnitState &U, StringRef Main,
+                       StringRef Symbol, const index::SavePlan &Plan) const {
+  std::vector<std::string> Holders(Index->inlineSites().callersOf(Symbol));
+  std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
+  StringSet<> Callers; // readable names, from the plan
+  for (const index::RebuildEntry &E : Plan.Rebuild.Functions)
+    if (Name && E.Inlined && E.File == Main && E.Path.back().Name == *Name)
+      Callers.insert(E.Name);
+  for (const auto &F : U.Live)
+    if (auto N = index::formNameOfSymbol(F.getKey()); N && Callers.contains(*N))
+      Holders.push_back(F.getKey().str());
+  return Holders;
+}
+
+void WatchLoop::buildChanged() {
+  auto Commands = commandsFor(Opts, BuildDir);
+  if (!Commands)
+    return Out.error(Commands.takeError());
+  StringSet<> Known;
+  for (const jit::UnitState &U : Session.units())
+    Known.insert(U.Command.File);
+  std::vector<size_t> Units;
+  for (const jit::CompileCommand &C : *Commands) {
+    if (Known.contains(C.File) || (Disk && !Disk->feedsBinaries(C.File)))
+      continue;
+    Session.addNewUnit(C);
+    Units.push_back(Session.units().size() - 1);
+    if (Error E = watch(C.File))
+      Out.error(std::move(E));
+  }
+  for (size_t U : Session.unapplied())
+    if (!is_contained(Units, U))
+      Units.push_back(U);
+  patch(Units, {});
+}
+
+void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {
+  std::vector<std::string> Sources;
+  std::set<size_t> Units;
+  for (const std::string &F : Files) {
+    if (F == CompileDb) {
+      buildChanged();
+      continue;
+    }
+    if (!wanted(F)) {
+      Out.ignored(F, "excluded by hotreload.toml (watch/exclude)");
+      continue;
+    }
+    bool Read = false;
+    for (size_t I : Session.unitsReading(F))
+      if (Session.units()[I].InProcess) {
+        Units.insert(I);
+        Read = true;
+      }
+    if (!Read) {
+      Out.ignored(F, "no translation unit of the process reads it");
+      continue;
+    }
+    Sources.push_back(F);
+  }
+  if (Sources.empty())
+    return;
+  if (Index && Plan)
+    return planned(Sources);
+  patch({Units.begin(), Units.end()}, Sources);
+}
+
+} // namespace hotc::driver

@@ -1,0 +1,106 @@
+// The plan of a save as `hotc watch` makes it: from the stored analyses
+// and the two texts of the saved file, which units to recompile, which are
+// recompiled whole (the analyses cannot tell), and which functions of an
+// optimised unit may hold an inlined copy of an edited one.
+#include "index_fixture.h"
+#include "save_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+using namespace hotc;
+using namespace hotc::test;
+
+namespace {
+
+struct Planned {
+  index::SavePlan Plan;
+  std::map<std::string, bool> Units; // by file name
+};
+
+class SavePlanTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    P.write("geo.h", "#pragma once\ninline int clamp(int v) { return v > 9 ? 9 : v; }\n"
+                     "inline int twice(int v) { return v * 2; }\n");
+    P.write("a.cpp", "#include \"geo.h\"\nint a() { return clamp(12); }\n");
+    P.write("b.cpp", "#include \"geo.h\"\nint b() { return twice(3); }\n");
+    P.write("c.cpp", "static int w(int v) { return v + 1; }\n"
+                     "int c1(int v) { return w(v) * 2; }\n"
+                     "int c2(int v) { return c1(v) + 1; }\n"
+                     "int other() { return 4; }\n");
+    P.analyse({"a.cpp", "b.cpp", "c.cpp"});
+  }
+
+  // Saves File with Text, as the watch would plan it.
+  Planned save(const std::string &File, const std::string &From,
+               const std::string &To, bool Fresh = true, bool Optimised = false) {
+    std::string Before = read(File), After = Before;
+    After.replace(After.find(From), From.size(), To);
+    P.write(File, After);
+    index::SavedFile S{P.path(File), Before, After};
+    auto IsFresh = [&](llvm::StringRef) { return Fresh; };
+    auto IsOptimised = [&](llvm::StringRef) { return Optimised; };
+    Planned Out{index::planSave(P.Graph, {S}, {IsFresh, IsOptimised}), {}};
+    for (const auto &[Unit, Whole] : Out.Plan.Units)
+      Out.Units[Unit.substr(Unit.rfind('/') + 1)] = Whole;
+    return Out;
+  }
+
+  std::string read(const std::string &File) const {
+    std::ifstream In(P.path(File));
+    return {std::istreambuf_iterator<char>(In), {}};
+  }
+
+  IndexProject P;
+};
+
+TEST_F(SavePlanTest, HeaderEditRecompilesOnlyTheUnitsOfItsUsers) {
+  Planned R = save("geo.h", "v > 9 ? 9 : v", "v > 5 ? 5 : v");
+  EXPECT_EQ(R.Units, (std::map<std::string, bool>{{"a.cpp", false}}));
+  EXPECT_TRUE(R.Plan.expects(P.path("a.cpp"), "a()"));
+  EXPECT_TRUE(R.Plan.expects(P.path("a.cpp"), "clamp()"));
+  EXPECT_FALSE(R.Plan.expects(P.path("a.cpp"), "twice()"));
+}
+
+TEST_F(SavePlanTest, CommentEditPlansNothing) {
+  Planned R = save("geo.h", "return v * 2;", "return /* doubled */ v * 2;");
+  EXPECT_TRUE(R.Units.empty());
+  EXPECT_EQ(R.Plan.Unchanged.size(), 1u);
+}
+
+TEST_F(SavePlanTest, EditOutsideFormsRecompilesEveryReaderWhole) {
+  Planned R = save("geo.h", "#pragma once\n", "#pragma once\nint declared_only(int);\n");
+  EXPECT_EQ(R.Units, (std::map<std::string, bool>{{"a.cpp", true}, {"b.cpp", true}}));
+  ASSERT_EQ(R.Plan.Notes.size(), 1u);
+  EXPECT_NE(R.Plan.Notes[0].find("geo.h:2: edit outside any form"), std::string::npos)
+      << R.Plan.Notes[0];
+}
+
+TEST_F(SavePlanTest, UnitsAnalysedFromOlderTextAreRecompiledWhole) {
+  Planned R = save("geo.h", "v * 2", "v * 3", /*Fresh=*/false);
+  EXPECT_EQ(R.Units, (std::map<std::string, bool>{{"a.cpp", true}, {"b.cpp", true}}));
+}
+
+TEST_F(SavePlanTest, UnoptimisedUnitRebuildsTheEditedFunctionAlone) {
+  Planned R = save("c.cpp", "v + 1; }", "v + 2; }");
+  ASSERT_EQ(R.Plan.Rebuild.Functions.size(), 1u);
+  EXPECT_EQ(R.Plan.Rebuild.Functions[0].Name, "w()");
+  EXPECT_EQ(R.Units, (std::map<std::string, bool>{{"c.cpp", false}}));
+}
+
+TEST_F(SavePlanTest, OptimisedUnitAddsInlinedCallersTransitively) {
+  Planned R = save("c.cpp", "v + 1; }", "v + 2; }", true, /*Optimised=*/true);
+  std::vector<std::string> Inlined;
+  for (const index::RebuildEntry &E : R.Plan.Rebuild.Functions)
+    if (E.Inlined)
+      Inlined.push_back(index::describeReason(E));
+  EXPECT_EQ(Inlined, (std::vector<std::string>{
+                         "c1() — calls w() [edited, may be inlined here] in c.cpp:1",
+                         "c2() — calls c1(), which calls w() [edited, may be inlined here] in c.cpp:1"}));
+  EXPECT_FALSE(R.Plan.expects(P.path("c.cpp"), "other()"));
+}
+
+} // namespace
