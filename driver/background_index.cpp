@@ -159,6 +159,7 @@ std::optional<uint64_t> BackgroundIndex::analysedText(StringRef Path) const {
 
 index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
                                       function_ref<bool(StringRef)> Optimised) {
+  auto Start = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> G(Lock);
   std::vector<index::SavedFile> Saved;
   StringMap<uint64_t> Bases;
@@ -182,6 +183,8 @@ index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
     Latest[S.Path] = H;
     Texts.try_emplace(H, std::move(S.After));
   }
+  P.Ms = std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - Start).count();
   return P;
 }
 
@@ -254,14 +257,15 @@ void BackgroundIndex::work() {
     // A unit that does not parse keeps its last analysis: it is not fresh
     // any more, so saves of what it reads recompile it whole.
     Expected<index::FormIndex> R = index::indexTranslationUnit(Copy);
-    G.lock();
     if (R) {
       if (Error E = index::saveUnit(IndexDir, *R))
         consumeError(std::move(E)); // the next start analyses it again
-      Graph.replaceUnit(std::move(*R));
     } else {
       consumeError(R.takeError()); // the patch already reported why
     }
+    G.lock();
+    if (R)
+      Graph.replaceUnit(std::move(*R));
     Busy = false;
     if (Queue.empty()) {
       dropUnusedTexts();

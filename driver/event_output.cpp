@@ -146,7 +146,8 @@ void EventOutput::patched(const jit::PatchReport &R,
                                            {"patch", R.Ms.Patch},
                                            {"frontend", R.Ms.Frontend},
                                            {"codegen", R.Ms.Codegen},
-                                           {"preamble", R.Ms.Preamble}}},
+                                           {"preamble", R.Ms.Preamble},
+                                           {"plan", Plan ? Plan->Ms : 0.0}}},
                        {"focused", R.Focused}},
           Human);
 }

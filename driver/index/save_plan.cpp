@@ -64,11 +64,16 @@ void Planner::saved(const SavedFile &F) {
   if (!F.Before)
     return whole(Readers, place(F.Path) + ": the text its analysis describes "
                           "is not known: every unit reading it is recompiled");
-  SourceEdit E = diffSource(*F.Before, F.After, formsOf(G, Readers, F.Path));
+  std::vector<Form> Forms = formsOf(G, Readers, F.Path);
+  SourceEdit E = diffSource(*F.Before, F.After, Forms);
   if (!E.Changed)
     return Out.Unchanged.push_back(F.Path);
   if (G.unit(F.Path))
     add(F.Path); // the unit edited is always compiled again
+  if (llvm::count(*F.Before, '\n') != llvm::count(F.After, '\n'))
+    for (const Form &Below : Forms)
+      if (Below.Kind == FormKind::Function && Below.EndLine >= E.FirstLine)
+        Out.Moved.insert(Below.Name);
   if (E.OutsideForms)
     whole(Readers, place(F.Path, E.FirstLine) +
                        ": edit outside any form (a declaration, an #include, "
@@ -105,7 +110,7 @@ bool SavePlan::expects(llvm::StringRef Unit, llvm::StringRef FormName) const {
   auto U = Units.find(Unit.str());
   if (U != Units.end() && U->second)
     return true;
-  if (Names.contains(FormName))
+  if (Names.contains(FormName) || Moved.contains(FormName))
     return true;
   std::string Class = specialMemberClass(FormName.str());
   return !Class.empty() && ChangedRecords.contains(Class);

@@ -40,6 +40,7 @@ struct SavePlan {
   // Each saved file with the hash (index::hashString) of the text planned:
   // a compile that read another text is not described by this plan.
   std::vector<std::pair<std::string, uint64_t>> Planned;
+  double Ms = 0; // reading the files, the diff, the query (BackgroundIndex::plan)
 
   // Whether the plan expected the function whose form is FormName (see
   // symbol_names.h) in Unit to change: a function whose code changed
@@ -49,6 +50,9 @@ struct SavePlan {
   // Filled by planSave for expects().
   llvm::StringSet<> Names;          // of the rebuild set's functions
   llvm::StringSet<> ChangedRecords; // their implicit members change too
+  // Functions written below an edit that changed the number of lines: their
+  // tokens are the same, but code expanding __LINE__ (assert) is not.
+  llvm::StringSet<> Moved;
 };
 
 struct UnitFacts {

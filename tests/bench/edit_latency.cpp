@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "cannot build the restart baseline\n");
     return 1;
   }
-  std::vector<double> Live, Total, Compile, Link, Patch, Clang, Restart;
+  std::vector<double> Live, Total, Compile, Link, Patch, Plan, Clang, Restart;
   std::string ClangCmd = clangCommand(P);
   if (ClangCmd.empty()) {
     fprintf(stderr, "no compile command for heavy.cpp\n");
@@ -147,6 +147,7 @@ int main(int argc, char **argv) {
     Compile.push_back(*Ms->getNumber("compile"));
     Link.push_back(*Ms->getNumber("link"));
     Patch.push_back(*Ms->getNumber("patch"));
+    Plan.push_back(Ms->getNumber("plan").value_or(-1));
     // hotc's own rebuild of the build on disk runs in the background: let
     // it finish, so that it neither slows nor helps the baselines.
     Hotc.waitEvent("rebuilt|error", 60s);
@@ -165,6 +166,7 @@ int main(int argc, char **argv) {
     printf("%-34s %8.1f %8.1f\n", Name, percentile(V, 0.5), percentile(V, 0.95));
   };
   Row("write -> new code running", Live);
+  Row("save plan (before ms.total)", Plan);
   Row("patched event ms.total", Total);
   Row("  ms.compile", Compile);
   Row("  ms.link", Link);

@@ -84,6 +84,16 @@ TEST_F(SavePlanTest, UnitsAnalysedFromOlderTextAreRecompiledWhole) {
   EXPECT_EQ(R.Units, (std::map<std::string, bool>{{"a.cpp", true}, {"b.cpp", true}}));
 }
 
+// An edit that adds a line moves the functions below it: their tokens are
+// the same, but code expanding __LINE__ (assert) changes, so the IR check
+// must expect them (without recompiling anything more).
+TEST_F(SavePlanTest, FunctionsBelowAnEditThatAddsLinesAreExpected) {
+  Planned R = save("c.cpp", "return v + 1; }", "int k = 1;\n  return v + k; }");
+  EXPECT_EQ(R.Units, (std::map<std::string, bool>{{"c.cpp", false}}));
+  EXPECT_TRUE(R.Plan.expects(P.path("c.cpp"), "other()"));
+  EXPECT_EQ(R.Plan.Rebuild.Functions.size(), 1u);
+}
+
 TEST_F(SavePlanTest, UnoptimisedUnitRebuildsTheEditedFunctionAlone) {
   Planned R = save("c.cpp", "v + 1; }", "v + 2; }");
   ASSERT_EQ(R.Plan.Rebuild.Functions.size(), 1u);
