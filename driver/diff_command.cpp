@@ -80,7 +80,7 @@ int runDiff(const DiffOptions &Options) {
     errs() << "hotc diff: " << toString(P.takeError()) << "\n";
     return 2;
   }
-  index::RebuildSet R = index::computeRebuildSet(P->Graph, P->Changes);
+  index::RebuildSet R = P->rebuildSet();
   if (Options.Json)
     outs() << changesJson(*P, R) << "\n";
   else

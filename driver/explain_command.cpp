@@ -61,7 +61,7 @@ int runExplain(const ExplainOptions &Options) {
     return 1;
   }
   // Edits since the stored analysis that reach it.
-  index::RebuildSet Pending = index::computeRebuildSet(P->Graph, P->Changes);
+  index::RebuildSet Pending = P->rebuildSet();
   for (uint32_t N : Found) {
     const index::Form &F = *P->Graph.Nodes[N].Definition;
     outs() << describe(P->Graph.Nodes[N]) << " (" << index::formKindName(F.Kind)

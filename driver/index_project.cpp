@@ -83,9 +83,14 @@ Expected<ProjectIndex> openProjectIndex(const std::string &BuildDir,
   for (const std::string &F : Files)
     Wanted.push_back(realPath(F));
   std::vector<jit::CompileCommand> Units;
-  for (const jit::CompileCommand &Cmd : *Commands)
+  for (const jit::CompileCommand &Cmd : *Commands) {
     if (readsAny(Out.Graph, Cmd, Wanted))
       Units.push_back(Cmd);
+    unsigned OptLevel = 0;
+    jit::patchCompileArguments(Cmd, OptLevel);
+    if (OptLevel > 0)
+      Out.Optimised.insert(realPath(Cmd.File));
+  }
   index::RefreshOptions Options;
   Options.IndexDir = Dir;
   Options.StoreKnown = Store; // a first analysis is always the baseline
@@ -103,6 +108,14 @@ Expected<ProjectIndex> openProjectIndex(const std::string &BuildDir,
     if (Error E = dropLeftUnits(Out, *Commands, Dir, Store))
       return E;
   return Out;
+}
+
+index::RebuildSet ProjectIndex::rebuildSet() const {
+  index::RebuildSet R = index::computeRebuildSet(Graph, Changes);
+  index::addInlinedCallers(R, Graph, [&](StringRef Main) {
+    return Optimised.count(Main.str()) > 0;
+  });
+  return R;
 }
 
 std::vector<uint32_t> findForms(const index::StaticGraph &G,

@@ -4,10 +4,12 @@
 #pragma once
 
 #include "form_diff.h"
+#include "rebuild_set.h"
 #include "static_graph.h"
 
 #include "llvm/Support/Error.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,11 @@ struct ProjectIndex {
   std::vector<index::FormChange> Changes; // against the stored analyses
   unsigned Baselined = 0;    // units analysed for the first time (stored)
   unsigned Reanalysed = 0;
+  std::set<std::string> Optimised; // main files built at -O1 and above
+
+  // The rebuild set of Changes, with the callers an optimised unit may
+  // have inlined an edited function into (index::addInlinedCallers).
+  index::RebuildSet rebuildSet() const;
 };
 
 // Units: all of compile_commands.json, or those that read one of Files.

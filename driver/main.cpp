@@ -101,9 +101,13 @@ int main(int argc, char **argv) {
   WatchCmd->add_flag("--json", Watch.Json,
                      "One JSON object per line on stdout, each with an "
                      "\"event\" key: ready, patched, unchanged, ignored, "
-                     "error, exited");
+                     "rebuilt, error, exited");
   WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
-                   "PROG [ARGS...] | --pid PID) [--json]");
+                   "PROG [ARGS...] | --pid PID) [--json]\n\nBefore ready, "
+                   "the static graph in BUILD_DIR/.hotc/index is brought up "
+                   "to date; each save is then planned from it (the units "
+                   "to recompile), and the IR of those units decides what "
+                   "is relinked.");
 
   bool ConfigJson = false;
   auto *ConfigCmd = App.add_subcommand(

@@ -113,3 +113,30 @@ TEST_F(IndexCommands, ExplainAndGraph) {
 }
 
 } // namespace
+
+namespace {
+
+// In a unit built at -O2, the callers of an edited function are listed
+// too: the optimiser may have inlined it into them.
+TEST(IndexCommandsOptimised, DiffListsTheCallersThatMayHoldAnInlinedCopy) {
+  IndexProject P;
+  P.write("d.cpp", "static int w(int v) { return v + 1; }\n"
+                   "int c1(int v) { return w(v) * 2; }\n"
+                   "int c2(int v) { return c1(v) + 1; }\n");
+  std::filesystem::create_directory(P.path("build"));
+  P.write("build/compile_commands.json",
+          "[{\"directory\":\"" + P.Dir + "\",\"file\":\"" + P.path("d.cpp") +
+              "\",\"arguments\":[\"c++\",\"-O2\",\"-c\",\"" + P.path("d.cpp") + "\"]}]");
+  ASSERT_EQ(hotc("diff -p " + P.path("build")).Code, 0);
+  P.write("d.cpp", "static int w(int v) { return v + 2; }\n"
+                   "int c1(int v) { return w(v) * 2; }\n"
+                   "int c2(int v) { return c1(v) + 1; }\n");
+  CommandRun R = hotc("diff -p " + P.path("build"));
+  ASSERT_EQ(R.Code, 0) << R.Out;
+  EXPECT_NE(R.Out.find("c2() — calls c1(), which calls w() [edited, may be "
+                       "inlined here] in d.cpp:1"),
+            std::string::npos)
+      << R.Out;
+}
+
+} // namespace
