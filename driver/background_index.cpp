@@ -9,6 +9,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 
 #include <chrono>
@@ -207,6 +208,27 @@ void BackgroundIndex::dropUnusedTexts() {
 bool BackgroundIndex::analysed(StringRef MainFile) const {
   std::lock_guard<std::mutex> G(Lock);
   return Graph.unit(realPathOf(MainFile)) != nullptr;
+}
+
+std::vector<std::string>
+BackgroundIndex::usersElsewhere(StringRef MainFile, StringRef FormName,
+                                const std::set<std::string> &Skip) const {
+  std::lock_guard<std::mutex> G(Lock);
+  std::vector<std::string> Out;
+  const index::FormIndex *Unit = Graph.unit(MainFile.str());
+  for (const index::Form &F : Unit ? Unit->Forms : std::vector<index::Form>()) {
+    if (F.Name != FormName || F.File != MainFile || F.Kind != index::FormKind::Function ||
+        F.Inline || F.Template)
+      continue;
+    for (const index::GraphLink &L : Graph.find(F.Id)->Users) {
+      const std::optional<index::Form> &User = Graph.Nodes[L.Node].Definition;
+      if (User && User->File != MainFile && Graph.unit(User->File) &&
+          !Skip.count(User->File))
+        Out.push_back(User->Name + " (" + sys::path::filename(User->File).str() +
+                      ":" + std::to_string(User->BeginLine) + ")");
+    }
+  }
+  return Out;
 }
 
 void BackgroundIndex::reanalyse(const std::vector<std::string> &Files) {

@@ -20,6 +20,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +51,12 @@ public:
                        llvm::function_ref<bool(llvm::StringRef Main)> Optimised);
   // Whether the unit (its main file) has an analysis.
   bool analysed(llvm::StringRef MainFile) const;
+  // The functions, written in the main files of units other than Skip,
+  // that use the plain (not inline, not template) function FormName of
+  // MainFile: "caller() (c.cpp:2)".
+  std::vector<std::string> usersElsewhere(llvm::StringRef MainFile,
+                                          llvm::StringRef FormName,
+                                          const std::set<std::string> &Skip) const;
   // Analyses the units reading Files again, on a low-priority thread.
   void reanalyse(const std::vector<std::string> &Files);
   // Blocks until the queue of reanalyse() is empty (tests, shutdown).

@@ -209,6 +209,13 @@ void EventOutput::error(Error E, const char *GivenKind) {
         F.log(OS);
         O["message"] = Human;
       },
+      [&](const jit::RemovedStillUsed &F) {
+        Kind = "removed";
+        raw_string_ostream OS(Human);
+        F.log(OS);
+        O["file"] = F.unit();
+        O["message"] = Human;
+      },
       [&](const jit::LinkFailure &F) {
         Kind = "link";
         raw_string_ostream OS(Human);

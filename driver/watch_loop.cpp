@@ -102,6 +102,20 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
   Guide.InlinedInto = [&](size_t I, StringRef Symbol) {
     return inlinedInto(Session.units()[I], Mains[I], Symbol, Plan);
   };
+  Guide.UsersOfRemoved = [&](size_t I, StringRef Symbol,
+                             ArrayRef<size_t> Read) {
+    std::set<std::string> Known; // units whose new module was read
+    for (size_t R : Read)
+      Known.insert(Mains[R]);
+    std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
+    return Name ? Index->usersElsewhere(Mains[I], *Name, Known)
+                : std::vector<std::string>();
+  };
+  std::set<std::string> Retyped; // units where a function's signature changed
+  for (const index::FormChange &C : Plan.Changes)
+    if (C.signatureChanged())
+      Retyped.insert(C.current().File);
+  Guide.CompileWhole = [&](size_t I) { return Retyped.count(Mains[I]) > 0; };
   std::vector<size_t> Indices;
   for (const auto &[I, Whole] : Units)
     Indices.push_back(I);

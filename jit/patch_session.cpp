@@ -362,7 +362,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     UnitState &U = Units[Indices[I]];
     touch(Indices[I]);
     UnitCompileStats Stats;
-    bool Focus = !(U.OptLevel > 0 && Guide.InlinedInto);
+    bool Focus = !(U.OptLevel > 0 && Guide.InlinedInto) &&
+                 !(Guide.CompileWhole && Guide.CompileWhole(Indices[I]));
     auto Tu = U.Compiler->compileEdit(&Stats, Focus);
     R.Focused &= Stats.Focused;
     R.Ms.Preamble += Stats.PreambleMs;
@@ -380,6 +381,16 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     R.Units.push_back(U.Command.File);
   }
   R.Ms.Frontend = msSince(Start);
+  // Without a graph, only the modules of the patch can tell a removed
+  // function is still called.
+  std::vector<RecompiledUnit> Recompiled;
+  for (size_t I = 0; I < Indices.size(); ++I) {
+    const UnitState &U = Units[Indices[I]];
+    Recompiled.push_back({Indices[I], &U.Command.File, &U.Live,
+                          Prep[I].Tu.Module.get(), Prep[I].Tu.Partial});
+  }
+  if (Error E = checkRemovedFunctions(Recompiled, Guide.UsersOfRemoved))
+    return std::move(E);
 
   // Link every unit before anything runs: a failure discards them all.
   StringSet<> Replaced;

@@ -157,3 +157,34 @@ TEST(EscapeHatches, RerunInitialisesAMarkedGlobalAgain) {
 
 } // namespace
 } // namespace hotc::e2e
+
+namespace hotc::e2e {
+namespace {
+
+// A function removed while another unit still calls it: the build could
+// no longer link, so nothing is applied and the error names the caller
+// (from the static graph: main.cpp is not recompiled).
+TEST(RemovedFunctions, RemovalStillCalledElsewhereIsRefused) {
+  FixtureProject Project = FixtureProject::build("header_app", testName());
+  AppLog Log(Project.path("app.log"));
+  HotcProcess Hotc({"watch", "-p", Project.BuildDir, "--json", "--exec",
+                    Project.BuildDir + "/header_app", Project.path("app.log")},
+                   Project.Dir);
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  Project.edit("a.cpp", "int unit_a(Particle &P) { return clamp_value(P.X)",
+               "int unit_z(Particle &P) { return clamp_value(P.X)");
+  auto E = Hotc.waitEvent("error|patched");
+  ASSERT_TRUE(E) << Hotc.history();
+  ASSERT_EQ(E->getString("event"), "error") << Hotc.history();
+  EXPECT_EQ(E->getString("kind"), "removed");
+  std::string Msg = E->getString("message")->str();
+  EXPECT_NE(Msg.find("unit_a(Particle&) was removed but is still used by main() "
+                     "(main.cpp:"),
+            std::string::npos)
+      << Msg;
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("a") == "107"; }))
+      << "the old code keeps running";
+}
+
+} // namespace
+} // namespace hotc::e2e
