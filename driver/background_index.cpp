@@ -247,6 +247,16 @@ void BackgroundIndex::reanalyse(const std::vector<std::string> &Files) {
   Wake.notify_one();
 }
 
+void BackgroundIndex::addUnit(const jit::CompileCommand &Cmd) {
+  {
+    std::lock_guard<std::mutex> G(Lock);
+    Commands.push_back(Cmd);
+    RealMains.push_back(realPathOf(Cmd.File));
+    Queue.push_back(RealMains.back());
+  }
+  Wake.notify_one();
+}
+
 void BackgroundIndex::waitIdle() {
   std::unique_lock<std::mutex> G(Lock);
   Idle.wait(G, [&] { return Queue.empty() && !Busy; });
@@ -286,8 +296,13 @@ void BackgroundIndex::work() {
       consumeError(R.takeError()); // the patch already reported why
     }
     G.lock();
-    if (R)
+    if (R) {
+      // A unit new to the build may read files no save named yet.
+      for (const std::string &In : R->Inputs)
+        if (!Latest.count(In))
+          rememberText(In);
       Graph.replaceUnit(std::move(*R));
+    }
     Busy = false;
     if (Queue.empty()) {
       dropUnusedTexts();

@@ -59,6 +59,8 @@ public:
                                           const std::set<std::string> &Skip) const;
   // Analyses the units reading Files again, on a low-priority thread.
   void reanalyse(const std::vector<std::string> &Files);
+  // A unit the build gained (a re-run of CMake): analysed on that thread.
+  void addUnit(const jit::CompileCommand &Cmd);
   // Blocks until the queue of reanalyse() is empty (tests, shutdown).
   void waitIdle();
 
@@ -74,10 +76,9 @@ private:
   const jit::CompileCommand *commandOf(llvm::StringRef MainFile) const;
 
   std::string IndexDir;
-  std::vector<jit::CompileCommand> Commands;
-  std::vector<std::string> RealMains; // RealMains[i]: real path of Commands[i]
-
   mutable std::mutex Lock; // guards everything below, but not Sites
+  std::vector<jit::CompileCommand> Commands; // grows with addUnit
+  std::vector<std::string> RealMains; // RealMains[i]: real path of Commands[i]
   index::StaticGraph Graph;
   llvm::DenseMap<uint64_t, std::string> Texts; // by index::hashString
   llvm::StringMap<uint64_t> Latest; // path -> hash of the newest text read

@@ -158,6 +158,8 @@ void WatchLoop::buildChanged() {
     if (Known.contains(C.File) || (Disk && !Disk->feedsBinaries(C.File)))
       continue;
     Session.addNewUnit(C);
+    if (Index)
+      Index->addUnit(C);
     Units.push_back(Session.units().size() - 1);
     if (Error E = watch(C.File))
       Out.error(std::move(E));
