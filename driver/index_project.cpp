@@ -10,6 +10,8 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -94,7 +96,15 @@ Expected<ProjectIndex> openProjectIndex(const std::string &BuildDir,
   index::RefreshOptions Options;
   Options.IndexDir = Dir;
   Options.StoreKnown = Store; // a first analysis is always the baseline
+  bool Tty = isatty(STDERR_FILENO);
+  if (Tty)
+    Options.Progress = [](size_t Done, size_t Total) {
+      fprintf(stderr, "\r\033[Khotc: analysing %zu/%zu translation units", Done,
+              Total);
+    };
   auto Refreshed = index::refreshUnits(Out.Graph, Units, Options);
+  if (Tty)
+    fprintf(stderr, "\r\033[K");
   if (!Refreshed)
     return Refreshed.takeError();
   for (index::UnitRefresh &R : *Refreshed) {

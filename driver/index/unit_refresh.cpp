@@ -6,6 +6,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/ThreadPool.h"
 
+#include <mutex>
 #include <optional>
 
 namespace hotc::index {
@@ -38,12 +39,20 @@ refreshUnits(StaticGraph &Graph, llvm::ArrayRef<jit::CompileCommand> Cmds,
     // Parses share nothing: each has its own CompilerInstance and file
     // manager. The graph is only read here, and written after the wait.
     llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Options.Threads));
+    std::mutex ProgressLock;
+    size_t Done = 0, Total = 0;
     for (size_t I = 0; I < Cmds.size(); ++I) {
       const FormIndex *Stored = storedUnit(Graph, Cmds[I]);
       Out[I].Known = Stored != nullptr;
       if (Stored && isUpToDate(*Stored, Cmds[I]))
         continue;
-      Pool.async([&, I] { Fresh[I].emplace(indexTranslationUnit(Cmds[I])); });
+      ++Total;
+      Pool.async([&, I] {
+        Fresh[I].emplace(indexTranslationUnit(Cmds[I]));
+        std::lock_guard<std::mutex> G(ProgressLock);
+        if (Options.Progress)
+          Options.Progress(++Done, Total);
+      });
     }
     Pool.wait();
   }

@@ -9,6 +9,8 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
+
 namespace hotc::index {
 
 struct UnitRefresh {
@@ -30,6 +32,9 @@ struct RefreshOptions {
   std::string IndexDir; // where analyses are stored; "" stores nothing
   bool StoreKnown = true; // false: store only units analysed the first time
   unsigned Threads = 0;   // parses at once; 0: one per core
+  // Called after each parse (from the parsing threads, one at a time) with
+  // the parses done and to do.
+  std::function<void(size_t Done, size_t Total)> Progress;
 };
 
 // The same for many units: the parses run in parallel, the graph is
