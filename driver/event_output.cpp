@@ -181,6 +181,16 @@ void EventOutput::error(Error E, const char *GivenKind) {
   json::Object O{{"event", "error"}};
   std::string Kind = GivenKind ? GivenKind : "patch";
   std::string Human;
+  // The whole log is the message; File: the unit it concerns.
+  auto logged = [&](const char *K, const ErrorInfoBase &F,
+                    const std::string *File) {
+    Kind = K;
+    raw_string_ostream OS(Human);
+    F.log(OS);
+    O["message"] = Human;
+    if (File)
+      O["file"] = *File;
+  };
   handleAllErrors(
       std::move(E),
       [&](const jit::CompileFailure &F) {
@@ -203,26 +213,9 @@ void EventOutput::error(Error E, const char *GivenKind) {
                                        {"message", D.Message}});
         O["diagnostics"] = std::move(Diags);
       },
-      [&](const jit::LayoutChange &F) {
-        Kind = "layout";
-        raw_string_ostream OS(Human);
-        F.log(OS);
-        O["message"] = Human;
-      },
-      [&](const jit::RemovedStillUsed &F) {
-        Kind = "removed";
-        raw_string_ostream OS(Human);
-        F.log(OS);
-        O["file"] = F.unit();
-        O["message"] = Human;
-      },
-      [&](const jit::LinkFailure &F) {
-        Kind = "link";
-        raw_string_ostream OS(Human);
-        F.log(OS);
-        O["file"] = F.unit();
-        O["message"] = Human;
-      },
+      [&](const jit::LayoutChange &F) { logged("layout", F, nullptr); },
+      [&](const jit::RemovedStillUsed &F) { logged("removed", F, &F.unit()); },
+      [&](const jit::LinkFailure &F) { logged("link", F, &F.unit()); },
       [&](const ErrorInfoBase &Other) {
         Human = Other.message();
         O["message"] = Human;
