@@ -123,6 +123,22 @@ bool WorldStop::installHandler(std::string &Why) {
   return true;
 }
 
+// Waits for every signalled thread to arrive: a thread that exited since
+// it was signalled never will, and leaves the list; one that is alive but
+// not scheduled (a loaded machine) gets three 2-second chances.
+static bool waitForSignalled(int *Signalled, size_t &NumSignalled) {
+  for (int Chance = 0; Chance < 3; ++Chance) {
+    if (waitFor(Arrived, NumSignalled, 2000))
+      return true;
+    size_t Alive = 0;
+    for (size_t J = 0; J < NumSignalled; ++J)
+      if (syscall(SYS_tgkill, getpid(), Signalled[J], 0) == 0 || errno != ESRCH)
+        Signalled[Alive++] = Signalled[J];
+    NumSignalled = Alive;
+  }
+  return waitFor(Arrived, NumSignalled, 0);
+}
+
 bool WorldStop::stop(std::string &Why) {
   static int Tids[kMaxThreads];
   static int Signalled[kMaxThreads];
@@ -158,7 +174,7 @@ bool WorldStop::stop(std::string &Why) {
         Fresh = true;
       }
     }
-    if (!waitFor(Arrived, NumSignalled, 2000)) {
+    if (!waitForSignalled(Signalled, NumSignalled)) {
       int Missing = 0;
       for (size_t J = 0; J < NumSignalled && !Missing; ++J) {
         bool Came = false;
@@ -170,7 +186,7 @@ bool WorldStop::stop(std::string &Why) {
       Count = Arrived.load();
       release();
       Why = "thread " + std::to_string(Missing) +
-            " did not stop within 2 s (it blocks signal SIGRTMAX-3 or is "
+            " did not stop within 6 s (it blocks signal SIGRTMAX-3 or is "
             "stuck in the kernel)";
       return false;
     }
