@@ -22,6 +22,7 @@ struct ParseResult {
   MacroRecord Macros;
   std::vector<std::string> Inputs;
   std::vector<uint64_t> Contents; // hash of each input as parsed
+  std::vector<std::string> UnitMacros;
 };
 
 void addInput(std::string &Text, StringRef Path, StringRef ContentHash) {
@@ -37,7 +38,7 @@ public:
   void HandleTranslationUnit(clang::ASTContext &Ctx) override {
     walkForms(Ctx, Out.Walk);
     addExpansionEdges(Out.Macros, Out.Walk.Forms, Out.Walk.Spans,
-                      Out.Walk.Edges);
+                      Out.Walk.Edges, Out.UnitMacros);
     collectInputs(Ctx.getSourceManager());
   }
 
@@ -146,6 +147,7 @@ Expected<FormIndex> indexTranslationUnit(const jit::CompileCommand &Cmd) {
   for (Form &M : Parsed->Macros.Forms)
     Out.Forms.push_back(std::move(M));
   Out.Edges = std::move(Parsed->Walk.Edges);
+  Out.UnitMacros = std::move(Parsed->UnitMacros);
   return std::move(Out);
 }
 

@@ -21,6 +21,9 @@ struct FormIndex {
   std::vector<uint64_t> InputHashes; // hashString of each input as parsed
   std::vector<Form> Forms;
   std::vector<Edge> Edges;
+  // Macros (form ids) expanded or tested outside every form, as in `#if
+  // FAST`: a change of one may change anything in the unit.
+  std::vector<std::string> UnitMacros;
 
   const Form *find(const std::string &Id) const;
 };

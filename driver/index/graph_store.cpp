@@ -141,6 +141,7 @@ std::string toJson(const FormIndex &Unit) {
                  {"inputs_hash", hex(Unit.InputsHash)},
                  {"inputs", strings(Unit.Inputs)},
                  {"input_hashes", std::move(InputHashes)},
+                 {"unit_macros", strings(Unit.UnitMacros)},
                  {"forms", std::move(Forms)},
                  {"edges", std::move(Edges)}};
   std::string Out;
@@ -161,6 +162,7 @@ Expected<FormIndex> fromJson(StringRef Text) {
   Unit.CommandHash = unhex(*O, "command");
   Unit.InputsHash = unhex(*O, "inputs_hash");
   Unit.Inputs = strings(*O, "inputs");
+  Unit.UnitMacros = strings(*O, "unit_macros");
   for (const std::string &H : strings(*O, "input_hashes")) {
     uint64_t V = 0;
     StringRef(H).getAsInteger(16, V);

@@ -96,7 +96,8 @@ std::unique_ptr<PPCallbacks> recordMacros(const SourceManager &SM,
 
 void addExpansionEdges(const MacroRecord &Macros, const std::vector<Form> &Forms,
                        const std::vector<TokenSpan> &Spans,
-                       std::vector<Edge> &Edges) {
+                       std::vector<Edge> &Edges,
+                       std::vector<std::string> &Unattributed) {
   // Forms of one file nest, and a unit has few of them per file: a scan per
   // expansion is cheap next to the parse.
   std::set<std::pair<std::string, std::string>> Seen;
@@ -112,7 +113,12 @@ void addExpansionEdges(const MacroRecord &Macros, const std::vector<Form> &Forms
         BestSize = Size;
       }
     }
-    if (Best && Seen.emplace(Best->Id, E.Macro).second)
+    if (!Best) {
+      if (Seen.emplace("", E.Macro).second)
+        Unattributed.push_back(E.Macro);
+      continue;
+    }
+    if (Seen.emplace(Best->Id, E.Macro).second)
       Edges.push_back({Best->Id, E.Macro, EdgeKind::Macro});
   }
 }

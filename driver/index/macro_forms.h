@@ -28,9 +28,11 @@ recordMacros(const clang::SourceManager &SM, const clang::LangOptions &LO,
              MacroRecord &Out);
 
 // Edges from the innermost non-lambda form containing each expansion to the
-// macro. Forms[i] is written at Spans[i].
+// macro. Forms[i] is written at Spans[i]. Macros expanded or tested outside
+// every form (`#if FAST`) go to Unattributed, once each.
 void addExpansionEdges(const MacroRecord &Macros, const std::vector<Form> &Forms,
                        const std::vector<TokenSpan> &Spans,
-                       std::vector<Edge> &Edges);
+                       std::vector<Edge> &Edges,
+                       std::vector<std::string> &Unattributed);
 
 } // namespace hotc::index

@@ -35,6 +35,7 @@ public:
       : G(G), Fresh(Fresh) {}
 
   void saved(const SavedFile &F);
+  void macrosOutsideForms();
   void unitsFromRebuildSet();
   SavePlan Out;
 
@@ -81,6 +82,21 @@ void Planner::saved(const SavedFile &F) {
   mergeChanges(Out.Changes, std::move(E.Changes));
 }
 
+// A macro tested or expanded outside every form (`#if FAST`) may change
+// anything in the units that do so: they are recompiled whole.
+void Planner::macrosOutsideForms() {
+  for (const FormChange &C : Out.Changes) {
+    if (C.current().Kind != FormKind::Macro)
+      continue;
+    std::vector<std::string> Units;
+    for (const auto &[Main, Unit] : G.Units)
+      if (llvm::is_contained(Unit.UnitMacros, C.current().Id))
+        Units.push_back(Main);
+    whole(Units, "macro " + C.current().Name + " is used outside any form "
+                 "(#if, #ifdef): the units doing so are recompiled whole");
+  }
+}
+
 // A function written in a unit's main file is compiled with that unit. One
 // written in a header (inline, template) is compiled with the units of its
 // users in the set; when the set holds no such user (a virtual method
@@ -99,9 +115,12 @@ void Planner::unitsFromRebuildSet() {
     if (!G.unit(E.File) && !ReachedThrough.count(E.Id))
       for (const std::string &U : G.unitsReading(E.File))
         add(U);
-  for (const FormChange &C : Out.Changes)
+  for (const FormChange &C : Out.Changes) {
     if (C.current().Kind == FormKind::Record)
       Out.ChangedRecords.insert(C.current().Name);
+    if (C.current().Kind != FormKind::Function)
+      Out.ChangedOthers.insert(C.current().Name + "()");
+  }
 }
 
 } // namespace
@@ -110,7 +129,8 @@ bool SavePlan::expects(llvm::StringRef Unit, llvm::StringRef FormName) const {
   auto U = Units.find(Unit.str());
   if (U != Units.end() && U->second)
     return true;
-  if (Names.contains(FormName) || Moved.contains(FormName))
+  if (Names.contains(FormName) || Moved.contains(FormName) ||
+      ChangedOthers.contains(FormName))
     return true;
   std::string Class = specialMemberClass(FormName.str());
   return !Class.empty() && ChangedRecords.contains(Class);
@@ -121,6 +141,7 @@ SavePlan planSave(const StaticGraph &Graph, llvm::ArrayRef<SavedFile> Files,
   Planner P(Graph, Facts.Fresh);
   for (const SavedFile &F : Files)
     P.saved(F);
+  P.macrosOutsideForms();
   P.Out.Rebuild = computeRebuildSet(Graph, P.Out.Changes);
   addInlinedCallers(P.Out.Rebuild, Graph, Facts.Optimised);
   P.unitsFromRebuildSet();

@@ -53,6 +53,9 @@ struct SavePlan {
   // Functions written below an edit that changed the number of lines: their
   // tokens are the same, but code expanding __LINE__ (assert) is not.
   llvm::StringSet<> Moved;
+  // Other changed forms, as "name()": the code of a lambda at namespace
+  // scope belongs to its variable.
+  llvm::StringSet<> ChangedOthers;
 };
 
 struct UnitFacts {

@@ -14,7 +14,9 @@ namespace hotc::index {
 // ("ns::Box::get()" for "ns::Box<int>::get() const", "apply()" for a lambda
 // or a static local inside apply), or nothing for code that is not the
 // project's: the standard library and Clang's global-initialiser plumbing.
-// Overloads share a name, as they do in the rebuild set.
+// Overloads share a name, as they do in the rebuild set; operators are
+// named as declared ("Vec::operator<()", "Foo::operator int()"); a lambda
+// at namespace scope is named after its variable ("l()").
 std::optional<std::string> formNameOfSymbol(llvm::StringRef Mangled);
 
 // The class whose implicit special member ("T::T()", "T::~T()",

@@ -292,6 +292,18 @@ TEST(EditCorpusNames, FormNameOfSymbols) {
   EXPECT_EQ(formNameOfSymbol("__cxx_global_var_init"), std::nullopt);
   EXPECT_EQ(formNameOfSymbol("_ZNSt6vectorIiSaIiEE9push_backERKi"), std::nullopt);
   EXPECT_EQ(formNameOfSymbol("main"), "main()");
+  // Operators as the index names them (declared name + "()").
+  EXPECT_EQ(formNameOfSymbol("_ZlsRSoRK3Vec"), "operator<<()");
+  EXPECT_EQ(formNameOfSymbol("_ZN3VecltERKS_"), "Vec::operator<()");
+  EXPECT_EQ(formNameOfSymbol("_ZN4IterptEv"), "Iter::operator->()");
+  EXPECT_EQ(formNameOfSymbol("_ZN3FooclEi"), "Foo::operator()()");
+  EXPECT_EQ(formNameOfSymbol("_ZNK3FoocviEv"), "Foo::operator int()");
+  EXPECT_EQ(formNameOfSymbol("_ZN3FoonwEm"), "Foo::operator new()");
+  EXPECT_EQ(formNameOfSymbol("_ZN3VecaSERKS_"), "Vec::operator=()");
+  EXPECT_EQ(formNameOfSymbol("_Z11my_operatori"), "my_operator()");
+  // Lambdas: the enclosing function, or the variable at namespace scope.
+  EXPECT_EQ(formNameOfSymbol("_ZZN2ns5outerEvENKUlvE_clEv"), "ns::outer()");
+  EXPECT_EQ(formNameOfSymbol("_ZNK1lMUliE_clEi"), "l()");
   EXPECT_EQ(specialMemberClass("ns::Config::Config()"), "ns::Config");
   EXPECT_EQ(specialMemberClass("Config::~Config()"), "Config");
   EXPECT_EQ(specialMemberClass("Config::operator=()"), "Config");

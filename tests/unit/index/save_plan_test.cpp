@@ -113,4 +113,23 @@ TEST_F(SavePlanTest, OptimisedUnitAddsInlinedCallersTransitively) {
   EXPECT_FALSE(R.Plan.expects(P.path("c.cpp"), "other()"));
 }
 
+// A macro tested by #if outside every form: the graph has no edge from a
+// form to it, so the units testing it are recompiled whole.
+TEST(SavePlanMacros, MacroTestedByIfRecompilesTheUnitsTestingIt) {
+  IndexProject P;
+  P.write("flags.h", "#pragma once\n#define FAST 1\n");
+  P.write("d.cpp", "#include \"flags.h\"\n#if FAST\nint d() { return 1; }\n"
+                   "#else\nint d() { return 2; }\n#endif\n");
+  P.write("e.cpp", "#include \"flags.h\"\nint e() { return 3; }\n");
+  P.analyse({"d.cpp", "e.cpp"});
+  std::string Before = "#pragma once\n#define FAST 1\n";
+  std::string After = "#pragma once\n#define FAST 0\n";
+  P.write("flags.h", After);
+  auto Yes = [](llvm::StringRef) { return true; };
+  auto No = [](llvm::StringRef) { return false; };
+  index::SavePlan Plan =
+      index::planSave(P.Graph, {{P.path("flags.h"), Before, After}}, {Yes, No});
+  EXPECT_EQ(Plan.Units, (std::map<std::string, bool>{{P.path("d.cpp"), true}}));
+}
+
 } // namespace
