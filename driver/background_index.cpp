@@ -55,7 +55,8 @@ BackgroundIndex::~BackgroundIndex() {
     Worker.join();
 }
 
-IndexSummary BackgroundIndex::initialise(const std::string &Executable) {
+IndexSummary BackgroundIndex::initialise(const std::string &Executable,
+                                         const std::vector<std::string> &NotRunning) {
   auto Start = std::chrono::steady_clock::now();
   IndexSummary S;
   auto Stored = index::loadGraph(IndexDir);
@@ -101,9 +102,13 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable) {
     Graph.replaceUnit(std::move(*R));
     ++S.Analysed;
   }
+  // The process runs these texts, but for the files edited since the build
+  // (until the patch of those edits applies).
   for (const auto &[Main, Unit] : Graph.Units)
     for (const std::string &In : Unit.Inputs)
       rememberText(In);
+  for (const std::string &F : NotRunning)
+    Applied.erase(realPathOf(F));
 
   auto Inlines = index::readInlineSites(Executable);
   if (!Inlines)
@@ -121,80 +126,97 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable) {
 void BackgroundIndex::rememberText(const std::string &Path) {
   std::optional<std::string> Text = readText(Path);
   if (!Text) {
-    Latest.erase(Path);
+    Applied.erase(Path);
     return;
   }
   uint64_t H = index::hashString(*Text);
-  Latest[Path] = H;
+  Applied[Path] = H;
   Texts.try_emplace(H, std::move(*Text));
 }
 
-// The analysis describes what the unit reads now: each saved file as the
-// base its save is diffed against (Bases), every other file as last read.
-bool BackgroundIndex::fresh(const index::FormIndex &Unit,
-                            const StringMap<uint64_t> &Bases) const {
+// The analysis describes the text the process runs of every file the unit
+// reads: only then do its forms and edges tell what a save changes.
+bool BackgroundIndex::fresh(const index::FormIndex &Unit) const {
   if (Unit.InputHashes.size() != Unit.Inputs.size())
     return false;
   for (size_t I = 0; I < Unit.Inputs.size(); ++I) {
-    const StringMap<uint64_t> &Now = Bases.count(Unit.Inputs[I]) ? Bases : Latest;
-    auto L = Now.find(Unit.Inputs[I]);
-    if (L == Now.end() || L->second != Unit.InputHashes[I])
+    auto A = Applied.find(Unit.Inputs[I]);
+    if (A == Applied.end() || A->second != Unit.InputHashes[I])
       return false;
   }
   return true;
 }
 
-// A save is diffed against the text the analyses of the file's units
-// describe, not against the previous save: a save that changed no token,
-// or whose patch failed, leaves the analyses as they were, and its edits
-// become part of the next one.
-std::optional<uint64_t> BackgroundIndex::analysedText(StringRef Path) const {
-  for (const std::string &Main : Graph.unitsReading(Path)) {
-    const index::FormIndex *U = Graph.unit(Main);
-    for (size_t I = 0; I < U->Inputs.size() && I < U->InputHashes.size(); ++I)
-      if (U->Inputs[I] == Path && Texts.count(U->InputHashes[I]))
-        return U->InputHashes[I];
-  }
-  return std::nullopt;
-}
-
+// A save is diffed against the text the process runs, not against the
+// previous save: a save that changed no token, or whose patch failed,
+// leaves that text as it was, and its edits become part of the next diff.
 index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
-                                      function_ref<bool(StringRef)> Optimised) {
+                                      const UnitQuery &Optimised,
+                                      const ReaderQuery &SessionReaders) {
   auto Start = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> G(Lock);
   std::vector<index::SavedFile> Saved;
-  StringMap<uint64_t> Bases;
   for (const std::string &F : Files) {
     index::SavedFile S;
     S.Path = realPathOf(F);
-    if (std::optional<uint64_t> Base = analysedText(S.Path)) {
-      S.Before = Texts.find(*Base)->second;
-      Bases[S.Path] = *Base;
-    }
+    if (auto A = Applied.find(S.Path); A != Applied.end())
+      if (auto T = Texts.find(A->second); T != Texts.end())
+        S.Before = T->second;
     S.After = readText(S.Path).value_or("");
     Saved.push_back(std::move(S));
   }
   auto Fresh = [&](StringRef Main) {
     const index::FormIndex *U = Graph.unit(Main.str());
-    return U && fresh(*U, Bases);
+    return U && fresh(*U);
   };
   index::SavePlan P = index::planSave(Graph, Saved, {Fresh, Optimised});
-  for (index::SavedFile &S : Saved) {
-    uint64_t H = index::hashString(S.After);
-    Latest[S.Path] = H;
-    Texts.try_emplace(H, std::move(S.After));
+  // Units that read a saved file by hotc's compiles but not by the graph
+  // (no analysis yet, an analysis older than an #include, a header from a
+  // -isystem directory): the graph cannot speak for them.
+  for (const std::string &F : Files) {
+    std::vector<std::string> Known = Graph.unitsReading(realPathOf(F));
+    for (const std::string &Main : SessionReaders(F))
+      if (!is_contained(Known, Main) && !P.Units[Main]) {
+        P.Units[Main] = true;
+        P.Notes.push_back(sys::path::filename(Main).str() + " reads " +
+                          sys::path::filename(F).str() +
+                          " without an analysis that says so: recompiled whole");
+      }
   }
   P.Ms = std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now() - Start).count();
   return P;
 }
 
+void BackgroundIndex::applied(const std::vector<std::string> &Files,
+                              const index::SavePlan *Plan) {
+  {
+    std::lock_guard<std::mutex> G(Lock);
+    for (const std::string &F : Files) {
+      std::string Path = realPathOf(F);
+      std::optional<std::string> Text = readText(Path);
+      uint64_t H = Text ? index::hashString(*Text) : 0;
+      // Saved again since the plan read it: the compile read one of the two.
+      bool Moved = Plan && any_of(Plan->Planned, [&](const auto &PF) {
+        return PF.first == Path && PF.second != H;
+      });
+      if (!Text || Moved) {
+        Applied.erase(Path);
+        continue;
+      }
+      Applied[Path] = H;
+      Texts.try_emplace(H, std::move(*Text));
+    }
+  }
+  reanalyse(Files);
+}
+
 // Texts only serve as bases of later saves: those some analysis describes
 // or that were read last. Called with Lock held.
 void BackgroundIndex::dropUnusedTexts() {
   DenseSet<uint64_t> Used;
-  for (const auto &L : Latest)
-    Used.insert(L.second);
+  for (const auto &A : Applied)
+    Used.insert(A.second);
   for (const auto &[Main, Unit] : Graph.Units)
     Used.insert(Unit.InputHashes.begin(), Unit.InputHashes.end());
   std::vector<uint64_t> Unused;
@@ -203,32 +225,6 @@ void BackgroundIndex::dropUnusedTexts() {
       Unused.push_back(T.first);
   for (uint64_t H : Unused)
     Texts.erase(H);
-}
-
-bool BackgroundIndex::analysed(StringRef MainFile) const {
-  std::lock_guard<std::mutex> G(Lock);
-  return Graph.unit(realPathOf(MainFile)) != nullptr;
-}
-
-std::vector<std::string>
-BackgroundIndex::usersElsewhere(StringRef MainFile, StringRef FormName,
-                                const std::set<std::string> &Skip) const {
-  std::lock_guard<std::mutex> G(Lock);
-  std::vector<std::string> Out;
-  const index::FormIndex *Unit = Graph.unit(MainFile.str());
-  for (const index::Form &F : Unit ? Unit->Forms : std::vector<index::Form>()) {
-    if (F.Name != FormName || F.File != MainFile || F.Kind != index::FormKind::Function ||
-        F.Inline || F.Template)
-      continue;
-    for (const index::GraphLink &L : Graph.find(F.Id)->Users) {
-      const std::optional<index::Form> &User = Graph.Nodes[L.Node].Definition;
-      if (User && User->File != MainFile && Graph.unit(User->File) &&
-          !Skip.count(User->File))
-        Out.push_back(User->Name + " (" + sys::path::filename(User->File).str() +
-                      ":" + std::to_string(User->BeginLine) + ")");
-    }
-  }
-  return Out;
 }
 
 void BackgroundIndex::reanalyse(const std::vector<std::string> &Files) {
@@ -281,8 +277,11 @@ void BackgroundIndex::work() {
     std::string Main = Queue.front();
     Queue.pop_front();
     const jit::CompileCommand *Cmd = commandOf(Main);
-    if (!Cmd)
+    if (!Cmd) { // not a unit of the build (cannot happen: queued from it)
+      if (Queue.empty())
+        Idle.notify_all();
       continue;
+    }
     jit::CompileCommand Copy = *Cmd;
     Busy = true;
     G.unlock();
@@ -296,13 +295,8 @@ void BackgroundIndex::work() {
       consumeError(R.takeError()); // the patch already reported why
     }
     G.lock();
-    if (R) {
-      // A unit new to the build may read files no save named yet.
-      for (const std::string &In : R->Inputs)
-        if (!Latest.count(In))
-          rememberText(In);
+    if (R)
       Graph.replaceUnit(std::move(*R));
-    }
     Busy = false;
     if (Queue.empty()) {
       dropUnusedTexts();

@@ -18,9 +18,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,23 +42,29 @@ public:
 
   // Loads the stored analyses, analyses the units whose inputs changed (in
   // parallel) and stores them, and reads the inlining records of Executable.
-  IndexSummary initialise(const std::string &Executable);
+  // NotRunning: files whose text on disk the process does not run (edited
+  // since the build); the units reading them are recompiled whole until a
+  // patch of them applies.
+  IndexSummary initialise(const std::string &Executable,
+                          const std::vector<std::string> &NotRunning);
   // Units analysed so far by initialise, and how many it must analyse.
   std::pair<size_t, size_t> progress() const { return {Done, ToDo}; }
 
+  using UnitQuery = std::function<bool(llvm::StringRef MainFile)>;
+  using ReaderQuery =
+      std::function<std::vector<std::string>(const std::string &File)>;
   // The plan of a save of Files (as the watcher names them), as of now.
+  // Optimised: whether a unit is built at -O1 and above. SessionReaders:
+  // the main files (real paths) of the units whose compile read File; those
+  // the graph does not know as readers are recompiled whole.
   index::SavePlan plan(const std::vector<std::string> &Files,
-                       llvm::function_ref<bool(llvm::StringRef Main)> Optimised);
-  // Whether the unit (its main file) has an analysis.
-  bool analysed(llvm::StringRef MainFile) const;
-  // The functions, written in the main files of units other than Skip,
-  // that use the plain (not inline, not template) function FormName of
-  // MainFile: "caller() (c.cpp:2)".
-  std::vector<std::string> usersElsewhere(llvm::StringRef MainFile,
-                                          llvm::StringRef FormName,
-                                          const std::set<std::string> &Skip) const;
-  // Analyses the units reading Files again, on a low-priority thread.
-  void reanalyse(const std::vector<std::string> &Files);
+                       const UnitQuery &Optimised,
+                       const ReaderQuery &SessionReaders);
+  // The patch of a save of Files was applied (Plan: the plan it followed,
+  // if any): the process runs their text now. The units reading them are
+  // analysed again on a low-priority thread.
+  void applied(const std::vector<std::string> &Files,
+               const index::SavePlan *Plan);
   // A unit the build gained (a re-run of CMake): analysed on that thread.
   void addUnit(const jit::CompileCommand &Cmd);
   // Blocks until the queue of reanalyse() is empty (tests, shutdown).
@@ -68,9 +74,8 @@ public:
 
 private:
   void rememberText(const std::string &Path);
-  bool fresh(const index::FormIndex &Unit,
-             const llvm::StringMap<uint64_t> &Bases) const;
-  std::optional<uint64_t> analysedText(llvm::StringRef Path) const;
+  bool fresh(const index::FormIndex &Unit) const;
+  void reanalyse(const std::vector<std::string> &Files);
   void work();
   void dropUnusedTexts();
   const jit::CompileCommand *commandOf(llvm::StringRef MainFile) const;
@@ -81,7 +86,8 @@ private:
   std::vector<std::string> RealMains; // RealMains[i]: real path of Commands[i]
   index::StaticGraph Graph;
   llvm::DenseMap<uint64_t, std::string> Texts; // by index::hashString
-  llvm::StringMap<uint64_t> Latest; // path -> hash of the newest text read
+  // Path -> hash of the text the process runs (absent: not known).
+  llvm::StringMap<uint64_t> Applied;
   std::deque<std::string> Queue;    // main files to analyse again
   bool Busy = false, Stopping = false;
   std::condition_variable Wake, Idle;

@@ -243,11 +243,18 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   StringMap<SourceSnapshot> Snapshots = readBuildSnapshots(BuildDir);
   // The static graph is brought up to date while the baselines compile;
   // `ready` waits for both: every save is planned from it.
+  // Files edited between the build and now: the process runs the build's
+  // version; they are patched right after ready.
+  std::vector<std::string> EditedSinceBuild;
+  for (const auto &S : Snapshots)
+    for (const std::string &F : S.second.EditedSince)
+      EditedSinceBuild.push_back(F);
   BackgroundIndex Index(BuildDir, *Commands);
   IndexSummary Indexed;
   std::atomic<bool> IndexDone{false};
   std::thread Indexer([&] {
-    Indexed = Index.initialise(formatv("/proc/{0}/exe", T.Pid).str());
+    Indexed = Index.initialise(formatv("/proc/{0}/exe", T.Pid).str(),
+                               EditedSinceBuild);
     IndexDone = true;
   });
   auto JoinIndexer = make_scope_exit([&] { Indexer.join(); });
@@ -286,12 +293,6 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   Out.ready(T.Pid, Session.units().size(), (*Link)->process().size(),
             msSince(Start), Preambles, PreambleBytes, Indexed.Units,
             Indexed.Dwarf);
-  // Files edited between the build and now: the process runs the build's
-  // version, so patch the difference at once.
-  std::vector<std::string> EditedSinceBuild;
-  for (const auto &S : Snapshots)
-    for (const std::string &F : S.second.EditedSince)
-      EditedSinceBuild.push_back(F);
   if (!EditedSinceBuild.empty()) {
     Out.note("edited since the build: patching them now");
     Loop.saved(EditedSinceBuild, /*Plan=*/false);

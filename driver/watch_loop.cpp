@@ -62,7 +62,7 @@ void WatchLoop::patch(std::vector<size_t> Units,
   if (!R)
     return Out.error(R.takeError());
   if (Index)
-    Index->reanalyse(Saved);
+    Index->applied(Saved, Plan);
   if (R->empty())
     return Out.unchanged(R->Units, R->Warnings);
   Out.patched(*R, Plan);
@@ -79,7 +79,14 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
     return It != Mains.end() &&
            Session.units()[It - Mains.begin()].OptLevel > 0;
   };
-  index::SavePlan Plan = Index->plan(Files, Optimised);
+  auto Readers = [&](const std::string &File) {
+    std::vector<std::string> Out;
+    for (size_t I : Session.unitsReading(File))
+      if (Session.units()[I].InProcess)
+        Out.push_back(Mains[I]);
+    return Out;
+  };
+  index::SavePlan Plan = Index->plan(Files, Optimised, Readers);
   for (const std::string &N : Plan.Notes)
     Out.note(N);
   std::map<size_t, bool> Units; // unit -> recompiled whole
@@ -87,10 +94,6 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
     if (auto P = Plan.Units.find(Mains[I]);
         P != Plan.Units.end() && Session.units()[I].InProcess)
       Units[I] = P->second;
-  for (const std::string &F : Files)
-    for (size_t I : Session.unitsReading(F))
-      if (Session.units()[I].InProcess && !Index->analysed(Mains[I]))
-        Units[I] = true;
   if (Units.empty())
     return Out.unchanged(Files);
   jit::PatchGuide Guide;
@@ -102,20 +105,13 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
   Guide.InlinedInto = [&](size_t I, StringRef Symbol) {
     return inlinedInto(Session.units()[I], Mains[I], Symbol, Plan);
   };
-  Guide.UsersOfRemoved = [&](size_t I, StringRef Symbol,
-                             ArrayRef<size_t> Read) {
-    std::set<std::string> Known; // units whose new module was read
-    for (size_t R : Read)
-      Known.insert(Mains[R]);
-    std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
-    return Name ? Index->usersElsewhere(Mains[I], *Name, Known)
-                : std::vector<std::string>();
-  };
-  std::set<std::string> Retyped; // units where a function's signature changed
-  for (const index::FormChange &C : Plan.Changes)
-    if (C.signatureChanged())
-      Retyped.insert(C.current().File);
-  Guide.CompileWhole = [&](size_t I) { return Retyped.count(Mains[I]) > 0; };
+  // A function renamed, re-typed or removed is only seen gone in whole
+  // modules, and its callers' calls only in theirs; units the plan cannot
+  // describe are read whole too.
+  bool Retyped = any_of(Plan.Changes, [](const index::FormChange &C) {
+    return C.signatureChanged();
+  });
+  Guide.CompileWhole = [&](size_t I) { return Retyped || Units.at(I); };
   std::vector<size_t> Indices;
   for (const auto &[I, Whole] : Units)
     Indices.push_back(I);
@@ -137,8 +133,11 @@ WatchLoop::inlinedInto(const jit::UnitState &U, StringRef Main,
   std::vector<std::string> Holders(Index->inlineSites().callersOf(Symbol));
   std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
   StringSet<> Callers; // readable names, from the plan
+  // Callers the set reached through Symbol's form: a same-file caller
+  // (addInlinedCallers), or a user of an inline function (every optimised
+  // user may hold a copy of it, whose unoptimised IR did not change).
   for (const index::RebuildEntry &E : Plan.Rebuild.Functions)
-    if (Name && E.Inlined && E.File == Main && E.Path.back().Name == *Name)
+    if (Name && E.File == Main && !E.Path.empty() && E.Path.back().Name == *Name)
       Callers.insert(E.Name);
   for (const auto &F : U.Live)
     if (auto N = index::formNameOfSymbol(F.getKey()); N && Callers.contains(*N))

@@ -381,15 +381,13 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     R.Units.push_back(U.Command.File);
   }
   R.Ms.Frontend = msSince(Start);
-  // Without a graph, only the modules of the patch can tell a removed
-  // function is still called.
   std::vector<RecompiledUnit> Recompiled;
   for (size_t I = 0; I < Indices.size(); ++I) {
     const UnitState &U = Units[Indices[I]];
-    Recompiled.push_back({Indices[I], &U.Command.File, &U.Live,
+    Recompiled.push_back({&U.Command.File, &U.Live,
                           Prep[I].Tu.Module.get(), Prep[I].Tu.Partial});
   }
-  if (Error E = checkRemovedFunctions(Recompiled, Guide.UsersOfRemoved))
+  if (Error E = checkRemovedFunctions(Recompiled))
     return std::move(E);
 
   // Link every unit before anything runs: a failure discards them all.

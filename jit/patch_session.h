@@ -43,9 +43,6 @@ struct PatchGuide {
   // IR did not change: the new copies call the new Symbol.
   std::function<std::vector<std::string>(size_t UnitIndex, llvm::StringRef Symbol)>
       InlinedInto;
-  // Users of a function the save removed from a unit, in units whose new
-  // module does not tell (see checkRemovedFunctions): "caller() (c.cpp:2)".
-  RemovedUsers UsersOfRemoved;
   // Units to generate whole even when the edit lies inside function bodies:
   // a renamed or re-typed function is only seen gone in a whole module.
   std::function<bool(size_t UnitIndex)> CompileWhole;

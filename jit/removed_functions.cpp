@@ -38,37 +38,32 @@ void callersIn(const RecompiledUnit &U, StringRef Symbol,
     return;
   std::set<std::string> Users;
   for (const User *Use : F->users())
-    if (auto *I = dyn_cast<Instruction>(Use))
-      Users.insert(demangle(I->getFunction()->getName()));
+    if (auto *I = dyn_cast<Instruction>(Use)) {
+      std::string Name = demangle(I->getFunction()->getName());
+      Users.insert(Name.find('(') == std::string::npos ? Name + "()" : Name);
+    }
   for (const std::string &Name : Users)
     Out.push_back(Name + " (" + sys::path::filename(*U.File).str() + ")");
 }
 
 } // namespace
 
-Error checkRemovedFunctions(ArrayRef<RecompiledUnit> Units,
-                            const RemovedUsers &UsersElsewhere) {
-  std::vector<size_t> Whole;
-  for (const RecompiledUnit &U : Units)
-    if (!U.Partial)
-      Whole.push_back(U.Index);
+Error checkRemovedFunctions(ArrayRef<RecompiledUnit> Units) {
   for (const RecompiledUnit &U : Units) {
     if (U.Partial)
       continue;
     std::vector<RemovedStillUsed::Removed> Found;
     for (const auto &E : *U.Live) {
       StringRef Symbol = E.getKey();
-      if (Symbol.starts_with("init:") || defines(*U.Now, Symbol) ||
+      // Defined by a module of the patch (moved there): not removed.
+      if (Symbol.starts_with("init:") ||
           any_of(Units, [&](const RecompiledUnit &O) {
-            return !O.Partial && defines(*O.Now, Symbol);
+            return defines(*O.Now, Symbol);
           }))
         continue;
       std::vector<std::string> Users;
-      if (UsersElsewhere)
-        Users = UsersElsewhere(U.Index, Symbol, Whole);
       for (const RecompiledUnit &O : Units)
-        if (!O.Partial)
-          callersIn(O, Symbol, Users);
+        callersIn(O, Symbol, Users);
       if (!Users.empty())
         Found.push_back({Symbol.str(), std::move(Users)});
     }

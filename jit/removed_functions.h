@@ -9,7 +9,6 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,23 +36,19 @@ private:
 
 // One unit of a patch: what the process runs of it, and its new module.
 struct RecompiledUnit {
-  size_t Index = 0;          // in the patch session
   const std::string *File = nullptr;
   const FunctionHashes *Live = nullptr;
   const llvm::Module *Now = nullptr;
-  bool Partial = false;      // only some functions generated: nothing to tell
+  // Only the edited functions were generated: what it lacks is not removed,
+  // but what it defines or calls counts.
+  bool Partial = false;
 };
 
-// UsersElsewhere(Index, Symbol, Whole): the users of the function Symbol
-// that unit Index's source defined, in units other than Whole (those whose
-// new module is complete: their calls are read from it); from the static
-// graph, empty when it does not know Symbol as a plain function of that
-// unit. A function is removed when its unit no longer defines it and no
-// other unit of the patch does; it is an error while a module of the patch
-// still calls it or UsersElsewhere names a user.
-using RemovedUsers = std::function<std::vector<std::string>(
-    size_t Index, llvm::StringRef Symbol, llvm::ArrayRef<size_t> Whole)>;
-llvm::Error checkRemovedFunctions(llvm::ArrayRef<RecompiledUnit> Units,
-                                  const RemovedUsers &UsersElsewhere);
+// A function is removed when its unit's whole new module no longer
+// defines it and no module of the patch does; it is an error while a
+// module of the patch still calls it. (The rebuild set puts every caller
+// the static graph knows into the patch, generated whole: a removal
+// changes the function's signature tokens.)
+llvm::Error checkRemovedFunctions(llvm::ArrayRef<RecompiledUnit> Units);
 
 } // namespace hotc::jit

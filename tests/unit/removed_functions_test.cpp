@@ -28,8 +28,8 @@ Unit unit(const std::string &Name, const std::string &Before,
 llvm::Error check(std::vector<Unit> &Units) {
   std::vector<jit::RecompiledUnit> R;
   for (size_t I = 0; I < Units.size(); ++I)
-    R.push_back({I, &Units[I].File, &Units[I].Live, Units[I].Now.Module.get(), false});
-  return jit::checkRemovedFunctions(R, {});
+    R.push_back({&Units[I].File, &Units[I].Live, Units[I].Now.Module.get(), false});
+  return jit::checkRemovedFunctions(R);
 }
 
 TEST(RemovedFunctions, StillCalledByAnotherRecompiledUnitIsAnError) {
