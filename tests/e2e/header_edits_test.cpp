@@ -8,17 +8,8 @@ namespace hotc::e2e {
 namespace {
 
 // header_app (a.cpp and b.cpp share shared.h) under hotc watch.
-struct HeaderSession {
-  FixtureProject Project;
-  AppLog Log;
-  HotcProcess Hotc;
-
-  HeaderSession()
-      : Project(FixtureProject::build("header_app", testName())),
-        Log(Project.path("app.log")),
-        Hotc({"watch", "-p", Project.BuildDir, "--json", "--exec",
-              Project.BuildDir + "/header_app", Project.path("app.log")},
-             Project.Dir) {}
+struct HeaderSession : FixtureSession {
+  HeaderSession() : FixtureSession("header_app", testName()) {}
 
   // Both units show the values, in one line of the running process.
   bool showsBoth(const std::string &A, const std::string &B) {
@@ -164,11 +155,8 @@ namespace {
 // A function removed while another unit still calls it: the build could
 // no longer link, so nothing is applied and the error names the caller.
 TEST(RemovedFunctions, RemovalStillCalledElsewhereIsRefused) {
-  FixtureProject Project = FixtureProject::build("header_app", testName());
-  AppLog Log(Project.path("app.log"));
-  HotcProcess Hotc({"watch", "-p", Project.BuildDir, "--json", "--exec",
-                    Project.BuildDir + "/header_app", Project.path("app.log")},
-                   Project.Dir);
+  FixtureSession S("header_app", testName());
+  auto &[Project, Log, Hotc] = S;
   ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
   Project.edit("a.cpp", "int unit_a(Particle &P) { return clamp_value(P.X)",
                "int unit_z(Particle &P) { return clamp_value(P.X)");
@@ -189,11 +177,8 @@ TEST(RemovedFunctions, RemovalStillCalledElsewhereIsRefused) {
 // (the index leaves system headers out), but hotc's compiles read it: its
 // edit still recompiles the unit using it.
 TEST(HeaderEdits, EditOfAHeaderFromASystemDirectoryReachesItsUnit) {
-  FixtureProject Project = FixtureProject::build("system_header_app", testName());
-  AppLog Log(Project.path("app.log"));
-  HotcProcess Hotc({"watch", "-p", Project.BuildDir, "--json", "--exec",
-                    Project.BuildDir + "/system_header_app", Project.path("app.log")},
-                   Project.Dir);
+  FixtureSession S("system_header_app", testName());
+  auto &[Project, Log, Hotc] = S;
   ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
   ASSERT_TRUE(Log.waitFor([](auto &L) { return L.at("a") == "107"; }));
   Project.edit("inc/lib.h", "V + 100", "V + 200");

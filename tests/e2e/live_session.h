@@ -47,6 +47,23 @@ struct LiveSession {
   }
 };
 
+// tests/fixtures/FIXTURE (its program is named FIXTURE and takes the log
+// path) built as BuildType in the work directory WorkName, under
+// `hotc watch --json --exec`.
+struct FixtureSession {
+  FixtureProject Project;
+  AppLog Log;
+  HotcProcess Hotc;
+
+  FixtureSession(const std::string &Fixture, const std::string &WorkName,
+                 const std::string &BuildType = "Debug")
+      : Project(FixtureProject::build(Fixture, WorkName, BuildType)),
+        Log(Project.path("app.log")),
+        Hotc({"watch", "-p", Project.BuildDir, "--json", "--exec",
+              Project.BuildDir + "/" + Fixture, Project.path("app.log")},
+             Project.Dir) {}
+};
+
 inline std::vector<std::string> strings(const llvm::json::Object &O, const char *Key) {
   std::vector<std::string> Out;
   if (const llvm::json::Array *A = O.getArray(Key))

@@ -13,19 +13,12 @@ namespace {
 class OptimisedBuild : public ::testing::TestWithParam<std::string> {
 protected:
   // inline_app built as GetParam() says, under hotc watch.
-  struct Session {
-    FixtureProject Project;
-    AppLog Log;
-    HotcProcess Hotc;
+  struct Session : FixtureSession {
     explicit Session(const std::string &BuildType)
-        : Project(FixtureProject::build("inline_app",
-                                        testName().substr(0, testName().find('/')) +
-                                            "-" + BuildType,
-                                        BuildType)),
-          Log(Project.path("app.log")),
-          Hotc({"watch", "-p", Project.BuildDir, "--json", "--exec",
-                Project.BuildDir + "/inline_app", Project.path("app.log")},
-               Project.Dir) {}
+        : FixtureSession("inline_app",
+                         testName().substr(0, testName().find('/')) + "-" +
+                             BuildType,
+                         BuildType) {}
   };
 
   static bool has(const std::vector<std::string> &V, const std::string &S) {
