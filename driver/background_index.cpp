@@ -1,6 +1,7 @@
 #include "background_index.h"
 
 #include "graph_store.h"
+#include "source_edit.h"
 #include "token_hash.h"
 #include "unit_refresh.h"
 
@@ -56,7 +57,7 @@ BackgroundIndex::~BackgroundIndex() {
 }
 
 IndexSummary BackgroundIndex::initialise(const std::string &Executable,
-                                         const std::vector<std::string> &NotRunning) {
+                                         const StringMap<std::string> &BuildTexts) {
   auto Start = std::chrono::steady_clock::now();
   IndexSummary S;
   auto Stored = index::loadGraph(IndexDir);
@@ -102,13 +103,16 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
     Graph.replaceUnit(std::move(*R));
     ++S.Analysed;
   }
-  // The process runs these texts, but for the files edited since the build
-  // (until the patch of those edits applies).
+  // The process runs what the build compiled: the disk, but for files
+  // edited since (until the patch of those edits applies).
   for (const auto &[Main, Unit] : Graph.Units)
     for (const std::string &In : Unit.Inputs)
       rememberText(In);
-  for (const std::string &F : NotRunning)
-    Applied.erase(realPathOf(F));
+  for (const auto &B : BuildTexts) {
+    uint64_t H = index::hashString(B.second);
+    Applied[realPathOf(B.first())] = H;
+    Texts.try_emplace(H, B.second);
+  }
 
   auto Inlines = index::readInlineSites(Executable);
   if (!Inlines)
@@ -150,6 +154,26 @@ bool BackgroundIndex::fresh(const index::FormIndex &Unit) const {
 // A save is diffed against the text the process runs, not against the
 // previous save: a save that changed no token, or whose patch failed,
 // leaves that text as it was, and its edits become part of the next diff.
+// The text the analyses of Path's readers describe, when none describes
+// the running text (its re-analysis is not done yet) and the text is kept.
+std::optional<std::string>
+BackgroundIndex::analysedText(StringRef Path, std::optional<uint64_t> Running) const {
+  std::optional<uint64_t> Other;
+  for (const std::string &Main : Graph.unitsReading(Path)) {
+    const index::FormIndex *U = Graph.unit(Main);
+    for (size_t I = 0; I < U->Inputs.size() && I < U->InputHashes.size(); ++I)
+      if (U->Inputs[I] == Path) {
+        if (Running && U->InputHashes[I] == *Running)
+          return std::nullopt;
+        if (!Other && Texts.count(U->InputHashes[I]))
+          Other = U->InputHashes[I];
+      }
+  }
+  if (!Other)
+    return std::nullopt;
+  return Texts.find(*Other)->second;
+}
+
 index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
                                       const UnitQuery &Optimised,
                                       const ReaderQuery &SessionReaders) {
@@ -159,9 +183,13 @@ index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
   for (const std::string &F : Files) {
     index::SavedFile S;
     S.Path = realPathOf(F);
+    std::optional<uint64_t> Running;
     if (auto A = Applied.find(S.Path); A != Applied.end())
-      if (auto T = Texts.find(A->second); T != Texts.end())
+      if (auto T = Texts.find(A->second); T != Texts.end()) {
         S.Before = T->second;
+        Running = A->second;
+      }
+    S.Analysed = analysedText(S.Path, Running);
     S.After = readText(S.Path).value_or("");
     Saved.push_back(std::move(S));
   }
@@ -188,27 +216,47 @@ index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
   return P;
 }
 
-void BackgroundIndex::applied(const std::vector<std::string> &Files,
-                              const index::SavePlan *Plan) {
+void BackgroundIndex::applied(
+    const std::vector<std::pair<std::string, uint64_t>> &Compiled,
+    const std::vector<std::string> &Inputs) {
+  std::vector<std::string> Files;
   {
     std::lock_guard<std::mutex> G(Lock);
-    for (const std::string &F : Files) {
-      std::string Path = realPathOf(F);
+    for (const auto &[File, Hash] : Compiled) {
+      std::string Path = realPathOf(File);
+      Files.push_back(Path);
       std::optional<std::string> Text = readText(Path);
-      uint64_t H = Text ? index::hashString(*Text) : 0;
-      // Saved again since the plan read it: the compile read one of the two.
-      bool Moved = Plan && any_of(Plan->Planned, [&](const auto &PF) {
-        return PF.first == Path && PF.second != H;
-      });
-      if (!Text || Moved) {
-        Applied.erase(Path);
+      if (!Text || index::hashString(*Text) != Hash) {
+        Applied.erase(Path); // saved again: the compile read one of the two
         continue;
       }
-      Applied[Path] = H;
-      Texts.try_emplace(H, std::move(*Text));
+      Applied[Path] = Hash;
+      Texts.try_emplace(Hash, std::move(*Text));
     }
+    for (const std::string &In : Inputs)
+      if (!Applied.count(realPathOf(In)))
+        rememberText(realPathOf(In));
   }
   reanalyse(Files);
+}
+
+// A file the analysis read with other text than the process runs, but the
+// same tokens (a comment saved, whose save compiled nothing): the process
+// runs the equivalent of the analysed text, so the analysis stays fresh.
+// Called with Lock held.
+void BackgroundIndex::adoptSameTokens(const index::FormIndex &Unit) {
+  for (size_t I = 0; I < Unit.Inputs.size() && I < Unit.InputHashes.size(); ++I) {
+    auto A = Applied.find(Unit.Inputs[I]);
+    if (A == Applied.end() || A->second == Unit.InputHashes[I] ||
+        !Texts.count(A->second))
+      continue;
+    std::optional<std::string> Now = readText(Unit.Inputs[I]);
+    if (!Now || index::hashString(*Now) != Unit.InputHashes[I] ||
+        index::diffSource(Texts.find(A->second)->second, *Now, {}).Changed)
+      continue;
+    A->second = Unit.InputHashes[I];
+    Texts.try_emplace(Unit.InputHashes[I], std::move(*Now));
+  }
 }
 
 // Texts only serve as bases of later saves: those some analysis describes
@@ -295,8 +343,10 @@ void BackgroundIndex::work() {
       consumeError(R.takeError()); // the patch already reported why
     }
     G.lock();
-    if (R)
+    if (R) {
+      adoptSameTokens(*R);
       Graph.replaceUnit(std::move(*R));
+    }
     Busy = false;
     if (Queue.empty()) {
       dropUnusedTexts();

@@ -42,11 +42,11 @@ public:
 
   // Loads the stored analyses, analyses the units whose inputs changed (in
   // parallel) and stores them, and reads the inlining records of Executable.
-  // NotRunning: files whose text on disk the process does not run (edited
-  // since the build); the units reading them are recompiled whole until a
-  // patch of them applies.
+  // BuildTexts: path -> text of the files the build compiled (the
+  // launcher's snapshots): the process runs those; other files are taken
+  // as on disk.
   IndexSummary initialise(const std::string &Executable,
-                          const std::vector<std::string> &NotRunning);
+                          const llvm::StringMap<std::string> &BuildTexts);
   // Units analysed so far by initialise, and how many it must analyse.
   std::pair<size_t, size_t> progress() const { return {Done, ToDo}; }
 
@@ -60,11 +60,14 @@ public:
   index::SavePlan plan(const std::vector<std::string> &Files,
                        const UnitQuery &Optimised,
                        const ReaderQuery &SessionReaders);
-  // The patch of a save of Files was applied (Plan: the plan it followed,
-  // if any): the process runs their text now. The units reading them are
-  // analysed again on a low-priority thread.
-  void applied(const std::vector<std::string> &Files,
-               const index::SavePlan *Plan);
+  // A patch was applied. Compiled: the files it was for, each with the
+  // hash of its text read just before the compile; the process runs that
+  // text now, unless the file changed since (then it is not known).
+  // Inputs: every file the patched units read; one the process's text of
+  // is not known yet (a new header) is taken as on disk. The units reading
+  // the files are analysed again on a low-priority thread.
+  void applied(const std::vector<std::pair<std::string, uint64_t>> &Compiled,
+               const std::vector<std::string> &Inputs);
   // A unit the build gained (a re-run of CMake): analysed on that thread.
   void addUnit(const jit::CompileCommand &Cmd);
   // Blocks until the queue of reanalyse() is empty (tests, shutdown).
@@ -74,7 +77,10 @@ public:
 
 private:
   void rememberText(const std::string &Path);
+  void adoptSameTokens(const index::FormIndex &Unit);
   bool fresh(const index::FormIndex &Unit) const;
+  std::optional<std::string> analysedText(llvm::StringRef Path,
+                                          std::optional<uint64_t> Running) const;
   void reanalyse(const std::vector<std::string> &Files);
   void work();
   void dropUnusedTexts();

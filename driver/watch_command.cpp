@@ -249,12 +249,15 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   for (const auto &S : Snapshots)
     for (const std::string &F : S.second.EditedSince)
       EditedSinceBuild.push_back(F);
+  StringMap<std::string> BuildTexts;
+  for (const auto &S : Snapshots)
+    for (const auto &C : S.second.Contents)
+      BuildTexts[C.first()] = C.second;
   BackgroundIndex Index(BuildDir, *Commands);
   IndexSummary Indexed;
   std::atomic<bool> IndexDone{false};
   std::thread Indexer([&] {
-    Indexed = Index.initialise(formatv("/proc/{0}/exe", T.Pid).str(),
-                               EditedSinceBuild);
+    Indexed = Index.initialise(formatv("/proc/{0}/exe", T.Pid).str(), BuildTexts);
     IndexDone = true;
   });
   auto JoinIndexer = make_scope_exit([&] { Indexer.join(); });

@@ -58,11 +58,20 @@ void WatchLoop::patch(std::vector<size_t> Units,
                       const index::SavePlan *Plan) {
   if (Units.empty())
     return;
+  // What the compile is about to read: the process runs it once applied.
+  std::vector<std::pair<std::string, uint64_t>> Compiled;
+  for (const std::string &F : Saved)
+    if (auto Buf = MemoryBuffer::getFile(F))
+      Compiled.push_back({F, index::hashString((*Buf)->getBuffer())});
   auto R = Session.apply(Units, Guide);
   if (!R)
     return Out.error(R.takeError());
-  if (Index)
-    Index->applied(Saved, Plan);
+  if (Index) {
+    std::vector<std::string> Inputs;
+    for (size_t U : Units)
+      append_range(Inputs, Session.units()[U].Inputs);
+    Index->applied(Compiled, Inputs);
+  }
   if (R->empty())
     return Out.unchanged(R->Units, R->Warnings);
   Out.patched(*R, Plan);
@@ -166,7 +175,10 @@ void WatchLoop::buildChanged() {
   for (size_t U : Session.unapplied())
     if (!is_contained(Units, U))
       Units.push_back(U);
-  patch(Units, {});
+  std::vector<std::string> Mains;
+  for (size_t U : Units)
+    Mains.push_back(Session.units()[U].Command.File);
+  patch(Units, Mains);
 }
 
 void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {

@@ -387,7 +387,13 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     Recompiled.push_back({&U.Command.File, &U.Live,
                           Prep[I].Tu.Module.get(), Prep[I].Tu.Partial});
   }
-  if (Error E = checkRemovedFunctions(Recompiled))
+  auto DefinedElsewhere = [&](StringRef Symbol) {
+    for (size_t U = 0; U < Units.size(); ++U)
+      if (!is_contained(Indices, U) && Units[U].Live.count(Symbol))
+        return true;
+    return false;
+  };
+  if (Error E = checkRemovedFunctions(Recompiled, DefinedElsewhere))
     return std::move(E);
 
   // Link every unit before anything runs: a failure discards them all.

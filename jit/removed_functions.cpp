@@ -48,7 +48,8 @@ void callersIn(const RecompiledUnit &U, StringRef Symbol,
 
 } // namespace
 
-Error checkRemovedFunctions(ArrayRef<RecompiledUnit> Units) {
+Error checkRemovedFunctions(ArrayRef<RecompiledUnit> Units,
+                            function_ref<bool(StringRef)> DefinedElsewhere) {
   for (const RecompiledUnit &U : Units) {
     if (U.Partial)
       continue;
@@ -59,7 +60,8 @@ Error checkRemovedFunctions(ArrayRef<RecompiledUnit> Units) {
       if (Symbol.starts_with("init:") ||
           any_of(Units, [&](const RecompiledUnit &O) {
             return defines(*O.Now, Symbol);
-          }))
+          }) ||
+          DefinedElsewhere(Symbol))
         continue;
       std::vector<std::string> Users;
       for (const RecompiledUnit &O : Units)

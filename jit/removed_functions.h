@@ -45,10 +45,13 @@ struct RecompiledUnit {
 };
 
 // A function is removed when its unit's whole new module no longer
-// defines it and no module of the patch does; it is an error while a
-// module of the patch still calls it. (The rebuild set puts every caller
-// the static graph knows into the patch, generated whole: a removal
-// changes the function's signature tokens.)
-llvm::Error checkRemovedFunctions(llvm::ArrayRef<RecompiledUnit> Units);
+// defines it, no module of the patch does, and DefinedElsewhere(Symbol)
+// says no other unit of the process does (a function moved to another
+// file earlier); it is an error while a module of the patch still calls
+// it. (The rebuild set puts every caller the static graph knows into the
+// patch, generated whole: a removal changes the function's signature.)
+llvm::Error
+checkRemovedFunctions(llvm::ArrayRef<RecompiledUnit> Units,
+                      llvm::function_ref<bool(llvm::StringRef)> DefinedElsewhere);
 
 } // namespace hotc::jit

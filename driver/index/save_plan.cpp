@@ -16,6 +16,16 @@ std::string place(llvm::StringRef File, unsigned Line = 0) {
   return Line ? Out + ":" + std::to_string(Line) : Out;
 }
 
+// Whether the analysis of Main describes File as the text of hash Hash.
+bool analysedAs(const StaticGraph &G, const std::string &Main,
+                llvm::StringRef File, uint64_t Hash) {
+  const FormIndex *U = G.unit(Main);
+  for (size_t I = 0; I < U->Inputs.size() && I < U->InputHashes.size(); ++I)
+    if (U->Inputs[I] == File)
+      return U->InputHashes[I] == Hash;
+  return false;
+}
+
 // The forms written in File, as the units reading it saw them (a header's
 // forms can differ between units with different macros).
 std::vector<Form> formsOf(const StaticGraph &G, llvm::ArrayRef<std::string> Readers,
@@ -35,6 +45,8 @@ public:
       : G(G), Fresh(Fresh) {}
 
   void saved(const SavedFile &F);
+  void everyFormChanged(const SavedFile &F, llvm::ArrayRef<std::string> Readers,
+                        const std::string &Why);
   void macrosOutsideForms();
   void unitsFromRebuildSet();
   SavePlan Out;
@@ -63,12 +75,26 @@ void Planner::saved(const SavedFile &F) {
                    " unit(s) reading it were analysed from older text: "
                    "recompiled whole");
   if (!F.Before)
-    return whole(Readers, place(F.Path) + ": the text its analysis describes "
-                          "is not known: every unit reading it is recompiled");
-  std::vector<Form> Forms = formsOf(G, Readers, F.Path);
-  SourceEdit E = diffSource(*F.Before, F.After, Forms);
-  if (!E.Changed)
+    return everyFormChanged(F, Readers, "the text the process runs is not known");
+  if (!diffSource(*F.Before, F.After, {}).Changed)
     return Out.Unchanged.push_back(F.Path);
+  // The offsets are those of the readers whose analysis describes Base.
+  const std::string &Base = F.Analysed ? *F.Analysed : *F.Before;
+  std::vector<std::string> Describing;
+  for (const std::string &U : Readers)
+    if (analysedAs(G, U, F.Path, hashString(Base)))
+      Describing.push_back(U);
+  if (Describing.empty())
+    return everyFormChanged(F, Readers, "no analysis describes its text");
+  std::vector<Form> Forms = formsOf(G, Describing, F.Path);
+  SourceEdit E = diffSource(Base, F.After, Forms);
+  if (F.Analysed) {
+    // A form differs between the running and the saved text only if one of
+    // them differs from the analysed text: both diffs together cover it.
+    SourceEdit Running = diffSource(Base, *F.Before, Forms);
+    E.OutsideForms |= Running.OutsideForms;
+    mergeChanges(E.Changes, std::move(Running.Changes));
+  }
   if (G.unit(F.Path))
     add(F.Path); // the unit edited is always compiled again
   if (llvm::count(*F.Before, '\n') != llvm::count(F.After, '\n'))
@@ -95,6 +121,24 @@ void Planner::macrosOutsideForms() {
     whole(Units, "macro " + C.current().Name + " is used outside any form "
                  "(#if, #ifdef): the units doing so are recompiled whole");
   }
+}
+
+// Without offsets that fit the text the process runs, every form of the
+// file counts as changed, signature and default arguments included, so the
+// set reaches every user of the file in every unit.
+void Planner::everyFormChanged(const SavedFile &F, llvm::ArrayRef<std::string> Readers,
+                               const std::string &Why) {
+  whole(Readers, place(F.Path) + ": " + Why + ": every unit reading it is "
+                                               "recompiled, every form counts as changed");
+  std::vector<FormChange> All;
+  for (const Form &Old : formsOf(G, Readers, F.Path)) {
+    FormChange C{ChangeKind::Edited, Old, Old};
+    C.After.Hash ^= 1;
+    C.After.SignatureHash ^= 1;
+    C.After.DefaultArgsHash ^= 1;
+    All.push_back(std::move(C));
+  }
+  mergeChanges(Out.Changes, std::move(All));
 }
 
 // A function written in a unit's main file is compiled with that unit. One

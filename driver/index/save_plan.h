@@ -23,10 +23,13 @@ namespace hotc::index {
 
 struct SavedFile {
   std::string Path; // real path
-  // The text the stored analyses of its units describe; nullopt when it is
-  // not known (then every unit reading the file is recompiled whole).
+  // The text the process runs; nullopt when it is not known (then every
+  // form of the file counts as changed, signature included).
   std::optional<std::string> Before;
   std::string After; // the text saved now
+  // The text the readers' analyses describe when it is not Before (a
+  // re-analysis not done yet): the forms' offsets are in it.
+  std::optional<std::string> Analysed;
 };
 
 struct SavePlan {

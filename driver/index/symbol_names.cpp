@@ -2,7 +2,7 @@
 
 #include "llvm/Demangle/Demangle.h"
 
-#include <cctype>
+#include <cstdlib>
 
 namespace hotc::index {
 namespace {
@@ -14,54 +14,32 @@ void replaceAll(std::string &S, const std::string &From, const std::string &To) 
     S.replace(At, From.size(), To);
 }
 
-bool isIdentifierChar(char C) { return isalnum(static_cast<unsigned char>(C)) || C == '_'; }
-
-// Whether Name ends with the keyword `operator` (not `my_operator`).
-bool endsWithOperator(const std::string &Name) {
-  llvm::StringRef N(Name);
-  return N.ends_with("operator") &&
-         (N.size() == 8 || !isIdentifierChar(N[N.size() - 9]));
+// A part of the demangled name the partial demangler hands out, or "".
+template <typename Getter> std::string part(Getter Get) {
+  size_t N = 0;
+  char *Text = Get(nullptr, &N);
+  std::string Out = Text ? Text : "";
+  free(Text);
+  return Out;
 }
 
-// The spelling of an operator's name after the keyword, starting at D[I]:
-// "<<", "()", "->", " int", " new". Returns the index after it.
-size_t operatorSpelling(const std::string &D, size_t I, std::string &Into) {
-  if (D.compare(I, 2, "()") == 0)
-    return Into += "()", I + 2;
-  // Symbols, or a type for a conversion (" int", " std::vector<int>").
-  for (; I < D.size() && D[I] != '('; ++I)
-    Into += D[I];
-  return I;
-}
-
-// Up to the first parameter list outside template arguments: the enclosing
-// function of a local lambda or static is the form.
-std::string qualifiedName(const std::string &Demangled) {
-  std::string Name;
+// The context without template arguments ("ns::Box<int>" -> "ns::Box"),
+// cut at the first parameter list: "apply(int)::$_0" is local to apply().
+// Local says whether it was cut.
+std::string formContext(const std::string &Context, bool &Local) {
+  std::string Out;
   int Depth = 0;
-  for (size_t I = 0; I < Demangled.size(); ++I) {
-    char C = Demangled[I];
-    if (Depth == 0 && endsWithOperator(Name)) {
-      I = operatorSpelling(Demangled, I, Name) - 1;
-      continue;
-    }
-    if (C == '(' && Depth == 0)
+  Local = false;
+  for (char C : Context) {
+    if (C == '(' && Depth == 0) {
+      Local = true;
       break;
+    }
     Depth += C == '<' ? 1 : C == '>' ? -1 : 0;
     if (Depth == 0 && C != '>')
-      Name += C;
+      Out += C;
   }
-  // A lambda or unnamed type at namespace scope: its variable is the form.
-  for (const char *Unnamed : {"::'lambda", "::'unnamed"})
-    if (size_t At = Name.find(Unnamed); At != std::string::npos)
-      Name.resize(At);
-  // Function template instances carry their return type first (an
-  // operator's own spaces, as in "operator int", are part of its name).
-  size_t Op = Name.find("operator");
-  size_t Space = Name.rfind(' ', Op == std::string::npos ? std::string::npos : Op);
-  if (Space != std::string::npos)
-    Name = Name.substr(Space + 1);
-  return Name;
+  return Out;
 }
 
 } // namespace
@@ -69,13 +47,35 @@ std::string qualifiedName(const std::string &Demangled) {
 std::optional<std::string> formNameOfSymbol(llvm::StringRef Mangled) {
   if (Mangled.starts_with("_GLOBAL__") || Mangled.starts_with("__cxx_"))
     return std::nullopt;
-  std::string D = llvm::demangle(Mangled);
-  // Its parentheses and space would end the name early.
-  replaceAll(D, kAnonymous, "\x01");
-  std::string Name = qualifiedName(D);
-  if (Name.rfind("std::", 0) == 0 || Name.rfind("__gnu_cxx::", 0) == 0)
-    return std::nullopt;
+  // The demangler keeps pointers into the text: it must outlive D.
+  std::string Text = Mangled.str();
+  llvm::ItaniumPartialDemangler D;
+  if (D.partialDemangle(Text.c_str()))
+    // A C function (main) is its own name; a C++ name LLVM cannot demangle
+    // cannot be told.
+    return Mangled.starts_with("_Z") ? std::nullopt
+                                     : std::optional<std::string>(Text + "()");
+  std::string Context = part([&](char *B, size_t *N) {
+    return D.getFunctionDeclContextName(B, N);
+  });
+  std::string Base = part([&](char *B, size_t *N) {
+    return D.getFunctionBaseName(B, N);
+  });
+  // Its parentheses would read as a parameter list.
+  replaceAll(Context, kAnonymous, "\x01");
+  bool Local = false;
+  std::string Name = formContext(Context, Local);
+  if (!Local)
+    Name += (Name.empty() ? "" : "::") + Base;
+  // A lambda in a variable's initialiser at namespace scope: the variable.
+  for (const char *Unnamed : {"::'lambda", "::'unnamed"})
+    if (size_t At = Name.find(Unnamed); At != std::string::npos)
+      Name.resize(At);
+  replaceAll(Name, "operator\"\" ", "operator\"\"");
   replaceAll(Name, "\x01", kAnonymous);
+  if (Name.empty() || Name[0] == '$' || Name.find("::$") != std::string::npos ||
+      Name.rfind("std::", 0) == 0 || Name.rfind("__gnu_cxx::", 0) == 0)
+    return std::nullopt; // a closure without a name, or the library's
   return Name + "()";
 }
 

@@ -301,6 +301,10 @@ TEST(EditCorpusNames, FormNameOfSymbols) {
   EXPECT_EQ(formNameOfSymbol("_ZN3FoonwEm"), "Foo::operator new()");
   EXPECT_EQ(formNameOfSymbol("_ZN3VecaSERKS_"), "Vec::operator=()");
   EXPECT_EQ(formNameOfSymbol("_Z11my_operatori"), "my_operator()");
+  EXPECT_EQ(formNameOfSymbol("_ZeqIiEbRK1XIT_ES4_"), "operator==()");
+  EXPECT_EQ(formNameOfSymbol("_ZN3FooD2Ev"), "Foo::~Foo()");
+  EXPECT_EQ(formNameOfSymbol("_ZN2ns3BoxIiEC2Ev"), "ns::Box::Box()");
+  EXPECT_EQ(formNameOfSymbol("_ZNK3$_0clEi"), std::nullopt); // no name to go by
   // Lambdas: the enclosing function, or the variable at namespace scope.
   EXPECT_EQ(formNameOfSymbol("_ZZN2ns5outerEvENKUlvE_clEv"), "ns::outer()");
   EXPECT_EQ(formNameOfSymbol("_ZNK1lMUliE_clEi"), "l()");

@@ -113,6 +113,34 @@ TEST_F(SavePlanTest, OptimisedUnitAddsInlinedCallersTransitively) {
   EXPECT_FALSE(R.Plan.expects(P.path("c.cpp"), "other()"));
 }
 
+// The analysis of lib.cpp predates the running text (its re-analysis after
+// the last applied save is not done): the offsets are mapped from the
+// analysed text, and the default argument edit still reaches main.cpp.
+TEST(SavePlanStale, EditMappedFromTheAnalysedText) {
+  IndexProject P;
+  std::string T0 = "int f() { return 1; }\nint g(int x = 1) { return x; }\n";
+  std::string T1 = "int f() {\n  int k = 2;\n  return k + 1;\n}\nint g(int x = 1) { return x; }\n";
+  std::string T2 = "int f() {\n  int k = 2;\n  return k + 1;\n}\nint g(int x = 7) { return x; }\n";
+  P.write("lib.h", "int g(int x = 1);\n");
+  P.write("lib.cpp", T0);
+  P.write("main.cpp", "int g(int x);\nint run() { return g(3); }\n");
+  P.analyse({"lib.cpp", "main.cpp"});
+  P.write("lib.cpp", T2);
+  auto Yes = [](llvm::StringRef) { return true; };
+  auto No = [](llvm::StringRef) { return false; };
+  index::SavedFile S{P.path("lib.cpp"), T1, T2, T0};
+  index::SavePlan Plan = index::planSave(P.Graph, {S}, {No, No});
+  const index::RebuildEntry *G = Plan.Rebuild.find("g()");
+  ASSERT_NE(G, nullptr);
+  EXPECT_NE(G->Change.find("signature"), std::string::npos) << G->Change;
+  EXPECT_TRUE(Plan.Units.count(P.path("main.cpp")));
+  // And the whole file counts as changed when no analysis fits.
+  index::SavedFile Unknown{P.path("lib.cpp"), T1, T2, T1};
+  index::SavePlan Blind = index::planSave(P.Graph, {Unknown}, {Yes, No});
+  EXPECT_TRUE(Blind.Units.count(P.path("main.cpp")));
+  EXPECT_TRUE(Blind.Units.at(P.path("lib.cpp")));
+}
+
 // A macro tested by #if outside every form: the graph has no edge from a
 // form to it, so the units testing it are recompiled whole.
 TEST(SavePlanMacros, MacroTestedByIfRecompilesTheUnitsTestingIt) {
