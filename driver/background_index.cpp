@@ -151,9 +151,6 @@ bool BackgroundIndex::fresh(const index::FormIndex &Unit) const {
   return true;
 }
 
-// A save is diffed against the text the process runs, not against the
-// previous save: a save that changed no token, or whose patch failed,
-// leaves that text as it was, and its edits become part of the next diff.
 // The text the analyses of Path's readers describe, when none describes
 // the running text (its re-analysis is not done yet) and the text is kept.
 std::optional<std::string>
@@ -174,6 +171,9 @@ BackgroundIndex::analysedText(StringRef Path, std::optional<uint64_t> Running) c
   return Texts.find(*Other)->second;
 }
 
+// A save is diffed against the text the process runs, not against the
+// previous save: a save that changed no token, or whose patch failed,
+// leaves that text as it was, and its edits become part of the next diff.
 index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
                                       const UnitQuery &Optimised,
                                       const ReaderQuery &SessionReaders) {
