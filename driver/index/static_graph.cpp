@@ -78,6 +78,12 @@ void StaticGraph::removeUnit(const std::string &MainFile) {
     removeEdge(E);
   for (const Form &F : It->second.Forms)
     removeForm(F.Id);
+  for (const std::string &In : It->second.Inputs) {
+    std::set<std::string> &R = Readers[In];
+    R.erase(MainFile);
+    if (R.empty())
+      Readers.erase(In);
+  }
   Units.erase(It);
 }
 
@@ -87,6 +93,8 @@ void StaticGraph::replaceUnit(FormIndex Index) {
     addForm(F);
   for (const Edge &E : Index.Edges)
     addEdge(E);
+  for (const std::string &In : Index.Inputs)
+    Readers[In].insert(Index.MainFile);
   std::string Key = Index.MainFile;
   Units[Key] = std::move(Index);
 }
@@ -97,12 +105,10 @@ const FormIndex *StaticGraph::unit(const std::string &MainFile) const {
 }
 
 std::vector<std::string> StaticGraph::unitsReading(llvm::StringRef File) const {
-  std::vector<std::string> Out;
-  for (const auto &[Main, Index] : Units)
-    if (std::find(Index.Inputs.begin(), Index.Inputs.end(), File) !=
-        Index.Inputs.end())
-      Out.push_back(Main);
-  return Out;
+  auto It = Readers.find(File);
+  if (It == Readers.end())
+    return {};
+  return {It->second.begin(), It->second.end()};
 }
 
 } // namespace hotc::index

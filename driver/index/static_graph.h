@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace hotc::index {
@@ -36,6 +37,9 @@ struct StaticGraph {
   std::vector<GraphNode> Nodes;
   llvm::StringMap<uint32_t> Ids;
   std::map<std::string, FormIndex> Units; // by main file
+  // Input file -> main files of the units reading it (kept by replaceUnit
+  // and removeUnit): a save asks it several times.
+  llvm::StringMap<std::set<std::string>> Readers;
 
   // Replaces what the unit Index.MainFile contributed with Index.
   void replaceUnit(FormIndex Index);
