@@ -58,7 +58,6 @@ BackgroundIndex::~BackgroundIndex() {
 
 IndexSummary BackgroundIndex::initialise(const std::string &Executable,
                                          const StringMap<std::string> &BuildTexts) {
-  auto Start = std::chrono::steady_clock::now();
   IndexSummary S;
   auto Stored = index::loadGraph(IndexDir);
   if (!Stored)
@@ -101,7 +100,6 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
     if (Error E = index::saveUnit(IndexDir, *R))
       S.Failures.push_back(toString(std::move(E)));
     Graph.replaceUnit(std::move(*R));
-    ++S.Analysed;
   }
   // The process runs what the build compiled: the disk, but for files
   // edited since (until the patch of those edits applies).
@@ -122,8 +120,6 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
   S.Dwarf = Sites.HasDebugInfo;
   S.Units = Graph.Units.size();
   Worker = std::thread([this] { work(); });
-  S.Ms = std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - Start).count();
   return S;
 }
 
@@ -301,11 +297,6 @@ void BackgroundIndex::addUnit(const jit::CompileCommand &Cmd) {
   Wake.notify_one();
 }
 
-void BackgroundIndex::waitIdle() {
-  std::unique_lock<std::mutex> G(Lock);
-  Idle.wait(G, [&] { return Queue.empty() && !Busy; });
-}
-
 const jit::CompileCommand *BackgroundIndex::commandOf(StringRef MainFile) const {
   for (size_t I = 0; I < RealMains.size(); ++I)
     if (RealMains[I] == MainFile)
@@ -325,13 +316,9 @@ void BackgroundIndex::work() {
     std::string Main = Queue.front();
     Queue.pop_front();
     const jit::CompileCommand *Cmd = commandOf(Main);
-    if (!Cmd) { // not a unit of the build (cannot happen: queued from it)
-      if (Queue.empty())
-        Idle.notify_all();
+    if (!Cmd) // not a unit of the build (cannot happen: queued from it)
       continue;
-    }
     jit::CompileCommand Copy = *Cmd;
-    Busy = true;
     G.unlock();
     // A unit that does not parse keeps its last analysis: it is not fresh
     // any more, so saves of what it reads recompile it whole.
@@ -347,11 +334,8 @@ void BackgroundIndex::work() {
       adoptSameTokens(*R);
       Graph.replaceUnit(std::move(*R));
     }
-    Busy = false;
-    if (Queue.empty()) {
+    if (Queue.empty())
       dropUnusedTexts();
-      Idle.notify_all();
-    }
   }
 }
 

@@ -29,10 +29,8 @@ namespace hotc::driver {
 
 struct IndexSummary {
   size_t Units = 0;    // units with an analysis
-  size_t Analysed = 0; // of them, analysed now (the others were stored)
   std::vector<std::string> Failures; // "file: why", one per unit left out
   bool Dwarf = false;  // the executable has debug info
-  double Ms = 0;
 };
 
 class BackgroundIndex {
@@ -70,8 +68,6 @@ public:
                const std::vector<std::string> &Inputs);
   // A unit the build gained (a re-run of CMake): analysed on that thread.
   void addUnit(const jit::CompileCommand &Cmd);
-  // Blocks until the queue of reanalyse() is empty (tests, shutdown).
-  void waitIdle();
 
   const index::InlineSites &inlineSites() const { return Sites; }
 
@@ -95,8 +91,8 @@ private:
   // Path -> hash of the text the process runs (absent: not known).
   llvm::StringMap<uint64_t> Applied;
   std::deque<std::string> Queue;    // main files to analyse again
-  bool Busy = false, Stopping = false;
-  std::condition_variable Wake, Idle;
+  bool Stopping = false;
+  std::condition_variable Wake;
   std::thread Worker;
 
   index::InlineSites Sites;
