@@ -229,9 +229,14 @@ void BackgroundIndex::applied(
       Applied[Path] = Hash;
       Texts.try_emplace(Hash, std::move(*Text));
     }
+    // A saved file whose running text is not known stays so: the disk may
+    // already hold a later save.
     for (const std::string &In : Inputs)
-      if (!Applied.count(realPathOf(In)))
-        rememberText(realPathOf(In));
+      if (!Applied.count(In)) { // the path is usually real already
+        std::string Real = realPathOf(In);
+        if (!Applied.count(Real) && !is_contained(Files, Real))
+          rememberText(Real);
+      }
   }
   reanalyse(Files);
 }

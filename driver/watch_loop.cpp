@@ -1,5 +1,6 @@
 #include "watch_loop.h"
 
+#include "form_index.h"
 #include "symbol_names.h"
 #include "token_hash.h"
 
@@ -58,18 +59,26 @@ void WatchLoop::patch(std::vector<size_t> Units,
                       const index::SavePlan *Plan) {
   if (Units.empty())
     return;
-  // What the compile is about to read: the process runs it once applied.
+  // What the compile is about to read (the plan read it already): the
+  // process runs it once applied.
   std::vector<std::pair<std::string, uint64_t>> Compiled;
-  for (const std::string &F : Saved)
-    if (auto Buf = MemoryBuffer::getFile(F))
-      Compiled.push_back({F, index::hashString((*Buf)->getBuffer())});
+  if (Plan)
+    Compiled = Plan->Planned;
+  else
+    for (const std::string &F : Saved)
+      if (auto Buf = MemoryBuffer::getFile(F))
+        Compiled.push_back({F, index::hashString((*Buf)->getBuffer())});
   auto R = Session.apply(Units, Guide);
   if (!R)
     return Out.error(R.takeError());
+  // Before the event, which may prompt the next save: what the disk holds
+  // now is still what the compile read.
   if (Index) {
     std::vector<std::string> Inputs;
     for (size_t U : Units)
-      append_range(Inputs, Session.units()[U].Inputs);
+      for (const std::string &In : Session.units()[U].Inputs)
+        if (index::isProjectFile(In))
+          Inputs.push_back(In);
     Index->applied(Compiled, Inputs);
   }
   if (R->empty())
@@ -79,10 +88,14 @@ void WatchLoop::patch(std::vector<size_t> Units,
     Disk->sync(R->Units);
 }
 
+const std::vector<std::string> &WatchLoop::realMains() {
+  for (size_t I = RealMains.size(); I < Session.units().size(); ++I)
+    RealMains.push_back(realPathOf(Session.units()[I].Command.File));
+  return RealMains;
+}
+
 void WatchLoop::planned(const std::vector<std::string> &Files) {
-  std::vector<std::string> Mains; // real path of each unit's main file
-  for (const jit::UnitState &U : Session.units())
-    Mains.push_back(realPathOf(U.Command.File));
+  const std::vector<std::string> &Mains = realMains();
   auto Optimised = [&](StringRef Main) {
     auto It = find(Mains, Main);
     return It != Mains.end() &&

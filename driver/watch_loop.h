@@ -34,6 +34,8 @@ struct WatchLoop {
   // The static graph; null: what a unit's compile read decides which units
   // to recompile, and the canonical IR hash alone what to link.
   BackgroundIndex *Index = nullptr;
+  // Real path of each unit's main file (units are only ever added).
+  std::vector<std::string> RealMains;
 
   // Plan=false: recompile every unit reading the files, without the graph
   // (files edited before hotc started differ from the build, not from the
@@ -46,6 +48,7 @@ struct WatchLoop {
   bool wanted(llvm::StringRef File) const;
 
 private:
+  const std::vector<std::string> &realMains();
   // Saved: the files behind the patch; once it is applied, the graph
   // analyses the units reading them again (in the background).
   void patch(std::vector<size_t> Units, const std::vector<std::string> &Saved,

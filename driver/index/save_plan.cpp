@@ -76,18 +76,24 @@ void Planner::saved(const SavedFile &F) {
                    "recompiled whole");
   if (!F.Before)
     return everyFormChanged(F, Readers, "the text the process runs is not known");
-  if (!diffSource(*F.Before, F.After, {}).Changed)
-    return Out.Unchanged.push_back(F.Path);
   // The offsets are those of the readers whose analysis describes Base.
   const std::string &Base = F.Analysed ? *F.Analysed : *F.Before;
   std::vector<std::string> Describing;
   for (const std::string &U : Readers)
     if (analysedAs(G, U, F.Path, hashString(Base)))
       Describing.push_back(U);
+  std::vector<Form> Forms = formsOf(G, Describing, F.Path);
+  SourceEdit E;
+  if (!Describing.empty())
+    E = diffSource(Base, F.After, Forms);
+  // Base is the running text in the common case: that diff tells.
+  bool Changed = Base == *F.Before && !Describing.empty()
+                     ? E.Changed
+                     : diffSource(*F.Before, F.After, {}).Changed;
+  if (!Changed)
+    return Out.Unchanged.push_back(F.Path);
   if (Describing.empty())
     return everyFormChanged(F, Readers, "no analysis describes its text");
-  std::vector<Form> Forms = formsOf(G, Describing, F.Path);
-  SourceEdit E = diffSource(Base, F.After, Forms);
   if (F.Analysed) {
     // A form differs between the running and the saved text only if one of
     // them differs from the analysed text: both diffs together cover it.
