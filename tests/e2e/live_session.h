@@ -3,6 +3,7 @@
 #pragma once
 
 #include "live_harness.h"
+#include "../support/json_strings.h"
 
 #include <gtest/gtest.h>
 
@@ -64,13 +65,6 @@ struct FixtureSession {
              Project.Dir) {}
 };
 
-inline std::vector<std::string> strings(const llvm::json::Object &O, const char *Key) {
-  std::vector<std::string> Out;
-  if (const llvm::json::Array *A = O.getArray(Key))
-    for (const llvm::json::Value &V : *A)
-      if (auto S = V.getAsString())
-        Out.push_back(S->str());
-  return Out;
-}
+using test::strings;
 
 } // namespace hotc::e2e

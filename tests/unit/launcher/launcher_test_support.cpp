@@ -128,13 +128,4 @@ std::string contentHash(const std::string &Text) {
   return Hex;
 }
 
-std::vector<std::string> strings(const llvm::json::Object &O, const char *Key) {
-  std::vector<std::string> Out;
-  if (const llvm::json::Array *A = O.getArray(Key))
-    for (const llvm::json::Value &V : *A)
-      if (auto S = V.getAsString())
-        Out.push_back(S->str());
-  return Out;
-}
-
 } // namespace hotc::launcher_test

@@ -2,6 +2,8 @@
 // running hotc with its stdio captured, and reading what it recorded.
 #pragma once
 
+#include "../../support/json_strings.h"
+
 #include "llvm/Support/JSON.h"
 
 #include <optional>
@@ -38,6 +40,6 @@ size_t recordCount(const std::string &BuildDir);
 // The xxh3-128 hex name a file's content gets in .hotc/blobs.
 std::string contentHash(const std::string &Text);
 
-std::vector<std::string> strings(const llvm::json::Object &O, const char *Key);
+using test::strings;
 
 } // namespace hotc::launcher_test
