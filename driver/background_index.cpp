@@ -74,10 +74,20 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
   for (const std::string &Main : Left)
     Graph.removeUnit(Main);
 
+  // Each file read once, however many units read it: the texts serve as
+  // the running text, their hashes to tell which stored analyses still fit.
+  for (const auto &[Main, Unit] : Graph.Units)
+    for (const std::string &In : Unit.Inputs)
+      rememberText(In);
+  auto HashOf = [&](const std::string &Path) -> std::optional<uint64_t> {
+    auto A = Applied.find(Path);
+    return A == Applied.end() ? std::nullopt : std::optional<uint64_t>(A->second);
+  };
   std::vector<size_t> Stale;
   for (size_t I = 0; I < Commands.size(); ++I) {
     const index::FormIndex *U = Graph.unit(RealMains[I]);
-    if (!U || !index::isUpToDate(*U, Commands[I]))
+    if (!U || U->CommandHash != index::commandHash(Commands[I]) ||
+        U->InputsHash != index::inputsHash(U->Inputs, HashOf))
       Stale.push_back(I);
   }
   ToDo = Stale.size();
@@ -101,8 +111,9 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
       S.Failures.push_back(toString(std::move(E)));
     Graph.replaceUnit(std::move(*R));
   }
-  // The process runs what the build compiled: the disk, but for files
-  // edited since (until the patch of those edits applies).
+  // The process runs what the build compiled: the disk (files new to the
+  // analyses are read now), but for files edited since the build (until
+  // the patch of those edits applies).
   for (const auto &[Main, Unit] : Graph.Units)
     for (const std::string &In : Unit.Inputs)
       rememberText(In);
@@ -124,6 +135,8 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
 }
 
 void BackgroundIndex::rememberText(const std::string &Path) {
+  if (Applied.count(Path))
+    return; // read already
   std::optional<std::string> Text = readText(Path);
   if (!Text) {
     Applied.erase(Path);

@@ -119,15 +119,24 @@ uint64_t commandHash(const jit::CompileCommand &Cmd) {
   return hashString(Text);
 }
 
-uint64_t inputsHash(const std::vector<std::string> &Inputs) {
+uint64_t inputsHash(const std::vector<std::string> &Inputs,
+                    function_ref<std::optional<uint64_t>(const std::string &)> HashOf) {
   std::string Text;
   for (const std::string &Path : Inputs) {
-    auto Buf = MemoryBuffer::getFile(Path);
+    std::optional<uint64_t> H = HashOf(Path);
     // A file that cannot be read hashes differently from any content.
-    addInput(Text, Path,
-             Buf ? std::to_string(hashString((*Buf)->getBuffer())) : "missing");
+    addInput(Text, Path, H ? std::to_string(*H) : "missing");
   }
   return hashString(Text);
+}
+
+uint64_t inputsHash(const std::vector<std::string> &Inputs) {
+  return inputsHash(Inputs, [](const std::string &Path) -> std::optional<uint64_t> {
+    auto Buf = MemoryBuffer::getFile(Path);
+    if (!Buf)
+      return std::nullopt;
+    return hashString((*Buf)->getBuffer());
+  });
 }
 
 Expected<FormIndex> indexTranslationUnit(const jit::CompileCommand &Cmd) {

@@ -6,8 +6,10 @@
 #include "form.h"
 #include "tu_compiler.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,10 @@ uint64_t commandHash(const jit::CompileCommand &Cmd);
 // Hash of the current contents of Inputs (as on disk now); compared with
 // FormIndex::InputsHash to skip units whose inputs did not change.
 uint64_t inputsHash(const std::vector<std::string> &Inputs);
+// The same from hashes known already (HashOf: nullopt for an unreadable
+// file), so that a file read by many units is read once.
+uint64_t inputsHash(const std::vector<std::string> &Inputs,
+                    llvm::function_ref<std::optional<uint64_t>(const std::string &)> HashOf);
 
 // Parses the unit (syntax only) and splits it into forms. A parse error is
 // a jit::CompileFailure with file:line:col.

@@ -1,9 +1,11 @@
 #include "unit_refresh.h"
 
 #include "graph_store.h"
+#include "token_hash.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ThreadPool.h"
 
 #include <mutex>
@@ -25,9 +27,17 @@ const FormIndex *storedUnit(const StaticGraph &Graph,
 
 } // namespace
 
-bool isUpToDate(const FormIndex &Stored, const jit::CompileCommand &Cmd) {
+bool isUpToDate(const FormIndex &Stored, const jit::CompileCommand &Cmd,
+                FileHashes &Known) {
+  auto HashOf = [&](const std::string &Path) {
+    auto [It, New] = Known.try_emplace(Path);
+    if (New)
+      if (auto Buf = llvm::MemoryBuffer::getFile(Path))
+        It->second = hashString((*Buf)->getBuffer());
+    return It->second;
+  };
   return Stored.CommandHash == commandHash(Cmd) &&
-         Stored.InputsHash == inputsHash(Stored.Inputs);
+         Stored.InputsHash == inputsHash(Stored.Inputs, HashOf);
 }
 
 llvm::Expected<std::vector<UnitRefresh>>
@@ -38,13 +48,14 @@ refreshUnits(StaticGraph &Graph, llvm::ArrayRef<jit::CompileCommand> Cmds,
   {
     // Parses share nothing: each has its own CompilerInstance and file
     // manager. The graph is only read here, and written after the wait.
+    FileHashes Known; // a header many units read is read once
     llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Options.Threads));
     std::mutex ProgressLock;
     size_t Done = 0, Total = 0;
     for (size_t I = 0; I < Cmds.size(); ++I) {
       const FormIndex *Stored = storedUnit(Graph, Cmds[I]);
       Out[I].Known = Stored != nullptr;
-      if (Stored && isUpToDate(*Stored, Cmds[I]))
+      if (Stored && isUpToDate(*Stored, Cmds[I], Known))
         continue;
       ++Total;
       Pool.async([&, I] {

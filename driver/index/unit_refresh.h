@@ -7,9 +7,11 @@
 #include "static_graph.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
 #include <functional>
+#include <optional>
 
 namespace hotc::index {
 
@@ -19,8 +21,13 @@ struct UnitRefresh {
   std::vector<FormChange> Changes; // against that analysis
 };
 
-// Whether Stored still describes the unit of Cmd, as on disk now.
-bool isUpToDate(const FormIndex &Stored, const jit::CompileCommand &Cmd);
+// Path -> hash of the file's content (nullopt: unreadable), filled as read.
+using FileHashes = llvm::StringMap<std::optional<uint64_t>>;
+
+// Whether Stored still describes the unit of Cmd, as on disk now; files
+// already in Known are not read again.
+bool isUpToDate(const FormIndex &Stored, const jit::CompileCommand &Cmd,
+                FileHashes &Known);
 
 // Analyses Cmd's unit when needed, replaces it in Graph and, when IndexDir
 // is not empty, stores it there.
