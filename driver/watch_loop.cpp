@@ -161,6 +161,8 @@ WatchLoop::inlinedInto(const jit::UnitState &U, StringRef Main,
   for (const index::RebuildEntry &E : Plan.Rebuild.Functions)
     if (Name && E.File == Main && !E.Path.empty() && E.Path.back().Name == *Name)
       Callers.insert(E.Name);
+  if (Callers.empty())
+    return Holders; // spare demangling every function of the unit
   for (const auto &F : U.Live)
     if (auto N = index::formNameOfSymbol(F.getKey()); N && Callers.contains(*N))
       Holders.push_back(F.getKey().str());
