@@ -10,6 +10,7 @@
 #include "llvm/ExecutionEngine/Orc/TaskDispatch.h"
 #include "llvm/Support/Path.h"
 
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <poll.h>
@@ -141,6 +142,7 @@ Error LinkSession::setUp() {
   if (Error E = EPC.getBootstrapSymbols(
           {{ModulesFn, protocol::kModulesFn},
            {PatchFn, protocol::kPatchFn},
+           {ResolveIfuncsFn, protocol::kResolveIfuncsFn},
            {RecordFn, protocol::kRecordSymbolsFn},
            {RecordedFn, protocol::kRecordedSymbolsFn},
            {RegisterEH, protocol::kRegisterEHFramesFn},
@@ -158,6 +160,9 @@ Error LinkSession::setUp() {
   if (!Live)
     return Live.takeError();
   Process = std::move(*Live);
+  Dwarf = LiveDwarf(Pid, Loaded);
+  if (Error E = bindIfuncs())
+    return E;
   Globals = Process.globals();
 
   Linker = std::make_unique<ObjectLinkingLayer>(*ES);
@@ -175,6 +180,30 @@ Error LinkSession::setUp() {
     return DlsymGen.takeError();
   ProcessDylib->addGenerator(std::move(*DlsymGen));
   return adoptRecordedSymbols();
+}
+
+// An IFUNC's symbol value is its resolver: bound as it is, a call to
+// strlen would return the address of __strlen_evex. Let the process pick
+// the implementations, as its dynamic linker did.
+Error LinkSession::bindIfuncs() {
+  std::vector<uint64_t> Resolvers = Process.ifuncResolvers();
+  if (Resolvers.empty())
+    return Error::success();
+  std::vector<ExecutorAddr> Args, Chosen;
+  for (uint64_t R : Resolvers)
+    Args.push_back(ExecutorAddr(R));
+  if (Error E = ES->callSPSWrapper<protocol::SPSResolveIfuncsSig>(ResolveIfuncsFn,
+                                                                  Chosen, Args))
+    return E;
+  if (Chosen.size() != Resolvers.size())
+    return createStringError(inconvertibleErrorCode(),
+                             "the agent resolved %zu of %zu IFUNCs", Chosen.size(),
+                             Resolvers.size());
+  std::vector<uint64_t> Implementations;
+  for (ExecutorAddr A : Chosen)
+    Implementations.push_back(A.getValue());
+  Process.bindIfuncs(Resolvers, Implementations);
+  return Error::success();
 }
 
 // Symbols that patches of an earlier hotc created live on in the process;
@@ -221,6 +250,23 @@ Expected<JITDylib *> LinkSession::localsDylib(StringRef SourcePath) {
       return std::move(E);
   LocalDylibs[SourcePath] = &JD;
   return &JD;
+}
+
+void LinkSession::bindLiveVariable(StringRef SourcePath, StringRef Name,
+                                   uint64_t Address, bool Local) {
+  LiveSymbol L{Address, 0, false};
+  if (!Local) {
+    Globals[Name] = L;
+    defineCreated(*ProcessDylib, Name, Address, false);
+    return;
+  }
+  Locals[SourcePath][Name] = L;
+  auto JD = localsDylib(SourcePath);
+  assert(JD && "viewOf() made the TU's dylib before any binding");
+  if (JD)
+    defineCreated(**JD, Name, Address, false);
+  else
+    consumeError(JD.takeError()); // viewOf() of this TU succeeded before
 }
 
 Expected<LiveView> LinkSession::viewOf(StringRef SourcePath) {

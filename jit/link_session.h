@@ -4,6 +4,7 @@
 // path never re-reads symbol tables.
 #pragma once
 
+#include "live_dwarf.h"
 #include "live_symbols.h"
 #include "patch_module.h"
 
@@ -38,6 +39,12 @@ public:
 
   int pid() const { return Pid; }
   const LiveSymbols &process() const { return Process; }
+  // The binary's DWARF: static variables by source identity.
+  LiveDwarf &dwarf() { return Dwarf; }
+  // Binds Name, as a patch of the TU spells it, to the live variable at
+  // Address (found by identity: the binary spells it otherwise).
+  void bindLiveVariable(llvm::StringRef SourcePath, llvm::StringRef Name,
+                        uint64_t Address, bool Local);
   std::string triple() const;
 
   // What exists live for the TU with this source path.
@@ -81,6 +88,7 @@ private:
   LinkSession() = default;
   llvm::Error setUp();
   llvm::Error adoptRecordedSymbols();
+  llvm::Error bindIfuncs();
   llvm::Expected<llvm::orc::JITDylib *> localsDylib(llvm::StringRef SourcePath);
   void defineCreated(llvm::orc::JITDylib &JD, llvm::StringRef Name, uint64_t Addr,
                      bool IsFunction);
@@ -92,6 +100,7 @@ private:
   std::shared_ptr<std::vector<std::string>> Reported =
       std::make_shared<std::vector<std::string>>();
   LiveSymbols Process;
+  LiveDwarf Dwarf;
   SymbolTable Globals; // process externals + externals created by patches
   llvm::StringMap<SymbolTable> Locals;                 // by TU source path
   llvm::StringMap<llvm::orc::JITDylib *> LocalDylibs; // by TU source path
@@ -100,7 +109,7 @@ private:
   std::unique_ptr<llvm::orc::ExecutionSession> ES;
   std::unique_ptr<llvm::orc::ObjectLinkingLayer> Linker;
   llvm::orc::JITDylib *ProcessDylib = nullptr;
-  llvm::orc::ExecutorAddr PatchFn, RecordFn, RecordedFn, ModulesFn;
+  llvm::orc::ExecutorAddr PatchFn, RecordFn, RecordedFn, ModulesFn, ResolveIfuncsFn;
 };
 
 } // namespace hotc::jit

@@ -7,6 +7,8 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cassert>
+#include <cstring>
 
 using namespace llvm;
 using namespace llvm::object;
@@ -43,9 +45,36 @@ struct RawSymbol {
   uint64_t Address;
   uint64_t Size;
   bool IsFunction;
+  bool IsIfunc;
   bool IsLocal;
   std::string File; // STT_FILE scope for locals
 };
+
+// .gnu.version of a module, parallel to .dynsym: a symbol whose entry has
+// the hidden bit is a non-default version (memcpy@GLIBC_2.2.5 beside
+// memcpy@@GLIBC_2.14); a static linker never binds a new reference to it,
+// so neither may a patch. Empty when the module has no versions.
+std::vector<uint16_t> versionsOf(const ELF64LEObjectFile &Obj) {
+  const auto &File = Obj.getELFFile();
+  auto Sections = File.sections();
+  if (!Sections) {
+    consumeError(Sections.takeError()); // no sections: no versions either
+    return {};
+  }
+  for (const auto &Sec : *Sections) {
+    if (Sec.sh_type != ELF::SHT_GNU_versym)
+      continue;
+    auto Data = File.getSectionContents(Sec);
+    if (!Data) {
+      consumeError(Data.takeError()); // unreadable: treat all as default
+      return {};
+    }
+    std::vector<uint16_t> Out(Data->size() / 2);
+    memcpy(Out.data(), Data->data(), Out.size() * 2);
+    return Out;
+  }
+  return {};
+}
 
 } // namespace
 
@@ -66,6 +95,7 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
 
   bool HasSymtab = Obj->symbol_begin() != Obj->symbol_end();
   auto Symbols = HasSymtab ? Obj->symbols() : Obj->getDynamicSymbolIterators();
+  std::vector<uint16_t> Versions = HasSymtab ? std::vector<uint16_t>() : versionsOf(*Obj);
   std::vector<RawSymbol> Raw;
   std::string Scope;
   for (ELFSymbolRef S : Symbols) {
@@ -88,13 +118,16 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
       consumeError(Sec.takeError());
       continue;
     }
+    uint64_t Index = S.getRawDataRefImpl().d.b; // in its symbol table
+    if (Index < Versions.size() && (Versions[Index] & ELF::VERSYM_HIDDEN))
+      continue;
     bool Local = S.getBinding() == ELF::STB_LOCAL;
     // Linker-made locals (.L labels, section markers) are not C/C++ names.
     if (Type == ELF::STT_NOTYPE && (Local || Name->starts_with(".")))
       continue;
     Raw.push_back({Name->str(), *Addr + M.Bias, S.getSize(),
-                   Type == ELF::STT_FUNC || Type == ELF::STT_GNU_IFUNC, Local,
-                   Local ? Scope : ""});
+                   Type == ELF::STT_FUNC || Type == ELF::STT_GNU_IFUNC,
+                   Type == ELF::STT_GNU_IFUNC, Local, Local ? Scope : ""});
   }
 
   // Room of a function: up to the next function start (padding included).
@@ -111,7 +144,7 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
       if (Next != Starts.end())
         Room = std::max(Room, *Next - R.Address);
     }
-    LiveSymbol L{R.Address, Room, R.IsFunction};
+    LiveSymbol L{R.Address, Room, R.IsFunction, R.IsIfunc};
     ++Count;
     if (!R.IsLocal) {
       Globals.try_emplace(R.Name, L);
@@ -152,6 +185,48 @@ Expected<LiveSymbols> LiveSymbols::read(int Pid,
       return std::move(E);
   }
   return std::move(Out);
+}
+
+std::vector<uint64_t> LiveSymbols::ifuncResolvers() const {
+  std::vector<uint64_t> Out;
+  auto Add = [&](const SymbolTable &T) {
+    for (const auto &E : T)
+      if (E.second.IsIfunc)
+        Out.push_back(E.second.Address);
+  };
+  Add(Globals);
+  for (const auto &F : LocalsByFile)
+    for (const SymbolTable &T : F.second)
+      Add(T);
+  std::sort(Out.begin(), Out.end());
+  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
+  return Out;
+}
+
+void LiveSymbols::bindIfuncs(ArrayRef<uint64_t> Resolvers,
+                             ArrayRef<uint64_t> Implementations) {
+  assert(Resolvers.size() == Implementations.size());
+  auto Bind = [&](SymbolTable &T) {
+    std::vector<std::string> Unbound;
+    for (auto &E : T) {
+      if (!E.second.IsIfunc)
+        continue;
+      auto It = std::lower_bound(Resolvers.begin(), Resolvers.end(), E.second.Address);
+      if (It == Resolvers.end() || *It != E.second.Address || !Implementations[It - Resolvers.begin()]) {
+        Unbound.push_back(E.getKey().str());
+        continue;
+      }
+      E.second.Address = Implementations[It - Resolvers.begin()];
+      E.second.IsIfunc = false;
+      E.second.Room = 0; // the implementation is not ours to re-point
+    }
+    for (const std::string &N : Unbound)
+      T.erase(N);
+  };
+  Bind(Globals);
+  for (auto &F : LocalsByFile)
+    for (SymbolTable &T : F.second)
+      Bind(T);
 }
 
 Expected<const SymbolTable *> LiveSymbols::localsOf(StringRef Basename) const {

@@ -27,6 +27,9 @@ struct LiveSymbol {
   uint64_t Address = 0;
   uint64_t Room = 0; // bytes to the next function: what a patch may overwrite
   bool IsFunction = false;
+  // STT_GNU_IFUNC: Address is the resolver until bindIfuncs() replaces it
+  // with the implementation the resolver picks in the process.
+  bool IsIfunc = false;
 };
 
 using SymbolTable = llvm::StringMap<LiveSymbol>;
@@ -46,6 +49,14 @@ public:
   llvm::Expected<const SymbolTable *> localsOf(llvm::StringRef Basename) const;
 
   size_t size() const { return Count; }
+
+  // The resolvers of every IFUNC symbol still unbound, once each.
+  std::vector<uint64_t> ifuncResolvers() const;
+  // Binds each IFUNC symbol to Implementations[i] of its resolver
+  // Resolvers[i] (as the dynamic linker would have); an IFUNC whose
+  // resolver is not in the list is dropped (never bound to its resolver).
+  void bindIfuncs(llvm::ArrayRef<uint64_t> Resolvers,
+                  llvm::ArrayRef<uint64_t> Implementations);
 
 private:
   llvm::Error readModule(const std::string &File, const LoadedModule &M);

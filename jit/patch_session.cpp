@@ -1,5 +1,7 @@
 #include "patch_session.h"
 
+#include "static_binding.h"
+
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/IR/Instruction.h"
@@ -211,6 +213,7 @@ Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
   for (const std::string &G : Compiled->Rerun)
     U.Live["init:" + G] = initialiserHash(*Compiled->Module, G);
   U.LiveLayouts = typeLayoutsOf(*Compiled->Module);
+  U.LiveStatics = staticsOf(*Compiled->Module);
   U.Inputs = absoluteInputs(Compiled->Inputs, Cmd.Directory);
   U.OptLevel = Compiled->OptLevel;
   U.InProcess = linkedIntoProcess(*Compiled->Module, Cmd, Process);
@@ -300,6 +303,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   }
   if (Changed.empty() && Rerun.empty())
     return Error::success();
+  if (Error E = bindStaticsByIdentity(M, U.Command.File, U.LiveStatics, Link, *View))
+    return E;
   P.Plan = preparePatchModule(M, Changed, *View,
                               {Generation + 1, U.OptLevel, &Replaced, &Rerun});
   for (const CreatedSymbol &C : P.Plan.Created)

@@ -91,6 +91,7 @@ struct UnitState {
   CompileCommand Command;
   FunctionHashes Live; // hashes of what the process runs for this unit
   TypeLayouts LiveLayouts; // layouts of the types that code was built with
+  llvm::StringSet<> LiveStatics; // variables the process has (Clang's spelling)
   std::vector<std::string> Inputs; // absolute, without dots
   bool InProcess = false;
   unsigned OptLevel = 0;

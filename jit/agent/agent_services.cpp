@@ -109,6 +109,22 @@ CWrapperFunctionResult patchWrapper(const char *Data, size_t Size) {
       .release();
 }
 
+// What ld.so does for an STT_GNU_IFUNC symbol on x86-64 (elf_ifunc_invoke):
+// call the resolver with no arguments; its result is the function to bind.
+std::vector<ExecutorAddr> resolveIfuncs(const std::vector<ExecutorAddr> &Resolvers) {
+  std::vector<ExecutorAddr> Out;
+  Out.reserve(Resolvers.size());
+  for (ExecutorAddr R : Resolvers)
+    Out.push_back(ExecutorAddr::fromPtr(R.toPtr<void *(*)()>()()));
+  return Out;
+}
+
+CWrapperFunctionResult resolveIfuncsWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSResolveIfuncsSig>::handle(Data, Size,
+                                                                resolveIfuncs)
+      .release();
+}
+
 CWrapperFunctionResult recordWrapper(const char *Data, size_t Size) {
   return WrapperFunction<protocol::SPSRecordSymbolsSig>::handle(
              Data, Size,
@@ -137,6 +153,7 @@ bool initServices(std::string &Why) { return WorldStop::installHandler(Why); }
 void addServiceSymbols(StringMap<ExecutorAddr> &S) {
   S[protocol::kModulesFn] = ExecutorAddr::fromPtr(&modulesWrapper);
   S[protocol::kPatchFn] = ExecutorAddr::fromPtr(&patchWrapper);
+  S[protocol::kResolveIfuncsFn] = ExecutorAddr::fromPtr(&resolveIfuncsWrapper);
   S[protocol::kRecordSymbolsFn] = ExecutorAddr::fromPtr(&recordWrapper);
   S[protocol::kRecordedSymbolsFn] = ExecutorAddr::fromPtr(&recordedWrapper);
   S[protocol::kRegisterEHFramesFn] =

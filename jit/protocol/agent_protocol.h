@@ -15,7 +15,7 @@
 
 namespace hotc::protocol {
 
-inline constexpr uint64_t kProtocolVersion = 1;
+inline constexpr uint64_t kProtocolVersion = 2;
 
 // Bootstrap map key: uint64_t protocol version of the agent.
 inline constexpr const char *kVersionKey = "hotc.protocol";
@@ -35,6 +35,15 @@ using SPSPatchSig = llvm::orc::shared::SPSError(
     llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<
         llvm::orc::shared::SPSExecutorAddr, llvm::orc::shared::SPSExecutorAddr,
         uint64_t>>);
+
+// IFUNC resolvers of the live modules (STT_GNU_IFUNC: the symbol's value is
+// the resolver, not the function): each is called in the process as the
+// dynamic linker calls it on x86-64, with no arguments, and the chosen
+// implementation's address is returned, in the same order.
+inline constexpr const char *kResolveIfuncsFn = "hotc_agent_resolve_ifuncs";
+using SPSResolveIfuncsSig =
+    llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSExecutorAddr>(
+        llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSExecutorAddr>);
 
 // Symbols created by earlier patches (new functions and globals), kept in the
 // agent so that a reconnecting hotc binds to the same instances:

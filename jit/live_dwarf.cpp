@@ -1,0 +1,225 @@
+#include "live_dwarf.h"
+
+#include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/DebugInfo/DWARF/DWARFContext.h"
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+
+using namespace llvm;
+
+namespace hotc::jit {
+
+std::string StaticIdentity::key() const {
+  std::string K;
+  for (const std::string &S : Scopes)
+    K += S + "\x1f";
+  return K + Name;
+}
+
+std::string StaticIdentity::spelled() const {
+  std::string K;
+  for (const std::string &S : Scopes)
+    K += demangle(S) + "::";
+  return K + Name;
+}
+
+namespace {
+
+const char *const Anonymous = "(anonymous namespace)";
+
+// The scopes above a variable, innermost first, up to the first function
+// (whose linkage name already encodes everything above it).
+void scopesOf(const DIScope *S, std::vector<std::string> &Out) {
+  while (S && !isa<DICompileUnit>(S) && !isa<DIFile>(S)) {
+    if (auto *SP = dyn_cast<DISubprogram>(S)) {
+      Out.push_back(!SP->getLinkageName().empty() ? SP->getLinkageName().str()
+                                                   : SP->getName().str());
+      return;
+    }
+    if (auto *NS = dyn_cast<DINamespace>(S))
+      Out.push_back(NS->getName().empty() ? Anonymous : NS->getName().str());
+    else if (auto *T = dyn_cast<DICompositeType>(S))
+      Out.push_back(T->getName().str());
+    S = S->getScope();
+  }
+}
+
+void scopesOf(DWARFDie D, std::vector<std::string> &Out) {
+  for (; D && D.getTag() != dwarf::DW_TAG_compile_unit; D = D.getParent()) {
+    switch (D.getTag()) {
+    case dwarf::DW_TAG_subprogram:
+    case dwarf::DW_TAG_inlined_subroutine: {
+      const char *Linkage = D.getLinkageName();
+      const char *Name = D.getShortName();
+      Out.push_back(Linkage && *Linkage ? Linkage : Name ? Name : "");
+      return;
+    }
+    case dwarf::DW_TAG_namespace: {
+      const char *Name = D.getShortName();
+      Out.push_back(Name && *Name ? Name : Anonymous);
+      break;
+    }
+    case dwarf::DW_TAG_structure_type:
+    case dwarf::DW_TAG_class_type:
+    case dwarf::DW_TAG_union_type: {
+      const char *Name = D.getShortName();
+      Out.push_back(Name ? Name : "");
+      break;
+    }
+    default: // lexical blocks and the like are no part of the identity
+      break;
+    }
+  }
+}
+
+// DW_AT_location that is exactly DW_OP_addr ADDR: a variable with static
+// storage at a fixed place (thread-locals and constants are not).
+std::optional<uint64_t> staticAddressOf(const DWARFDie &D) {
+  auto Loc = D.find(dwarf::DW_AT_location);
+  if (!Loc)
+    return std::nullopt;
+  auto Block = Loc->getAsBlock();
+  if (!Block || Block->size() != 9 || (*Block)[0] != dwarf::DW_OP_addr)
+    return std::nullopt;
+  uint64_t A = 0;
+  for (int I = 8; I >= 1; --I)
+    A = (A << 8) | (*Block)[I];
+  return A;
+}
+
+std::string normalised(StringRef Path, StringRef Dir) {
+  SmallString<256> P(Path);
+  if (!sys::path::is_absolute(P) && !Dir.empty()) {
+    SmallString<256> Abs(Dir);
+    sys::path::append(Abs, P);
+    P = Abs;
+  }
+  sys::path::remove_dots(P, true);
+  return P.str().str();
+}
+
+} // namespace
+
+std::optional<StaticIdentity> identityOf(const GlobalVariable &G) {
+  SmallVector<DIGlobalVariableExpression *, 1> GVEs;
+  G.getDebugInfo(GVEs);
+  if (GVEs.empty() || !GVEs.front()->getVariable())
+    return std::nullopt;
+  const DIGlobalVariable *V = GVEs.front()->getVariable();
+  StaticIdentity Id;
+  Id.Name = V->getName().str();
+  const DIScope *Scope = V->getScope();
+  if (const DIDerivedType *Member = V->getStaticDataMemberDeclaration())
+    Scope = Member->getScope();
+  scopesOf(Scope, Id.Scopes);
+  std::reverse(Id.Scopes.begin(), Id.Scopes.end());
+  return Id;
+}
+
+struct LiveDwarf::Module {
+  LoadedModule Loaded;
+  std::string File;
+  bool Tried = false;
+  object::OwningBinary<object::ObjectFile> Binary;
+  std::unique_ptr<DWARFContext> Context;
+  StringMap<DWARFUnit *> UnitsByPath;
+};
+
+LiveDwarf::LiveDwarf(int Pid, std::vector<LoadedModule> Loaded) : Pid(Pid) {
+  for (LoadedModule &L : Loaded) {
+    auto M = std::make_unique<Module>();
+    M->File = L.Path.empty() ? formatv("/proc/{0}/exe", Pid).str() : L.Path;
+    M->Loaded = std::move(L);
+    Modules.push_back(std::move(M));
+  }
+}
+LiveDwarf::LiveDwarf() = default;
+LiveDwarf::~LiveDwarf() = default;
+LiveDwarf::LiveDwarf(LiveDwarf &&) noexcept = default;
+LiveDwarf &LiveDwarf::operator=(LiveDwarf &&) noexcept = default;
+
+// Opens a module's DWARF once and names its compile units.
+void LiveDwarf::load(Module &M) {
+  M.Tried = true;
+  if (M.Loaded.Path.find("linux-vdso") != std::string::npos)
+    return;
+  auto Bin = object::ObjectFile::createObjectFile(M.File);
+  if (!Bin) {
+    consumeError(Bin.takeError()); // unreadable: no DWARF to bind by
+    return;
+  }
+  M.Binary = std::move(*Bin);
+  M.Context = DWARFContext::create(*M.Binary.getBinary());
+  for (const auto &CU : M.Context->compile_units()) {
+    DWARFDie Top = CU->getUnitDIE(/*ExtractUnitDIEOnly=*/true);
+    const char *Name = Top.getShortName();
+    auto Dir = dwarf::toString(Top.find(dwarf::DW_AT_comp_dir));
+    if (Name)
+      M.UnitsByPath.try_emplace(normalised(Name, Dir ? *Dir : ""), CU.get());
+  }
+}
+
+const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
+  std::string Path = normalised(SourcePath, "");
+  if (auto It = Units.find(Path); It != Units.end())
+    return &It->second;
+  for (auto &M : Modules) {
+    if (!M->Tried)
+      load(*M);
+    auto It = M->UnitsByPath.find(Path);
+    if (It == M->UnitsByPath.end())
+      continue;
+    UnitIndex &Index = Units[Path];
+    DWARFUnit *CU = It->second;
+    for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
+      DWARFDie D(CU, &Entry);
+      if (D.getTag() != dwarf::DW_TAG_variable)
+        continue;
+      auto Address = staticAddressOf(D);
+      const char *Name = D.getShortName();
+      if (!Address || !Name)
+        continue;
+      StaticIdentity Id;
+      Id.Name = Name;
+      DWARFDie Scope = D.getParent();
+      if (auto Spec = D.getAttributeValueAsReferencedDie(dwarf::DW_AT_specification))
+        Scope = Spec.getParent(); // a static member defined outside its class
+      scopesOf(Scope, Id.Scopes);
+      std::reverse(Id.Scopes.begin(), Id.Scopes.end());
+      auto &V = Index.Addresses[Id.key()];
+      uint64_t Live = *Address + M->Loaded.Bias;
+      if (!is_contained(V, Live))
+        V.push_back(Live);
+    }
+    return &Index;
+  }
+  return nullptr;
+}
+
+bool LiveDwarf::describes(StringRef SourcePath) { return unitOf(SourcePath) != nullptr; }
+
+Expected<std::optional<uint64_t>> LiveDwarf::find(StringRef SourcePath,
+                                                  const StaticIdentity &Id) {
+  const UnitIndex *U = unitOf(SourcePath);
+  if (!U)
+    return std::nullopt;
+  auto It = U->Addresses.find(Id.key());
+  if (It == U->Addresses.end())
+    return std::nullopt;
+  if (It->second.size() > 1)
+    return createStringError(inconvertibleErrorCode(),
+                             "%zu static variables named %s live in %s; hotc "
+                             "cannot tell which one the patch means",
+                             It->second.size(), Id.spelled().c_str(),
+                             SourcePath.str().c_str());
+  return It->second.front();
+}
+
+} // namespace hotc::jit

@@ -1,0 +1,73 @@
+// Where the running binary keeps each static variable, by source identity
+// (scope and name), read from its DWARF.
+//
+// The process runs what its own compiler emitted, and compilers spell the
+// symbols of internal state differently: a C function static is `calls.0`
+// for GCC and `fn.calls` for Clang; GCC adds `L` to anonymous-namespace
+// variables. A patch compiled by Clang must still bind to the live
+// instance, never start from a fresh copy: the DWARF of the binary names
+// each variable with its scope, whichever symbol it got.
+#pragma once
+
+#include "live_symbols.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class GlobalVariable;
+}
+
+namespace hotc::jit {
+
+// A static variable as its source names it: the enclosing scopes, outermost
+// first (a function by its linkage name, or its name in C; namespaces by
+// name, "(anonymous namespace)"; classes by name), then the variable's name.
+struct StaticIdentity {
+  std::vector<std::string> Scopes;
+  std::string Name;
+  std::string key() const;
+  std::string spelled() const; // "f()::calls"-like, for messages
+};
+
+// The identity of a patch module's global from its debug info; nullopt
+// when it carries none.
+std::optional<StaticIdentity> identityOf(const llvm::GlobalVariable &G);
+
+class LiveDwarf {
+public:
+  LiveDwarf();
+  LiveDwarf(int Pid, std::vector<LoadedModule> Modules);
+  ~LiveDwarf();
+  LiveDwarf(LiveDwarf &&) noexcept;
+  LiveDwarf &operator=(LiveDwarf &&) noexcept;
+
+  // The address, in the process, of the variable with this identity in the
+  // compile unit of SourcePath. nullopt when the binary has no such unit or
+  // no such variable; an error when several variables match (two statics
+  // of one name in blocks of the same function).
+  llvm::Expected<std::optional<uint64_t>> find(llvm::StringRef SourcePath,
+                                               const StaticIdentity &Id);
+  // Whether the binary has DWARF for the unit of SourcePath at all.
+  bool describes(llvm::StringRef SourcePath);
+
+private:
+  struct Module;
+  struct UnitIndex {
+    std::map<std::string, std::vector<uint64_t>> Addresses; // by key()
+  };
+  const UnitIndex *unitOf(llvm::StringRef SourcePath);
+  void load(Module &M);
+
+  int Pid = 0;
+  std::vector<std::unique_ptr<Module>> Modules;
+  llvm::StringMap<UnitIndex> Units; // by source path, once read
+};
+
+} // namespace hotc::jit
