@@ -252,19 +252,19 @@ Expected<JITDylib *> LinkSession::localsDylib(StringRef SourcePath) {
   return &JD;
 }
 
-void LinkSession::bindLiveVariable(StringRef SourcePath, StringRef Name,
-                                   uint64_t Address, bool Local) {
-  LiveSymbol L{Address, 0, false};
+void LinkSession::bindLiveSymbol(StringRef SourcePath, StringRef Name,
+                                 uint64_t Address, bool Local, bool IsFunction) {
+  LiveSymbol L{Address, 0, IsFunction};
   if (!Local) {
     Globals[Name] = L;
-    defineCreated(*ProcessDylib, Name, Address, false);
+    defineCreated(*ProcessDylib, Name, Address, IsFunction);
     return;
   }
   Locals[SourcePath][Name] = L;
   auto JD = localsDylib(SourcePath);
   assert(JD && "viewOf() made the TU's dylib before any binding");
   if (JD)
-    defineCreated(**JD, Name, Address, false);
+    defineCreated(**JD, Name, Address, IsFunction);
   else
     consumeError(JD.takeError()); // viewOf() of this TU succeeded before
 }

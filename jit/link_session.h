@@ -41,10 +41,10 @@ public:
   const LiveSymbols &process() const { return Process; }
   // The binary's DWARF: static variables by source identity.
   LiveDwarf &dwarf() { return Dwarf; }
-  // Binds Name, as a patch of the TU spells it, to the live variable at
-  // Address (found by identity: the binary spells it otherwise).
-  void bindLiveVariable(llvm::StringRef SourcePath, llvm::StringRef Name,
-                        uint64_t Address, bool Local);
+  // Binds Name, as a patch of the TU spells it, to the live variable or
+  // function at Address (found by identity: the binary spells it otherwise).
+  void bindLiveSymbol(llvm::StringRef SourcePath, llvm::StringRef Name,
+                      uint64_t Address, bool Local, bool IsFunction = false);
   std::string triple() const;
 
   // What exists live for the TU with this source path.

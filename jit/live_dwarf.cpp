@@ -107,7 +107,7 @@ std::string normalised(StringRef Path, StringRef Dir) {
 
 } // namespace
 
-std::optional<StaticIdentity> identityOf(const GlobalVariable &G) {
+std::optional<StaticIdentity> identityOf(const GlobalVariable &G, unsigned *Line) {
   SmallVector<DIGlobalVariableExpression *, 1> GVEs;
   G.getDebugInfo(GVEs);
   if (GVEs.empty() || !GVEs.front()->getVariable())
@@ -115,6 +115,8 @@ std::optional<StaticIdentity> identityOf(const GlobalVariable &G) {
   const DIGlobalVariable *V = GVEs.front()->getVariable();
   StaticIdentity Id;
   Id.Name = V->getName().str();
+  if (Line)
+    *Line = V->getLine();
   const DIScope *Scope = V->getScope();
   if (const DIDerivedType *Member = V->getStaticDataMemberDeclaration())
     Scope = Member->getScope();
@@ -193,10 +195,11 @@ const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
         Scope = Spec.getParent(); // a static member defined outside its class
       scopesOf(Scope, Id.Scopes);
       std::reverse(Id.Scopes.begin(), Id.Scopes.end());
-      auto &V = Index.Addresses[Id.key()];
+      auto &V = Index.Variables[Id.key()];
       uint64_t Live = *Address + M->Loaded.Bias;
-      if (!is_contained(V, Live))
-        V.push_back(Live);
+      unsigned Line = dwarf::toUnsigned(D.findRecursively(dwarf::DW_AT_decl_line), 0);
+      if (none_of(V, [&](const Candidate &C) { return C.Address == Live; }))
+        V.push_back({Live, Line});
     }
     return &Index;
   }
@@ -205,21 +208,13 @@ const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
 
 bool LiveDwarf::describes(StringRef SourcePath) { return unitOf(SourcePath) != nullptr; }
 
-Expected<std::optional<uint64_t>> LiveDwarf::find(StringRef SourcePath,
-                                                  const StaticIdentity &Id) {
+std::vector<LiveDwarf::Candidate> LiveDwarf::find(StringRef SourcePath,
+                                                 const StaticIdentity &Id) {
   const UnitIndex *U = unitOf(SourcePath);
   if (!U)
-    return std::nullopt;
-  auto It = U->Addresses.find(Id.key());
-  if (It == U->Addresses.end())
-    return std::nullopt;
-  if (It->second.size() > 1)
-    return createStringError(inconvertibleErrorCode(),
-                             "%zu static variables named %s live in %s; hotc "
-                             "cannot tell which one the patch means",
-                             It->second.size(), Id.spelled().c_str(),
-                             SourcePath.str().c_str());
-  return It->second.front();
+    return {};
+  auto It = U->Variables.find(Id.key());
+  return It == U->Variables.end() ? std::vector<Candidate>() : It->second;
 }
 
 } // namespace hotc::jit

@@ -37,8 +37,9 @@ struct StaticIdentity {
 };
 
 // The identity of a patch module's global from its debug info; nullopt
-// when it carries none.
-std::optional<StaticIdentity> identityOf(const llvm::GlobalVariable &G);
+// when it carries none. Line: the declaration's line in the patch's text.
+std::optional<StaticIdentity> identityOf(const llvm::GlobalVariable &G,
+                                         unsigned *Line = nullptr);
 
 class LiveDwarf {
 public:
@@ -48,19 +49,21 @@ public:
   LiveDwarf(LiveDwarf &&) noexcept;
   LiveDwarf &operator=(LiveDwarf &&) noexcept;
 
-  // The address, in the process, of the variable with this identity in the
-  // compile unit of SourcePath. nullopt when the binary has no such unit or
-  // no such variable; an error when several variables match (two statics
-  // of one name in blocks of the same function).
-  llvm::Expected<std::optional<uint64_t>> find(llvm::StringRef SourcePath,
-                                               const StaticIdentity &Id);
+  struct Candidate {
+    uint64_t Address = 0; // in the process
+    unsigned Line = 0;    // DW_AT_decl_line (0 when absent)
+  };
+  // The variables with this identity in the compile unit of SourcePath, in
+  // the order the DWARF lists them (source order); empty when the binary
+  // has no such unit or no such variable.
+  std::vector<Candidate> find(llvm::StringRef SourcePath, const StaticIdentity &Id);
   // Whether the binary has DWARF for the unit of SourcePath at all.
   bool describes(llvm::StringRef SourcePath);
 
 private:
   struct Module;
   struct UnitIndex {
-    std::map<std::string, std::vector<uint64_t>> Addresses; // by key()
+    std::map<std::string, std::vector<Candidate>> Variables; // by key()
   };
   const UnitIndex *unitOf(llvm::StringRef SourcePath);
   void load(Module &M);

@@ -122,12 +122,16 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
     if (Index < Versions.size() && (Versions[Index] & ELF::VERSYM_HIDDEN))
       continue;
     bool Local = S.getBinding() == ELF::STB_LOCAL;
+    // A hidden symbol (visibility("hidden"), Lua's LUAI_FUNC) was global
+    // while the module was linked: its other units call it, and so may a
+    // patch of any of them. The linker turned it local.
+    bool Hidden = Local && S.getOther() == ELF::STV_HIDDEN;
     // Linker-made locals (.L labels, section markers) are not C/C++ names.
     if (Type == ELF::STT_NOTYPE && (Local || Name->starts_with(".")))
       continue;
     Raw.push_back({Name->str(), *Addr + M.Bias, S.getSize(),
                    Type == ELF::STT_FUNC || Type == ELF::STT_GNU_IFUNC,
-                   Type == ELF::STT_GNU_IFUNC, Local, Local ? Scope : ""});
+                   Type == ELF::STT_GNU_IFUNC, Local && !Hidden, Local ? Scope : ""});
   }
 
   // Room of a function: up to the next function start (padding included).
@@ -147,10 +151,8 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
     LiveSymbol L{R.Address, Room, R.IsFunction, R.IsIfunc};
     ++Count;
     if (!R.IsLocal) {
-      Globals.try_emplace(R.Name, L);
-      // ld.so-style: hidden symbols (__dso_handle) are local in .symtab but
-      // a patch needs the executable's own.
-    } else if (R.Name == "__dso_handle" && M.Path.empty()) {
+      // Hidden ones included (__dso_handle): the executable, read first,
+      // gives the patch its own.
       Globals.try_emplace(R.Name, L);
     } else if (!R.File.empty()) {
       SymbolTable *&T = ScopeTable[R.File];

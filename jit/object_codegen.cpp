@@ -17,6 +17,9 @@ Expected<std::unique_ptr<ObjectCodegen>>
 ObjectCodegen::create(const std::string &Triple) {
   InitializeNativeTarget();
   InitializeNativeTargetAsmPrinter();
+  // Inline asm in a patch (a syscall, a pause in a spin loop) is assembled
+  // by the object streamer: without the parser LLVM aborts the whole hotc.
+  InitializeNativeTargetAsmParser();
   std::string Err;
   const Target *T = TargetRegistry::lookupTarget(Triple, Err);
   if (!T)

@@ -1,6 +1,6 @@
 #include "patch_session.h"
 
-#include "static_binding.h"
+#include "identity_binding.h"
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
@@ -317,6 +317,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
       P.Plan.InitFunction.empty())
     return Error::success();
 
+  bindConstructorVariants(M, U.Command.File, Link, *View);
   if (Error E = checkResolvable(M, Link, U.Command.File))
     return E;
   auto T0 = std::chrono::steady_clock::now();

@@ -10,6 +10,7 @@
 #include "link_session.h"
 #include "object_codegen.h"
 #include "removed_functions.h"
+#include "identity_binding.h"
 #include "tu_compiler.h"
 #include "unit_compiler.h"
 
@@ -91,7 +92,7 @@ struct UnitState {
   CompileCommand Command;
   FunctionHashes Live; // hashes of what the process runs for this unit
   TypeLayouts LiveLayouts; // layouts of the types that code was built with
-  llvm::StringSet<> LiveStatics; // variables the process has (Clang's spelling)
+  BaselineStatics LiveStatics; // variables the process has (Clang's spelling)
   std::vector<std::string> Inputs; // absolute, without dots
   bool InProcess = false;
   unsigned OptLevel = 0;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
+#include <dlfcn.h>
 #include <link.h>
 #include <unistd.h>
 
@@ -60,3 +63,46 @@ TEST(LiveSymbols, UnknownTranslationUnitHasNoLocals) {
 }
 
 } // namespace
+
+// glibc's strlen is an STT_GNU_IFUNC: its symbol's value is the resolver.
+// Bound as the resolver picks in this process, it is the very function a
+// call of strlen() here reaches.
+TEST(LiveSymbols, IfuncsAreBoundToTheImplementationTheResolverPicks) {
+  auto Live = jit::LiveSymbols::read(getpid(), ownModules());
+  ASSERT_TRUE(bool(Live)) << llvm::toString(Live.takeError());
+  auto S = Live->globals().find("strlen");
+  ASSERT_NE(S, Live->globals().end());
+  EXPECT_TRUE(S->second.IsIfunc);
+  std::vector<uint64_t> Resolvers = Live->ifuncResolvers();
+  ASSERT_TRUE(std::is_sorted(Resolvers.begin(), Resolvers.end()));
+  std::vector<uint64_t> Chosen;
+  for (uint64_t R : Resolvers) // what the agent does in the target
+    Chosen.push_back(reinterpret_cast<uint64_t>(reinterpret_cast<void *(*)()>(R)()));
+  Live->bindIfuncs(Resolvers, Chosen);
+  S = Live->globals().find("strlen");
+  ASSERT_NE(S, Live->globals().end());
+  EXPECT_FALSE(S->second.IsIfunc);
+  using Strlen = size_t (*)(const char *);
+  const char *volatile Text = "hello";
+  EXPECT_EQ(reinterpret_cast<Strlen>(S->second.Address)(Text), 5u);
+  EXPECT_TRUE(Live->ifuncResolvers().empty());
+}
+
+// memcpy@GLIBC_2.2.5 (a hidden, non-default version) must not win over
+// memcpy@@GLIBC_2.14: only default versions are bound.
+TEST(LiveSymbols, OnlyDefaultSymbolVersionsAreBound) {
+  auto Live = jit::LiveSymbols::read(getpid(), ownModules());
+  ASSERT_TRUE(bool(Live));
+  std::vector<uint64_t> Resolvers = Live->ifuncResolvers();
+  std::vector<uint64_t> Chosen;
+  for (uint64_t R : Resolvers)
+    Chosen.push_back(reinterpret_cast<uint64_t>(reinterpret_cast<void *(*)()>(R)()));
+  Live->bindIfuncs(Resolvers, Chosen);
+  auto S = Live->globals().find("memcpy");
+  ASSERT_NE(S, Live->globals().end());
+  void *(*Default)(void *, const void *, size_t) = &memcpy; // ld.so's binding
+  char From[8] = "abcdefg", To[8] = {};
+  reinterpret_cast<decltype(Default)>(S->second.Address)(To, From, 8);
+  EXPECT_STREQ(To, "abcdefg");
+  EXPECT_EQ(S->second.Address, reinterpret_cast<uint64_t>(dlsym(RTLD_DEFAULT, "memcpy")));
+}

@@ -1,0 +1,259 @@
+#include "identity_binding.h"
+
+#include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/DebugInfo.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/GlobalVariable.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+using namespace llvm;
+
+namespace hotc::jit {
+namespace {
+
+bool isState(const GlobalVariable &G) {
+  return !G.isDeclaration() && !G.isConstant() && !G.getName().starts_with("llvm.");
+}
+
+// A variable of the patch that the live view lacks by name.
+struct Unbound {
+  const GlobalVariable *G;
+  StaticIdentity Id;
+  unsigned Line;
+};
+
+Error refusal(StringRef SourcePath, const std::string &What, const char *Why) {
+  return createStringError(
+      inconvertibleErrorCode(),
+      "%s: the process has %s, but hotc cannot find its live instance (%s): "
+      "refusing rather than starting from a fresh copy",
+      SourcePath.str().c_str(), What.c_str(), Why);
+}
+
+// The live symbol at Address, in the unit's internals or the process.
+std::string nameAt(const LiveView &View, uint64_t Address) {
+  for (const SymbolTable *T : {View.Locals, View.Globals})
+    if (T)
+      for (const auto &E : *T)
+        if (E.second.Address == Address && !E.second.IsFunction)
+          return E.getKey().str();
+  return "";
+}
+
+// Pairs the patch's variables of one identity with the binary's: one with
+// one; as many as the baseline had, in source order; else by equal line.
+// Returns the pairs made; Ambiguous is set when a variable the baseline
+// had could not be paired.
+std::vector<std::pair<const Unbound *, uint64_t>>
+pair(const std::vector<Unbound> &Patch, const std::vector<LiveDwarf::Candidate> &Live,
+     unsigned InBaseline, const BaselineStatics &Baseline, bool &Ambiguous) {
+  std::vector<std::pair<const Unbound *, uint64_t>> Out;
+  if (Patch.size() == Live.size() && (Live.size() == 1 || InBaseline == Live.size())) {
+    for (size_t I = 0; I < Patch.size(); ++I)
+      Out.push_back({&Patch[I], Live[I].Address});
+    return Out;
+  }
+  for (const Unbound &U : Patch) {
+    std::vector<uint64_t> Same;
+    for (const LiveDwarf::Candidate &C : Live)
+      if (C.Line == U.Line)
+        Same.push_back(C.Address);
+    if (Same.size() == 1)
+      Out.push_back({&U, Same.front()});
+    else if (Baseline.Names.contains(U.G->getName()))
+      Ambiguous = true;
+  }
+  return Out;
+}
+
+} // namespace
+
+BaselineStatics staticsOf(const Module &M) {
+  BaselineStatics Out;
+  for (const GlobalVariable &G : M.globals()) {
+    if (!isState(G))
+      continue;
+    Out.Names.insert(G.getName());
+    if (auto Id = identityOf(G))
+      ++Out.Identities[Id->key()];
+  }
+  return Out;
+}
+
+Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
+                            const BaselineStatics &Baseline, LinkSession &Link,
+                            const LiveView &View) {
+  std::map<std::string, std::vector<Unbound>> ByIdentity;
+  std::vector<const GlobalVariable *> Guards;
+  StringMap<unsigned> InPatch; // state variables per identity, bound or not
+  for (const GlobalVariable &G : M.globals())
+    if (isState(G))
+      if (auto Id = identityOf(G))
+        ++InPatch[Id->key()];
+  for (const GlobalVariable &G : M.globals()) {
+    if (G.isDeclaration() || G.getName().starts_with("llvm."))
+      continue;
+    if (View.find(G.getName(), G.hasLocalLinkage())) {
+      // C++ numbers same-named statics of a function (n, n_0, ...): a new
+      // one added above an existing one takes its name.
+      if (auto Id = identityOf(G); Id && isState(G) && InPatch.lookup(Id->key()) > 1 &&
+                                   InPatch.lookup(Id->key()) != Baseline.Identities.lookup(Id->key()))
+        return refusal(SourcePath, Id->spelled(),
+                       "the edit changed how many statics of that scope and "
+                       "name there are, and their symbols are numbered in order");
+      continue;
+    }
+    if (G.getName().starts_with("_ZGV")) {
+      Guards.push_back(&G); // bound with the variable it guards
+      continue;
+    }
+    if (G.isConstant() && !Baseline.Names.contains(G.getName()))
+      continue; // a literal or table: a private copy holds the same bytes
+    unsigned Line = 0;
+    std::optional<StaticIdentity> Id = identityOf(G, &Line);
+    if (!Id) {
+      if (Baseline.Names.contains(G.getName()))
+        return refusal(SourcePath, demangle(G.getName().str()),
+                       "the patch has no debug information for it");
+      continue;
+    }
+    ByIdentity[Id->key()].push_back({&G, *Id, Line});
+  }
+
+  StringMap<uint64_t> Bound; // the patch's spelling -> live address
+  for (auto &[Key, Patch] : ByIdentity) {
+    std::stable_sort(Patch.begin(), Patch.end(),
+                     [](const Unbound &A, const Unbound &B) { return A.Line < B.Line; });
+    auto Live = Link.dwarf().find(SourcePath, Patch.front().Id);
+    bool Ambiguous = false;
+    for (auto [U, Address] : pair(Patch, Live, Baseline.Identities.lookup(Key),
+                                  Baseline, Ambiguous)) {
+      Link.bindLiveSymbol(SourcePath, U->G->getName(), Address, U->G->hasLocalLinkage());
+      Bound[U->G->getName()] = Address;
+    }
+    if (Ambiguous)
+      return refusal(SourcePath, Patch.front().Id.spelled(),
+                     "several statics of that scope and name, and the edit "
+                     "changed how many there are");
+    for (const Unbound &U : Patch)
+      if (!Bound.count(U.G->getName()) && Baseline.Names.contains(U.G->getName()))
+        return refusal(SourcePath, U.Id.spelled(),
+                       !Link.dwarf().describes(SourcePath)
+                           ? "the binary has no DWARF for this unit; build with -g"
+                           : "the binary's DWARF has no variable of that scope and name");
+  }
+
+  // _ZGVZ...: the guard of the variable _ZZ... (Itanium ABI); the live
+  // guard is named after the live variable.
+  for (const GlobalVariable *G : Guards) {
+    std::string Variable = "_Z" + G->getName().drop_front(4).str();
+    auto It = Bound.find(Variable);
+    std::string LiveVariable = It == Bound.end() ? "" : nameAt(View, It->second);
+    if (!LiveVariable.empty() && StringRef(LiveVariable).starts_with("_Z")) {
+      std::string LiveGuard = "_ZGV" + LiveVariable.substr(2);
+      const LiveSymbol *S = View.find(LiveGuard, true);
+      if (!S)
+        S = View.find(LiveGuard, false);
+      if (S) {
+        Link.bindLiveSymbol(SourcePath, G->getName(), S->Address, G->hasLocalLinkage());
+        continue;
+      }
+    }
+    if (Baseline.Names.contains(G->getName()))
+      return refusal(SourcePath, demangle(G->getName().str()),
+                     "its compiler named the guard otherwise and no live guard "
+                     "matches the variable's");
+  }
+  return Error::success();
+}
+
+namespace {
+
+std::string withoutSpaces(StringRef S) {
+  std::string Out;
+  for (char C : S)
+    if (C != ' ')
+      Out += C;
+  return Out;
+}
+
+std::string qualifiedName(const DIScope *S) {
+  std::string Name;
+  for (; S && !isa<DICompileUnit>(S) && !isa<DIFile>(S); S = S->getScope())
+    Name = Name.empty() ? S->getName().str() : S->getName().str() + "::" + Name;
+  return Name;
+}
+
+// true, false, or nullopt when the debug information does not say (a base
+// known only by a declaration).
+std::optional<bool> hasVirtualBase(const DICompositeType *T, unsigned Depth = 0) {
+  if (!T || T->isForwardDecl() || Depth > 32)
+    return std::nullopt;
+  for (const DINode *E : T->getElements()) {
+    auto *D = dyn_cast_or_null<DIDerivedType>(E);
+    if (!D || D->getTag() != dwarf::DW_TAG_inheritance)
+      continue;
+    if (D->getFlags() & DINode::FlagVirtual)
+      return true;
+    auto Base = hasVirtualBase(dyn_cast_or_null<DICompositeType>(D->getBaseType()), Depth + 1);
+    if (!Base || *Base)
+      return Base;
+  }
+  return false;
+}
+
+// The other variant's spellings: C1 -> C2 (and CI1 -> CI2 for inheriting
+// constructors), D1 -> D2, where the variant ends the nested name (E),
+// precedes an ABI tag (B) or template arguments (I).
+std::vector<std::string> otherVariants(StringRef Name) {
+  std::vector<std::string> Out;
+  for (auto [From, To] : {std::pair{"C1", "C2"}, {"CI1", "CI2"}, {"D1", "D2"}})
+    for (size_t At = Name.find(From); At != StringRef::npos; At = Name.find(From, At + 1)) {
+      size_t After = At + StringRef(From).size();
+      if (After < Name.size() && StringRef("EIB").contains(Name[After]))
+        Out.push_back((Name.substr(0, At) + To + Name.substr(After)).str());
+    }
+  return Out;
+}
+
+} // namespace
+
+void bindConstructorVariants(const Module &M, StringRef SourcePath,
+                             LinkSession &Link, const LiveView &View) {
+  std::optional<DebugInfoFinder> Finder; // only when a candidate shows up
+  for (const Function &F : M) {
+    if (!F.isDeclaration() || F.use_empty() || View.find(F.getName(), false) ||
+        View.find(F.getName(), true))
+      continue;
+    ItaniumPartialDemangler D;
+    if (D.partialDemangle(F.getName().str().c_str()) || !D.isCtorOrDtor())
+      continue;
+    for (const std::string &Other : otherVariants(F.getName())) {
+      const LiveSymbol *Live = View.find(Other, F.hasLocalLinkage());
+      if (!Live || demangle(Other) != demangle(F.getName().str()))
+        continue;
+      char *Context = D.getFunctionDeclContextName(nullptr, nullptr);
+      std::string Class = Context ? withoutSpaces(Context) : "";
+      std::free(Context);
+      if (!Finder) {
+        Finder.emplace();
+        Finder->processModule(M);
+      }
+      std::optional<bool> Virtual;
+      for (const DIType *T : Finder->types())
+        if (auto *CT = dyn_cast<DICompositeType>(T);
+            CT && !CT->isForwardDecl() && withoutSpaces(qualifiedName(CT)) == Class)
+          Virtual = hasVirtualBase(CT);
+      if (Virtual == false)
+        Link.bindLiveSymbol(SourcePath, F.getName(), Live->Address, F.hasLocalLinkage(),
+                            /*IsFunction=*/true);
+      break;
+    }
+  }
+}
+
+} // namespace hotc::jit

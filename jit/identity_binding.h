@@ -1,0 +1,41 @@
+// Binding a patch to live state and code by source identity, where the
+// binary's compiler spelled the symbols otherwise than Clang does.
+#pragma once
+
+#include "link_session.h"
+#include "patch_module.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+
+namespace hotc::jit {
+
+// The variables of a unit's baseline (what the process runs), as Clang
+// spells them.
+struct BaselineStatics {
+  llvm::StringSet<> Names;              // non-constant definitions: state
+  llvm::StringMap<unsigned> Identities; // variables per StaticIdentity::key()
+};
+BaselineStatics staticsOf(const llvm::Module &M);
+
+// For each variable M defines that the live view lacks by name: when the
+// binary's DWARF has the same variable (scope and name) in the unit's
+// compile unit, M's spelling is bound to the live instance, and so is its
+// guard variable. A variable the baseline had that cannot be found that
+// way, or not told apart from another of the same name, is an error: a
+// fresh copy would silently lose the process's state.
+llvm::Error bindStaticsByIdentity(const llvm::Module &M, llvm::StringRef SourcePath,
+                                  const BaselineStatics &Baseline,
+                                  LinkSession &Link, const LiveView &View);
+
+// Itanium ABI: the complete-object constructor or destructor (C1, D1) does
+// what the base-object one (C2, D2) does when the class has no virtual
+// base, and GCC may emit only the latter where a Clang patch calls the
+// former. Each such call of the patch is bound to the live variant when the
+// patch's debug information shows the class has no virtual base.
+void bindConstructorVariants(const llvm::Module &M, llvm::StringRef SourcePath,
+                             LinkSession &Link, const LiveView &View);
+
+} // namespace hotc::jit
