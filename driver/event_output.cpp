@@ -216,6 +216,7 @@ void EventOutput::error(Error E, const char *GivenKind) {
       [&](const jit::LayoutChange &F) { logged("layout", F, nullptr); },
       [&](const jit::RemovedStillUsed &F) { logged("removed", F, &F.unit()); },
       [&](const jit::LinkFailure &F) { logged("link", F, &F.unit()); },
+      [&](const jit::CompilerViewMismatch &F) { logged("compiler", F, &F.unit()); },
       [&](const ErrorInfoBase &Other) {
         Human = Other.message();
         O["message"] = Human;

@@ -1,5 +1,7 @@
 #include "focused_codegen.h"
 
+#include "clang/Lex/Preprocessor.h"
+
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
@@ -265,6 +267,16 @@ FocusedCodegenAction::CreateASTConsumer(clang::CompilerInstance &CI,
       Context));
   // The consumer decides, function by function, which bodies to skip.
   CI.getFrontendOpts().SkipFunctionBodies = Focus.has_value();
+  if (Conditions.Log) {
+    clang::Preprocessor &PP = CI.getPreprocessor();
+    // Over a preamble, the predefines are only what differs from it: the
+    // preamble's pass took the whole text.
+    if (!*Conditions.Divergent) {
+      *Conditions.Predefines = PP.getPredefines();
+      *Conditions.Divergent = divergentMacros(*Conditions.Build, PP.getPredefines());
+    }
+    PP.addPPCallbacks(recordConditions(PP, *Conditions.Log, *Conditions.Divergent));
+  }
   auto C = std::make_unique<Consumer>(std::move(Gen), Focus, Held, *this);
   Active = C.get();
   return C;

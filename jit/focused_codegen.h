@@ -7,6 +7,8 @@
 // is generated, as a normal compile would.
 #pragma once
 
+#include "compiler_view.h"
+
 #include "clang/Frontend/FrontendAction.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -25,6 +27,17 @@ struct EditRegion {
 // The smallest region that holds every difference between two texts.
 EditRegion editRegionOf(llvm::StringRef Before, llvm::StringRef After);
 
+// Where a compile records what it sees of the preprocessor for the
+// compiler-view check (compiler_view.h); Log null: nothing is recorded.
+struct ConditionHook {
+  ConditionLog *Log = nullptr;
+  const BuildCompilerMacros *Build = nullptr;
+  // In: the divergent macros and Clang's predefines the preamble's pass
+  // saw, if any; else filled by this pass.
+  std::shared_ptr<const llvm::StringSet<>> *Divergent = nullptr;
+  std::string *Predefines = nullptr;
+};
+
 class FocusedCodegenAction : public clang::ASTFrontendAction {
 public:
   // Without a Focus, the whole unit is generated.
@@ -35,6 +48,7 @@ public:
   std::unique_ptr<llvm::Module> takeModule();
   // Escape hatches found in the main file (see CompiledTu).
   std::vector<std::string> NoReload, Rerun;
+  ConditionHook Conditions;
   // False when the edit reached beyond plain function bodies: the module
   // is then incomplete and the unit must be generated whole.
   bool focusHeld() const { return Held; }

@@ -1,6 +1,8 @@
 #include "layout_check.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/DerivedTypes.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
@@ -15,27 +17,85 @@ namespace hotc::jit {
 
 char LayoutChange::ID;
 
+namespace {
+
+// Clang numbers struct types whose printed names collide (`union.anon.0`,
+// `class.std::shared_ptr.124`) in the order it meets them, which differs
+// between two compiles of one unit: such a name is no identity.
+bool numberedName(StringRef Name) {
+  size_t Dot = Name.rfind('.');
+  return Dot != StringRef::npos && Dot + 1 < Name.size() &&
+         all_of(Name.drop_front(Dot + 1), [](char C) { return isDigit(C); });
+}
+
+// The layout as offsets and element kinds, nested structs spelled out
+// (whatever their names), so equal layouts read equal across compiles.
+void describe(Type *T, const DataLayout &DL, raw_ostream &OS, unsigned Depth) {
+  auto *ST = dyn_cast<StructType>(T);
+  if (!ST) {
+    if (auto *A = dyn_cast<ArrayType>(T)) {
+      OS << "[" << A->getNumElements() << " x ";
+      describe(A->getElementType(), DL, OS, Depth);
+      OS << "]";
+      return;
+    }
+    T->print(OS);
+    return;
+  }
+  if (ST->isOpaque() || Depth > 8 || !ST->isSized()) {
+    OS << (ST->hasName() && !numberedName(ST->getName()) ? ST->getName() : "opaque");
+    return;
+  }
+  const StructLayout *L = DL.getStructLayout(ST);
+  OS << "{ ";
+  for (unsigned I = 0; I < ST->getNumElements(); ++I) {
+    OS << (I ? ", " : "") << "@" << L->getElementOffset(I).getFixedValue() << " ";
+    describe(ST->getElementType(I), DL, OS, Depth + 1);
+  }
+  OS << " }";
+}
+
+constexpr StringLiteral VtablePrefix = "vtable:";
+
+// The slots of a virtual table initialiser, by the name of what each holds.
+void describeSlots(const Constant *C, raw_ostream &OS) {
+  if (auto *GV = dyn_cast<GlobalValue>(C->stripPointerCasts())) {
+    OS << GV->getName() << " ";
+    return;
+  }
+  if (C->getNumOperands() == 0 || isa<ConstantData>(C)) {
+    C->print(OS);
+    OS << " ";
+    return;
+  }
+  for (const Use &U : C->operands())
+    describeSlots(cast<Constant>(U.get()), OS);
+}
+
+} // namespace
+
 TypeLayouts typeLayoutsOf(const Module &M) {
   TypeLayouts Out;
   const DataLayout &DL = M.getDataLayout();
   for (StructType *ST : M.getIdentifiedStructTypes()) {
-    if (ST->isOpaque() || !ST->hasName())
+    if (ST->isOpaque() || !ST->hasName() || numberedName(ST->getName()))
       continue;
     std::string Body;
     raw_string_ostream OS(Body);
-    OS << "{ ";
-    for (unsigned I = 0; I < ST->getNumElements(); ++I) {
-      Type *E = ST->getElementType(I);
-      OS << (I ? ", " : "");
-      if (auto *Inner = dyn_cast<StructType>(E); Inner && Inner->hasName())
-        OS << Inner->getName(); // by name: its own layout is compared too
-      else
-        E->print(OS);
-    }
-    OS << " }";
+    describe(ST, DL, OS, 0);
     if (ST->isSized())
       OS << formatv(" ({0} bytes)", DL.getTypeAllocSize(ST).getFixedValue());
     Out[ST->getName()] = OS.str();
+  }
+  // A virtual table is layout too: live objects point at the process's
+  // copy, whose slots a new or moved virtual function would not match.
+  for (const GlobalVariable &G : M.globals()) {
+    if (!G.getName().starts_with("_ZTV") || !G.hasInitializer())
+      continue;
+    std::string Slots;
+    raw_string_ostream OS(Slots);
+    describeSlots(G.getInitializer(), OS);
+    Out[(VtablePrefix + G.getName()).str()] = OS.str();
   }
   return Out;
 }
@@ -44,6 +104,8 @@ namespace {
 
 // "struct.Particle" -> "struct Particle"; Clang's ".0" suffixes stay.
 std::string typeName(StringRef IRName) {
+  if (IRName.consume_front(VtablePrefix))
+    return "the virtual table of " + demangle(IRName.drop_front(4).str().insert(0, "_Z"));
   auto [Kind, Name] = IRName.split('.');
   return (Kind + " " + Name).str();
 }

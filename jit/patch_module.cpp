@@ -121,6 +121,13 @@ std::string buildInitFunction(Module &M,
             cast<ConstantStruct>(Entry.get())->getOperand(1));
         if (!Sub || Sub->isDeclaration())
           continue;
+        // An inline variable's initialiser stands in the list itself (its
+        // comdat is the variable's), not behind a _GLOBAL__sub_I_ wrapper.
+        if (Sub->getName().starts_with("__cxx_global_var_init")) {
+          if (touchesOnlyNew(*Sub, New))
+            ToRun.push_back(Sub);
+          continue;
+        }
         for (Instruction &I : instructions(*Sub))
           if (auto *Call = dyn_cast<CallBase>(&I))
             if (Function *Init = Call->getCalledFunction();
@@ -158,7 +165,12 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
       Functions.push_back(&F);
   for (Function *F : Functions) {
     if (F->hasAvailableExternallyLinkage()) {
-      dropBody(*F);
+      // An extern template's inline member (std::allocator<char>::allocate
+      // at -O2): the library rarely exports it; keep a private copy then.
+      if (Live.find(F->getName(), false))
+        dropBody(*F);
+      else
+        F->setLinkage(GlobalValue::InternalLinkage);
       continue;
     }
     std::string Name = F->getName().str();

@@ -1,5 +1,6 @@
 #include "patch_session.h"
 
+#include "compiler_view.h"
 #include "identity_binding.h"
 
 #include "llvm/Demangle/Demangle.h"
@@ -303,6 +304,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   }
   if (Changed.empty() && Rerun.empty())
     return Error::success();
+  if (!P.Tu.CompilerView.empty())
+    return make_error<CompilerViewMismatch>(U.Command.File, P.Tu.CompilerView);
   if (Error E = bindStaticsByIdentity(M, U.Command.File, U.LiveStatics, Link, *View))
     return E;
   P.Plan = preparePatchModule(M, Changed, *View,

@@ -5,6 +5,7 @@
 // or patch, the process keeps running what it ran.
 #pragma once
 
+#include "compiler_view.h"
 #include "function_hash.h"
 #include "layout_check.h"
 #include "link_session.h"

@@ -54,6 +54,9 @@ struct CompiledTu {
   // `// hotc: rerun` line (mangled names).
   std::vector<std::string> NoReload, Rerun;
   unsigned OptLevel = 0;           // the build's -O level (s/z count as 2)
+  // Where Clang's view differs from the build compiler's in the project's
+  // files (compiler_view.h): the refusal to give; empty when they agree.
+  std::string CompilerView;
 };
 
 // The arguments for Clang: the build's command minus what names outputs or

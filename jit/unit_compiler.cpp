@@ -24,7 +24,25 @@ namespace {
 class PreambleInputs : public clang::PreambleCallbacks {
 public:
   std::vector<std::string> Files;
+  // The compiler-view check's record of the include block (null: none).
+  ConditionLog *Log = nullptr;
+  const BuildCompilerMacros *Build = nullptr;
+  std::shared_ptr<const StringSet<>> Divergent;
+  std::string Predefines;
+  clang::Preprocessor *PP = nullptr;
   bool shouldSkipFunctionBody(clang::Decl *) override { return false; }
+  void BeforeExecute(clang::CompilerInstance &CI) override {
+    if (!Log)
+      return;
+    PP = &CI.getPreprocessor();
+    Predefines = PP->getPredefines();
+    Divergent = divergentMacros(*Build, Predefines);
+  }
+  std::unique_ptr<clang::PPCallbacks> createPPCallbacks() override {
+    if (!Log || !PP)
+      return nullptr;
+    return recordConditions(*PP, *Log, Divergent);
+  }
   void AfterExecute(clang::CompilerInstance &CI) override {
     clang::SourceManager &SM = CI.getSourceManager();
     for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It)
@@ -58,6 +76,13 @@ struct UnitCompiler::State {
   };
   llvm::StringMap<HeaderStamp> PreambleHeaders;
   bool headersChanged();
+  // The compiler-view check (compiler_view.h), for units GCC built: what
+  // the preamble's pass saw, the divergent macros, Clang's predefines.
+  const BuildCompilerMacros *Build = nullptr;
+  ConditionLog PreambleLog;
+  std::shared_ptr<const StringSet<>> Divergent;
+  std::string Predefines;
+  bool checksView() const { return Build && Build->Known && !Build->IsClang; }
   std::optional<std::string> Accepted; // the text the process runs
   std::string Last;                    // the text of the last compile
 
@@ -108,6 +133,7 @@ Error UnitCompiler::State::prepare(CollectingDiagnostics &Diags) {
   Base = std::move(*Inv);
   // Instantiating templates once, in the preamble, spares every edit.
   Base->getLangOpts().PCHInstantiateTemplates = true;
+  Build = &buildCompilerMacros(Cmd, Base->getLangOpts().CPlusPlus);
   return Error::success();
 }
 
@@ -155,6 +181,11 @@ Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
   auto Engine = clang::CompilerInstance::createDiagnostics(
       new clang::DiagnosticOptions, &Diags, /*ShouldOwnClient=*/false);
   PreambleInputs Callbacks;
+  ConditionLog Log;
+  if (checksView()) {
+    Callbacks.Log = &Log;
+    Callbacks.Build = Build;
+  }
   auto Built = clang::PrecompiledPreamble::Build(
       *Base, &Main, Bounds, *Engine, VFS,
       std::make_shared<clang::PCHContainerOperations>(),
@@ -164,9 +195,14 @@ Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
   if (Diags.getNumErrors() > 0)
     return make_error<CompileFailure>(Cmd.File, std::move(Diags.Diags));
   PreambleHeaders.clear();
+  PreambleLog = {};
+  Divergent.reset();
   if (Built) { // else: compile without a preamble, slower but right
     Preamble.emplace(std::move(*Built));
     PreambleFiles = std::move(Callbacks.Files);
+    PreambleLog = std::move(Log);
+    Divergent = Callbacks.Divergent;
+    Predefines = Callbacks.Predefines;
     for (const std::string &F : PreambleFiles)
       if (!StringRef(F).starts_with("/usr/") && F != Cmd.File) {
         auto St = statOf(*VFS, F);
@@ -212,6 +248,10 @@ UnitCompiler::State::compile(std::unique_ptr<MemoryBuffer> Main,
 
   auto Context = std::make_unique<LLVMContext>();
   FocusedCodegenAction Action(*Context, Focus);
+  ConditionLog Log = Preamble ? PreambleLog : ConditionLog();
+  std::shared_ptr<const StringSet<>> Seen = Preamble ? Divergent : nullptr;
+  if (checksView())
+    Action.Conditions = {&Log, Build, &Seen, &Predefines};
   auto R = runFrontend(Cmd, std::move(Inv), FS, Diags, Action,
                        [&] { return Action.takeModule(); });
   if (!R)
@@ -224,6 +264,8 @@ UnitCompiler::State::compile(std::unique_ptr<MemoryBuffer> Main,
   R->Partial = Focus.has_value();
   R->NoReload = std::move(Action.NoReload);
   R->Rerun = std::move(Action.Rerun);
+  if (checksView() && Seen)
+    R->CompilerView = compareWithBuildCompiler(Cmd, *Base, FS, Text, Log, *Seen, Predefines);
   R->Inputs.insert(R->Inputs.end(), PreambleFiles.begin(), PreambleFiles.end());
   Stats->Focused = R->Partial;
   Stats->PreambleBytes = Preamble ? Preamble->getSize() : 0;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 
 namespace hotc::differential {
 namespace fs = std::filesystem;
@@ -22,7 +23,7 @@ namespace {
 
 constexpr std::chrono::seconds ProbeTimeout{20};
 // A save of a unit whose new #include is <regex> compiles for seconds, cold.
-constexpr std::chrono::seconds SaveTimeout{180};
+constexpr std::chrono::seconds SaveTimeout{60};
 // `ready` waits for the baseline of every unit (one per scenario).
 constexpr std::chrono::seconds ReadyTimeout{900};
 
@@ -36,6 +37,27 @@ std::string joined(const std::vector<std::string> &Outputs) {
     S += "    [" + std::to_string(I + 1) + "] " +
          (Outputs[I].empty() ? "(nothing)\n" : Outputs[I]);
   return S;
+}
+
+// Whether event E answers a save of Unit: it names Unit (in `files`, or
+// as its `file` for an ignored save), or names no file at all (the process
+// exited; an error of the whole patch).
+bool isAbout(const llvm::json::Object &E, const std::string &Unit) {
+  if (E.getString("event") == "exited")
+    return true;
+  const llvm::json::Array *Files = E.getArray("files");
+  auto File = E.getString("file");
+  if (Files)
+    for (const llvm::json::Value &F : *Files)
+      if (F.getAsString() == Unit)
+        return true;
+  if (File && *File == Unit)
+    return true;
+  // A compile error names the file of its first diagnostic (a header,
+  // maybe): errors are answers unless they name another unit of the host.
+  if (E.getString("event") == "error")
+    return !File || File->find("/s_") == llvm::StringRef::npos;
+  return !Files && !File;
 }
 
 // Writes a whole file through a rename, as editors do.
@@ -87,9 +109,10 @@ public:
     Hotc.reset(); // kills hotc and the host
   }
 
-  // The answer of hotc to the save just made: patched, unchanged, error
-  // (not of the background rebuild), ignored, or exited.
-  std::optional<llvm::json::Object> waitSaveResult() {
+  // The answer of hotc to the save of Unit just made: patched, unchanged,
+  // error (not of the background rebuild), ignored, or exited. Answers
+  // about other files (a late event of an earlier save) are skipped.
+  std::optional<llvm::json::Object> waitSaveResult(const std::string &Unit) {
     auto Deadline = Clock::now() + SaveTimeout;
     while (Clock::now() < Deadline) {
       auto E = Hotc->waitEvent("patched|unchanged|error|ignored|exited",
@@ -98,7 +121,8 @@ public:
         return std::nullopt;
       if (E->getString("event") == "error" && E->getString("kind") == "rebuild")
         continue;
-      return E;
+      if (isAbout(*E, Unit))
+        return E;
     }
     return std::nullopt;
   }
@@ -207,7 +231,7 @@ ScenarioOutcome runScenario(LiveSession &L, const Scenario &S,
   saveFile(L.Project.unitPath(S),
            S.ExpectRefusal ? unitText(S, true) : liveEdit(S, Mode));
   auto Saved = Clock::now();
-  auto E = L.waitSaveResult();
+  auto E = L.waitSaveResult(L.Project.unitPath(S));
   O.Seconds = std::chrono::duration<double>(Clock::now() - Saved).count();
   if (!E) {
     std::string History = L.Hotc->history();
@@ -237,7 +261,7 @@ ScenarioOutcome runScenario(LiveSession &L, const Scenario &S,
   if (!O.Class.empty() || S.ExpectRefusal) {
     // Later saves must not carry a failed or refused edit along.
     saveFile(L.Project.unitPath(S), unitText(S, false));
-    auto R = L.waitSaveResult();
+    auto R = L.waitSaveResult(L.Project.unitPath(S));
     O.Detail += "  revert: " + (R ? show(*R) : std::string("no answer")) + "\n";
     if (R && R->getString("event") == "exited")
       NeedRestart = true;
@@ -283,6 +307,19 @@ RunReport runDifferential(const HostBuild &B, const std::vector<Scenario> &All,
                           const std::string &WorkDir, Sabotage Mode) {
   RunReport R;
   auto Started = Clock::now();
+  // Builds are reused only for the same scenario list: units that come and
+  // go between runs would be saves of their own for hotc.
+  std::string Names;
+  for (const Scenario &S : All)
+    Names += S.Name + "\n";
+  std::string ListFile = WorkDir + "/scenarios.txt";
+  std::ifstream Old(ListFile);
+  std::stringstream OldNames;
+  OldNames << Old.rdbuf();
+  if (OldNames.str() != Names)
+    fs::remove_all(WorkDir);
+  fs::create_directories(WorkDir);
+  std::ofstream(ListFile) << Names;
   std::vector<Scenario> Active = All;
   std::map<std::string, std::string> Broken;
   HostProject Live, Oracle;
