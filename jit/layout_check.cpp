@@ -28,8 +28,8 @@ bool numberedName(StringRef Name) {
          all_of(Name.drop_front(Dot + 1), [](char C) { return isDigit(C); });
 }
 
-// The layout as offsets and element kinds, nested structs spelled out
-// (whatever their names), so equal layouts read equal across compiles.
+// The layout as element kinds, nested structs spelled out (whatever their
+// names), so equal layouts read equal across compiles.
 void describe(Type *T, const DataLayout &DL, raw_ostream &OS, unsigned Depth) {
   auto *ST = dyn_cast<StructType>(T);
   if (!ST) {
@@ -46,13 +46,13 @@ void describe(Type *T, const DataLayout &DL, raw_ostream &OS, unsigned Depth) {
     OS << (ST->hasName() && !numberedName(ST->getName()) ? ST->getName() : "opaque");
     return;
   }
-  const StructLayout *L = DL.getStructLayout(ST);
-  OS << "{ ";
+  // Element kinds fix the offsets (packed structs say so, as LLVM does).
+  OS << (ST->isPacked() ? "<{ " : "{ ");
   for (unsigned I = 0; I < ST->getNumElements(); ++I) {
-    OS << (I ? ", " : "") << "@" << L->getElementOffset(I).getFixedValue() << " ";
+    OS << (I ? ", " : "");
     describe(ST->getElementType(I), DL, OS, Depth + 1);
   }
-  OS << " }";
+  OS << (ST->isPacked() ? " }>" : " }");
 }
 
 constexpr StringLiteral VtablePrefix = "vtable:";
