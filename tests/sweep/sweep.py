@@ -1,0 +1,511 @@
+#!/usr/bin/env python3
+"""Real-program sweep (docs/testing.md, "Real-program sweep"): real Debian
+programs built through the hotc launcher run under `hotc watch --json`
+while a sample of their functions is patched, one save each, with an edit
+whose effect the sweep can see. Every save is classified; the exit code is
+non-zero only when the sweep itself could not run (build, workload, fewer
+attempts than the sample), not because hotc has bugs.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import programs  # noqa: E402
+
+SETTLE_EVENTS = ("patched", "error", "unchanged", "ignored", "exited")
+
+
+class HarnessError(Exception):
+    """The sweep could not do its job: CTest fails."""
+
+
+# ---- one hotc watch session ---------------------------------------------------
+
+class Session:
+    def __init__(self, hotc, bdir, workload, work):
+        self.workload, self.events, self.cv = workload, [], threading.Condition()
+        self.stderr = open(os.path.join(work, "hotc-stderr.log"), "a")
+        self.log = open(os.path.join(work, "events.jsonl"), "a")
+        self.out = open(os.path.join(work, "output.log"), "a", buffering=1)
+        self.proc = subprocess.Popen(
+            [hotc, "watch", "-p", bdir, "--json", "--exec"] + workload.argv,
+            stdin=workload.stdin or subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self.stderr, text=True, bufsize=1, cwd=work,
+            start_new_session=True)
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        # The program's output shares hotc's stdout: only JSON objects with
+        # an "event" are hotc's.
+        for line in self.proc.stdout:
+            ev = None
+            if line.startswith("{"):
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    pass
+            if isinstance(ev, dict) and "event" in ev:
+                self.log.write(line)
+                self.log.flush()
+                with self.cv:
+                    self.events.append(ev)
+                    self.cv.notify_all()
+            else:
+                self.out.write(line)
+                self.workload.on_output(line.rstrip("\n"))
+        with self.cv:
+            self.events.append({"event": "eof"})
+            self.cv.notify_all()
+
+    def wait(self, names, start, timeout):
+        """The first event at index >= start named in NAMES (or eof)."""
+        deadline = time.time() + timeout
+        with self.cv:
+            while True:
+                for i in range(start, len(self.events)):
+                    if self.events[i]["event"] in names + ("eof",):
+                        return i, self.events[i]
+                left = deadline - time.time()
+                if left <= 0:
+                    return None, None
+                self.cv.wait(left)
+
+    def mark(self):
+        with self.cv:
+            return len(self.events)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def close(self):
+        self.workload.stop()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            # hotc's own session: the app too, if hotc died and left it.
+            os.killpg(self.proc.pid, 9)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+
+# ---- choosing functions and writing the edit ------------------------------
+
+def linked_sources(exe):
+    """The source files of the executable's compile units (DWARF): objects
+    of an archive the link did not pull in are no part of the program."""
+    out = subprocess.run(["llvm-dwarfdump-19", "--debug-info",
+                          "--recurse-depth=0", exe], capture_output=True,
+                         text=True).stdout
+    found, name = set(), None
+    for line in out.splitlines():
+        m = re.search(r'DW_AT_(name|comp_dir)\s+\("(.*)"\)', line)
+        if m and m.group(1) == "name":
+            name = m.group(2)
+        elif m and name:
+            found.add(os.path.realpath(os.path.join(m.group(2), name)))
+            name = None
+    return found
+
+
+def candidates(prog, bdir):
+    units = {os.path.realpath(u["file"]): u for u in prog.units_of(bdir)}
+    linked = linked_sources(prog.executable(bdir))
+    files = sorted(f for f in units if f in linked and f.endswith(prog.exts))
+    out = subprocess.run(["ctags", "--output-format=json", "--fields=+nKeZ",
+                          "--kinds-C=f", "--kinds-C++=f", "-f", "-"] + files,
+                         capture_output=True, text=True).stdout
+    found = []
+    for line in out.splitlines():
+        t = json.loads(line)
+        if t.get("kind") == "function":
+            path = os.path.realpath(t["path"])
+            found.append({"file": path, "line": t["line"], "name": t["name"],
+                          "scope": t.get("scope", ""), "unit": units[path]})
+    return found
+
+
+def body_brace(text, offset):
+    """Offset of the body's '{' of the definition starting at OFFSET, or
+    None where the edit cannot go safely (a declaration, a constructor's
+    initialiser list, `= default`)."""
+    depth, seen_params, i, n = 0, False, offset, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            i = text.find("\n", i)
+            if i < 0:
+                return None
+        elif text.startswith("/*", i):
+            i = text.find("*/", i) + 1
+            if i <= 0:
+                return None
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            i = j
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            seen_params = seen_params or depth == 0
+        elif depth == 0:
+            if c == "{":
+                return i if seen_params else None
+            if c in ";=" or (c == ":" and seen_params and
+                             text[i + 1:i + 2] != ":" and text[i - 1] != ":"):
+                return None
+        i += 1
+    return None
+
+
+def declaration_start(lines, idx):
+    """The first line of the definition whose name is on line IDX (0-based):
+    return types, `static`, `template <...>` may sit on lines above."""
+    while idx > 0:
+        prev = lines[idx - 1].strip()
+        if (not prev or prev.endswith((";", "}", "{", "*/", ":")) or
+                prev.startswith(("#", "//"))):
+            break
+        idx -= 1
+    return idx
+
+
+def helper(n, marks, lang):
+    # A new static function that appends its number to the marks file once.
+    # libc's syscall(2) under a private name (an asm label, not inline asm:
+    # hotc's JIT has no asm parser) so the edit needs no #include, works in
+    # C and C++, and changes nothing the workload prints.
+    sc = "hotc_sweep_sc_%d" % n
+    return (('extern "C" ' if lang == "c++" else "") +
+            'long %s(long, ...) __asm__("syscall"); ' % sc +
+            "static int hotc_sweep_done_%d; static void hotc_sweep_mark_%d(void) { "
+            "long fd; if (hotc_sweep_done_%d) return; hotc_sweep_done_%d = 1; "
+            % (n, n, n, n) +
+            'fd = %s(2L, "%s", 01101L, 0644L); if (fd < 0) return; ' % (sc, marks) +
+            '%s(1L, fd, "%d\\n", %dL); %s(3L, fd); }\n'
+            % (sc, n, len(str(n)) + 1, sc))
+
+
+def make_edit(text, cand, n, marks, lang):
+    lines = text.splitlines(keepends=True)
+    name_line = cand["line"] - 1
+    if name_line >= len(lines):
+        return None
+    start = declaration_start(lines, name_line)
+    at = sum(len(x) for x in lines[:start])
+    brace = body_brace(text, sum(len(x) for x in lines[:name_line]))
+    if brace is None:
+        return None
+    return (text[:at] + helper(n, marks, lang) + text[at:brace + 1] +
+            " hotc_sweep_mark_%d();" % n + text[brace + 1:])
+
+
+def compiles(unit, text, lang):
+    """Whether the build's own compiler accepts the edited text: a refusal
+    of an edit the compiler takes is hotc's bug, not the edit's."""
+    args = unit.get("arguments")
+    drop_next = {"-o", "-MF", "-MT", "-MQ"}
+    cmd, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in drop_next:
+            skip = True
+        elif a in ("-c", "-MD", "-MMD", "-MP") or os.path.realpath(
+                os.path.join(unit["directory"], a)) == os.path.realpath(unit["file"]):
+            continue
+        else:
+            cmd.append(a)
+    cmd += ["-fsyntax-only", "-w", "-iquote", os.path.dirname(unit["file"]),
+            "-x", lang, "-"]
+    return subprocess.run(cmd, input=text, cwd=unit["directory"], text=True,
+                          capture_output=True).returncode == 0
+
+
+# ---- which functions the workload runs: a --coverage build ----------------
+
+def coverage(prog, cache_file):
+    """{(file basename, line)} of the functions a workload round calls
+    (counts after 3 rounds above those after 1: not just start-up)."""
+    if os.path.exists(cache_file):
+        return {tuple(x) for x in json.load(open(cache_file))}
+    d = prog.coverage_build()
+
+    def counts(rounds):
+        for root, _, fs in os.walk(d):
+            for f in fs:
+                if f.endswith(".gcda"):
+                    os.remove(os.path.join(root, f))
+        prog.run_rounds(d, rounds)
+        got = {}
+        for root, _, fs in os.walk(d):
+            for f in fs:
+                if not f.endswith(".gcda"):
+                    continue
+                p = subprocess.run(["gcov", "--json-format", "--stdout", f],
+                                   cwd=root, capture_output=True, text=True)
+                for doc in p.stdout.splitlines():
+                    for fl in json.loads(doc).get("files", []):
+                        for fn in fl.get("functions", []):
+                            key = (os.path.basename(fl["file"]), fn["start_line"])
+                            got[key] = got.get(key, 0) + fn["execution_count"]
+        return got
+    one, three = counts(1), counts(3)
+    called = sorted(k for k, v in three.items() if v > one.get(k, 0))
+    json.dump(called, open(cache_file, "w"))
+    return set(called)
+
+
+# ---- the sweep of one program ----------------------------------------------
+
+class Sweep:
+    def __init__(self, prog, bdir, hotc, work, sample, seed):
+        self.prog, self.bdir, self.hotc, self.work = prog, bdir, hotc, work
+        self.sample, self.seed = sample, seed
+        self.marks = os.path.join(work, "marks.txt")
+        self.results, self.restarts, self.startup_ignored = [], 0, {}
+        self.session = None
+
+    def start(self):
+        self.prog.restore_build_sources(self.bdir)
+        self.workload = self.prog.workload(self.bdir, self.work)
+        self.session = Session(self.hotc, self.bdir, self.workload, self.work)
+        if hasattr(self.workload, "attach"):
+            self.workload.attach(self.session.proc)
+        _, ev = self.session.wait(("ready",), 0, 900)
+        if not ev or ev["event"] != "ready":
+            raise HarnessError("hotc watch never got ready: %s" % ev)
+        self.startup_ignored = {e.get("file"): e.get("reason", "")[:300]
+                                for e in self.session.events
+                                if e["event"] == "ignored"}
+        good = 0
+        deadline = time.time() + 120
+        while good < 2 and time.time() < deadline:
+            for ok, text in self.workload.poll():
+                if not ok:
+                    raise HarnessError("workload wrong before any patch: " + text)
+                good += 1
+            time.sleep(0.1)
+        if good < 2:
+            raise HarnessError("workload not running before any patch")
+
+    def rounds(self, count, timeout):
+        """Waits for COUNT new workload rounds; (ok, detail)."""
+        seen, deadline = 0, time.time() + timeout
+        while seen < count and time.time() < deadline:
+            for ok, text in self.workload.poll():
+                if not ok:
+                    return False, "wrong output: " + text
+                seen += 1
+            if not self.session.alive():
+                return False, "crash"
+            time.sleep(0.05)
+        return (True, "") if seen >= count else (False, "hang")
+
+    def stderr_tail(self):
+        lines = [l for l in open(os.path.join(self.work, "hotc-stderr.log"))
+                 .read().splitlines() if l.strip()]
+        return " | ".join(lines[-2:])[:300]
+
+    def seen_marks(self):
+        try:
+            return set(open(self.marks).read().split())
+        except OSError:
+            return set()
+
+    def one(self, n, cand, edited, original, covered):
+        path, s = cand["file"], self.session
+        start = s.mark()
+        with open(path, "w") as f:
+            f.write(edited)
+        # A unit hotc said at start-up it cannot compile may answer nothing.
+        unusable = path in self.startup_ignored
+        i, ev = s.wait(SETTLE_EVENTS, start, 10 if unusable else 180)
+        r = {"n": n, "function": cand["name"], "file": os.path.basename(path),
+             "line": cand["line"], "called": covered}
+        if ev is None and unusable:
+            r["class"] = "unit hotc cannot compile (ignored at start-up)"
+            r["detail"] = "no event; at start-up: " + self.startup_ignored[path]
+        elif ev is None and s.proc.poll() is not None:
+            # The app keeps hotc's stdout open: hotc's death shows as no EOF.
+            r["class"], r["detail"] = "hotc died", self.stderr_tail()
+        elif ev is None:
+            r["class"], r["detail"] = "no event", "nothing within 180 s of the save"
+        elif ev["event"] == "eof":
+            r["class"], r["detail"] = "hotc died", self.stderr_tail()
+        elif ev["event"] == "exited":
+            r["class"], r["detail"] = "crash of the app", json.dumps(ev)
+        elif ev["event"] == "error":
+            kind = ev.get("kind", "?")
+            r["class"] = {"compile": "compile error on valid code",
+                          "link": "link error", "layout": "layout refusal",
+                          "removed": "removed-function refusal",
+                          "patch": "patch refused"}.get(kind, "error " + kind)
+            r["detail"] = "%s: %s" % (kind, ev.get("message", "")[:400])
+        elif ev["event"] != "patched":
+            r["class"] = ev["event"] + " (edit not applied)"
+            r["detail"] = json.dumps(ev)[:400]
+        else:
+            r["version"] = ev.get("version")
+            names = ev.get("functions", []) + ev.get("inlined", [])
+            ok, why = self.rounds(2, 60)
+            if not ok:
+                r["class"] = "crash of the app" if why == "crash" else (
+                    "hang" if why == "hang" else "wrong output")
+                r["detail"] = why
+            elif ev.get("missed"):
+                r["class"], r["detail"] = "missed", json.dumps(ev["missed"])[:400]
+            elif not any(cand["name"] in x for x in names):
+                r["class"] = "edited function not in the patch"
+                r["detail"] = "functions %s" % names[:6]
+            else:
+                # A function each round calls writes its mark within a round
+                # or two; one the workload does not call only counts if seen.
+                deadline = time.time() + (10 if covered else 0)
+                while str(n) not in self.seen_marks() and time.time() < deadline:
+                    time.sleep(0.05)
+                r["observed"] = str(n) in self.seen_marks()
+                if covered and not r["observed"]:
+                    r["class"] = "mark not observed"
+                    r["detail"] = "called each round, no mark after the patch"
+                else:
+                    r["class"] = "applied"
+        if r["class"] in ("crash of the app", "hang", "hotc died"):
+            self.session.close()
+            self.restarts += 1
+            self.start()  # restores every source first
+        elif r["class"] != "applied" and r["class"] != "missed":
+            # The edit is not live: put the file back so the next save of
+            # this file is judged alone.
+            start = s.mark()
+            with open(path, "w") as f:
+                f.write(original)
+            s.wait(SETTLE_EVENTS, start, 10 if unusable else 90)
+        return r
+
+    def run(self):
+        cov = coverage(self.prog, os.path.join(self.prog.root, "coverage-%s.json"
+                                                % type(self.prog).__name__))
+        cands = candidates(self.prog, self.bdir)
+        random.Random(self.seed).shuffle(cands)
+        if os.path.exists(self.marks):
+            os.remove(self.marks)
+        self.start()
+        skipped, attempted, n = 0, 0, 0
+        for cand in cands:
+            if attempted >= self.sample:
+                break
+            original = open(cand["file"]).read()
+            n += 1
+            edited = make_edit(original, cand, n, self.marks,
+                               self.prog.lang)
+            if edited is None or not compiles(cand["unit"], edited,
+                                              self.prog.lang):
+                skipped += 1
+                continue
+            covered = (os.path.basename(cand["file"]), cand["line"]) in cov
+            r = self.one(n, cand, edited, original, covered)
+            attempted += 1
+            self.results.append(r)
+            print("  [%3d/%d] %-34s %s%s" % (attempted, self.sample,
+                  cand["name"][:34], r["class"],
+                  "" if r["class"] == "applied" else
+                  " — " + r["detail"][:120].replace("\n", " | ")),
+                  flush=True)
+        self.session.close()
+        self.prog.restore_build_sources(self.bdir)
+        return {"candidates": len(cands), "skipped": skipped,
+                "attempted": attempted, "restarts": self.restarts,
+                "startup_ignored": self.startup_ignored,
+                "results": self.results}
+
+
+def report(name, rep):
+    res = rep["results"]
+    by = {}
+    for r in res:
+        by.setdefault(r["class"], []).append(r)
+    ok = len(by.get("applied", []))
+    called = [r for r in res if r["called"]]
+    print("\n== %s: %d attempted, %d applied (%.0f%%), %d refused with an "
+          "error event, %d restarts; %d candidates, %d skipped (edit cannot "
+          "go in, or the compiler rejects it)" % (
+              name, len(res), ok, 100.0 * ok / max(1, len(res)),
+              sum(1 for r in res if r.get("detail", "").split(":")[0] in
+                  ("compile", "link", "layout", "removed", "patch")), rep["restarts"], rep["candidates"],
+              rep["skipped"]))
+    print("   the workload calls %d of them: mark observed for %d" % (
+        len(called), sum(1 for r in called if r.get("observed"))))
+    if rep["startup_ignored"]:
+        first = sorted(rep["startup_ignored"].items())[0]
+        print("   %d units hotc could not compile at start-up (%s), e.g. %s: %s"
+              % (len(rep["startup_ignored"]), ", ".join(
+                  os.path.basename(f) for f in sorted(rep["startup_ignored"])),
+                 os.path.basename(first[0]), first[1][:200].replace("\n", " | ")))
+    for cls, rs in sorted(by.items(), key=lambda kv: -len(kv[1])):
+        if cls == "applied":
+            continue
+        e = rs[0]
+        print("   %-36s %4d  e.g. %s (%s:%d): %s" % (
+            cls, len(rs), e["function"], e["file"], e["line"],
+            e.get("detail", "")[:300].replace("\n", " | ")))
+    crashes = len(by.get("crash of the app", []))
+    print("   app crashes: %d, hangs: %d, wrong output: %d" % (
+        crashes, len(by.get("hang", [])), len(by.get("wrong output", []))))
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--full", action="store_true",
+                    help="the full sweep: 200 functions per program")
+    ap.add_argument("--sample", type=int, default=40,
+                    help="functions per program (default 40, the CI sample)")
+    ap.add_argument("--programs", default=",".join(programs.PROGRAMS))
+    ap.add_argument("--build-dir", default=os.path.join(here, "../../build"),
+                    help="hotc's CMake build directory (bin/hotc, the cache)")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    sample = 200 if a.full else a.sample
+    build = os.path.realpath(a.build_dir)
+    hotc = os.path.join(build, "bin/hotc")
+    cache = os.path.join(build, "sweep-cache")
+    failed, started = [], time.time()
+    for name in a.programs.split(","):
+        t0 = time.time()
+        print("== %s" % name, flush=True)
+        try:
+            prog = programs.PROGRAMS[name](cache, hotc)
+            prog.fetch()
+            bdir = prog.build()
+            work = os.path.join(cache, "work-" + name)
+            os.makedirs(work, exist_ok=True)
+            rep = Sweep(prog, bdir, hotc, work, sample, a.seed).run()
+            rep["seconds"] = round(time.time() - t0)
+            json.dump(rep, open(os.path.join(work, "report.json"), "w"), indent=1)
+            report(name, rep)
+            if rep["attempted"] < sample:
+                failed.append("%s: %d functions attempted, fewer than %d" % (
+                    name, rep["attempted"], sample))
+        except (HarnessError, RuntimeError, OSError) as e:
+            failed.append("%s: %s" % (name, e))
+        print("   %s took %.0f s" % (name, time.time() - t0), flush=True)
+    print("\nsweep took %.0f s" % (time.time() - started))
+    for f in failed:
+        print("SWEEP HARNESS FAILURE: " + f)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
