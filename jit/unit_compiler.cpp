@@ -89,9 +89,11 @@ struct UnitCompiler::State {
   Error prepare(CollectingDiagnostics &Diags);
   Error refreshPreamble(const MemoryBuffer &Main, CollectingDiagnostics &Diags,
                         UnitCompileStats *Stats);
+  // ForPatch: the compile of an edit, which the compiler-view check
+  // judges (a baseline's verdict would go unused).
   Expected<CompiledTu> compile(std::unique_ptr<MemoryBuffer> Main,
                                std::optional<EditRegion> Focus,
-                               UnitCompileStats *Stats);
+                               UnitCompileStats *Stats, bool ForPatch);
   // Compiles with Overlay's contents shadowing the disk, then goes back to
   // the disk (the next compile sees every difference as an edit).
   Expected<CompiledTu> compileOverlaid(const FileOverlay &Overlay,
@@ -116,7 +118,7 @@ UnitCompiler::State::compileOverlaid(const FileOverlay &Overlay,
   auto R = compile(Main != Overlay.end()
                        ? MemoryBuffer::getMemBufferCopy(Main->second, Cmd.File)
                        : MemoryBuffer::getMemBufferCopy("", Cmd.File),
-                   std::nullopt, Stats);
+                   std::nullopt, Stats, /*ForPatch=*/false);
   VFS = Disk;
   return R;
 }
@@ -222,7 +224,7 @@ Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
 Expected<CompiledTu>
 UnitCompiler::State::compile(std::unique_ptr<MemoryBuffer> Main,
                              std::optional<EditRegion> Focus,
-                             UnitCompileStats *Stats) {
+                             UnitCompileStats *Stats, bool ForPatch) {
   CollectingDiagnostics Diags;
   if (Error E = prepare(Diags))
     return std::move(E);
@@ -248,23 +250,29 @@ UnitCompiler::State::compile(std::unique_ptr<MemoryBuffer> Main,
 
   auto Context = std::make_unique<LLVMContext>();
   FocusedCodegenAction Action(*Context, Focus);
-  ConditionLog Log = Preamble ? PreambleLog : ConditionLog();
-  std::shared_ptr<const StringSet<>> Seen = Preamble ? Divergent : nullptr;
-  if (checksView())
+  bool CheckView = ForPatch && checksView();
+  ConditionLog Log;
+  std::shared_ptr<const StringSet<>> Seen;
+  if (CheckView) {
+    if (Preamble) {
+      Log = PreambleLog;
+      Seen = Divergent;
+    }
     Action.Conditions = {&Log, Build, &Seen, &Predefines};
+  }
   auto R = runFrontend(Cmd, std::move(Inv), FS, Diags, Action,
                        [&] { return Action.takeModule(); });
   if (!R)
     return R.takeError();
   if (Focus && !Action.focusHeld()) // the edit reached beyond bodies
     return compile(MemoryBuffer::getMemBufferCopy(Text, Cmd.File), std::nullopt,
-                   Stats);
+                   Stats, ForPatch);
   R->Context = std::move(Context);
   R->OptLevel = OptLevel;
   R->Partial = Focus.has_value();
   R->NoReload = std::move(Action.NoReload);
   R->Rerun = std::move(Action.Rerun);
-  if (checksView() && Seen)
+  if (CheckView && Seen)
     R->CompilerView = compareWithBuildCompiler(Cmd, *Base, FS, Text, Log, *Seen, Predefines);
   R->Inputs.insert(R->Inputs.end(), PreambleFiles.begin(), PreambleFiles.end());
   Stats->Focused = R->Partial;
@@ -296,7 +304,7 @@ Expected<CompiledTu> UnitCompiler::compileAll(UnitCompileStats *Stats,
   auto Main = readSource(S->Cmd.File);
   if (!Main)
     return Main.takeError();
-  return S->compile(std::move(*Main), std::nullopt, Stats);
+  return S->compile(std::move(*Main), std::nullopt, Stats, /*ForPatch=*/false);
 }
 
 Expected<CompiledTu> UnitCompiler::compileEdit(UnitCompileStats *Stats,
@@ -307,7 +315,7 @@ Expected<CompiledTu> UnitCompiler::compileEdit(UnitCompileStats *Stats,
   std::optional<EditRegion> Focus;
   if (S->Accepted && Focused)
     Focus = editRegionOf(*S->Accepted, (*Main)->getBuffer());
-  return S->compile(std::move(*Main), Focus, Stats);
+  return S->compile(std::move(*Main), Focus, Stats, /*ForPatch=*/true);
 }
 
 void UnitCompiler::accept() { S->Accepted = S->Last; }
