@@ -144,6 +144,19 @@ public:
     use(E->getConstructor()->getParent(), EdgeKind::TypeUse);
     return true;
   }
+  // Destructors run without a call in the source: `delete p` (virtually,
+  // through p's static type; an optimiser that knows the dynamic type
+  // inlines the override) and locals and temporaries going out of scope.
+  bool VisitCXXDeleteExpr(CXXDeleteExpr *E) {
+    return useDestructorOf(E->getDestroyedType());
+  }
+  bool VisitVarDecl(VarDecl *V) {
+    return V->isLocalVarDecl() ? useDestructorOf(V->getType()) : true;
+  }
+  bool VisitCXXBindTemporaryExpr(CXXBindTemporaryExpr *E) {
+    use(E->getTemporary()->getDestructor(), EdgeKind::Call);
+    return true;
+  }
   bool VisitRecordTypeLoc(RecordTypeLoc TL) { return useType(TL.getDecl()); }
   bool VisitEnumTypeLoc(EnumTypeLoc TL) { return useType(TL.getDecl()); }
   bool VisitTypedefTypeLoc(TypedefTypeLoc TL) {
@@ -166,6 +179,15 @@ private:
 
   bool useType(const Decl *D) {
     use(D, EdgeKind::TypeUse);
+    return true;
+  }
+  bool useDestructorOf(QualType T) {
+    if (T.isNull() || T->isDependentType())
+      return true;
+    const CXXRecordDecl *RD = Ctx.getBaseElementType(T)->getAsCXXRecordDecl();
+    if (RD && RD->hasDefinition())
+      if (const CXXDestructorDecl *D = RD->getDestructor(); D && !D->isImplicit())
+        use(D, EdgeKind::Call);
     return true;
   }
   void use(const Decl *D, EdgeKind Kind);

@@ -3,6 +3,7 @@
 #include "layout_diff.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Path.h"
 
@@ -170,6 +171,25 @@ RebuildSet computeRebuildSet(const StaticGraph &Graph,
   return std::move(Q.Out);
 }
 
+// The call links that may reach N's code: its own callers and, for an
+// override, the callers of every method it overrides (transitively). A call
+// through the base is devirtualised and inlined where the optimiser knows
+// the dynamic type (`Base *p = new Derived; delete p;` in one function).
+static std::vector<GraphLink> callersOf(const StaticGraph &Graph, uint32_t N) {
+  std::vector<GraphLink> Out;
+  std::vector<uint32_t> Methods{N};
+  llvm::DenseSet<uint32_t> Seen{N};
+  while (!Methods.empty()) {
+    uint32_t M = Methods.back();
+    Methods.pop_back();
+    llvm::append_range(Out, Graph.Nodes[M].Users);
+    for (const GraphLink &L : Graph.Nodes[M].Uses)
+      if (L.Kind == EdgeKind::Override && Seen.insert(L.Node).second)
+        Methods.push_back(L.Node);
+  }
+  return Out;
+}
+
 void addInlinedCallers(RebuildSet &Set, const StaticGraph &Graph,
                        llvm::function_ref<bool(llvm::StringRef)> Optimised) {
   llvm::StringSet<> Listed;
@@ -190,7 +210,7 @@ void addInlinedCallers(RebuildSet &Set, const StaticGraph &Graph,
     while (!Queue.empty()) {
       auto [N, Path] = std::move(Queue.front());
       Queue.pop_front();
-      for (const GraphLink &L : Graph.Nodes[N].Users) {
+      for (const GraphLink &L : callersOf(Graph, N)) {
         const GraphNode &User = Graph.Nodes[L.Node];
         if (L.Kind != EdgeKind::Call || !User.Definition ||
             User.Definition->Kind != FormKind::Function ||

@@ -113,6 +113,28 @@ TEST_F(SavePlanTest, OptimisedUnitAddsInlinedCallersTransitively) {
   EXPECT_FALSE(R.Plan.expects(P.path("c.cpp"), "other()"));
 }
 
+// `Base *p = new Derived; delete p;`: an optimiser that sees the dynamic
+// type calls (and inlines) the override through the base's destructor, so
+// a function deleting through the base may hold the edited override.
+TEST(SavePlanVirtual, OverrideEditReachesCallersThroughTheBase) {
+  IndexProject P;
+  P.write("r.cpp", "struct Res { virtual ~Res() {} };\n"
+                   "struct File : Res { int *s; File(int *p) : s(p) {}\n"
+                   "  ~File() override { *s = 1; } };\n"
+                   "int probe() { int s = 0; Res *r = new File(&s); delete r; return s; }\n"
+                   "int other() { return 4; }\n");
+  P.analyse({"r.cpp"});
+  std::ifstream In(P.path("r.cpp"));
+  std::string Before{std::istreambuf_iterator<char>(In), {}}, After = Before;
+  After.replace(After.find("*s = 1;"), 7, "*s = 2;");
+  P.write("r.cpp", After);
+  auto Yes = [](llvm::StringRef) { return true; };
+  index::SavePlan Plan =
+      index::planSave(P.Graph, {{P.path("r.cpp"), Before, After}}, {Yes, Yes});
+  EXPECT_TRUE(Plan.expects(P.path("r.cpp"), "probe()"));
+  EXPECT_FALSE(Plan.expects(P.path("r.cpp"), "other()"));
+}
+
 // The analysis of lib.cpp predates the running text (its re-analysis after
 // the last applied save is not done): the offsets are mapped from the
 // analysed text, and the default argument edit still reaches main.cpp.
