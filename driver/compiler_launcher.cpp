@@ -1,4 +1,6 @@
 #include "compiler_launcher.h"
+#include "frontend/project_files.h"
+#include "frontend/compiler_options.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -110,32 +112,6 @@ bool isLauncher(StringRef Arg) {
          Name == "icecc" || Name == "buildcache";
 }
 
-bool isSource(StringRef Arg) {
-  StringRef Ext = sys::path::extension(Arg);
-  for (StringRef S : {".c", ".cc", ".cp", ".cpp", ".cxx", ".c++", ".C", ".CPP",
-                      ".i", ".ii", ".m", ".mm", ".s", ".S", ".sx"})
-    if (Ext == S)
-      return true;
-  return false;
-}
-
-// Options whose value is the next argument: skipped, so that the value is
-// not taken for an input file.
-bool takesSeparateValue(StringRef Arg) {
-  static const StringSet<> Options = {
-      "-o",        "-MF",          "-MT",         "-MQ",
-      "-MJ",       "-x",           "-include",    "-imacros",
-      "-isystem",  "-iquote",      "-idirafter",  "-isysroot",
-      "--sysroot", "-iprefix",     "-iwithprefix", "-iwithprefixbefore",
-      "-imultilib", "-include-pch", "-Xclang",    "-Xlinker",
-      "-Xassembler", "-Xpreprocessor", "-mllvm",  "-D",
-      "-U",        "-I",           "-L",          "-l",
-      "-F",        "-target",      "-arch",       "-T",
-      "-u",        "-z",           "-aux-info",   "-dumpbase",
-      "-dumpdir",  "--param",      "-e"};
-  return Options.contains(Arg);
-}
-
 // What the arguments say, before paths are made absolute.
 struct ArgScan {
   bool Compile = false;  // -c
@@ -147,27 +123,34 @@ struct ArgScan {
 
 void scanOne(ArrayRef<std::string> Args, size_t &I, ArgScan &S) {
   StringRef A = Args[I];
-  StringRef Next = I + 1 < Args.size() ? StringRef(Args[I + 1]) : "";
-  if (A == "-c")
+  frontend::MatchedOption M = frontend::matchOption(A);
+  if (!M.Option) {
+    if (!A.starts_with("-") && frontend::isSourceFile(A))
+      S.Sources.push_back(A.str());
+    return;
+  }
+  StringRef Value = M.ValueIsNext ? (I + 1 < Args.size() ? StringRef(Args[I + 1]) : "")
+                                  : M.JoinedValue;
+  switch (M.Option->Role) {
+  case frontend::OptionRole::Compile:
     S.Compile = true;
-  else if (A == "-E" || A == "-S" || A == "-M" || A == "-MM" ||
-           A == "-fsyntax-only")
+    break;
+  case frontend::OptionRole::NoObject:
     S.NoObject = true;
-  else if (A == "-MD" || A == "-MMD")
+    break;
+  case frontend::OptionRole::WritesDeps:
     S.WritesDeps = true;
-  else if (A == "-o")
-    S.Output = Next.str();
-  else if (A == "-MF")
-    S.Depfile = Next.str();
-  else if (A.starts_with("-o") && !A.starts_with("-obj"))
-    S.Output = A.drop_front(2).str();
-  else if (A.starts_with("-MF"))
-    S.Depfile = A.drop_front(3).str();
-  else if (A.consume_front("-Wp,-MD,") || A.consume_front("-Wp,-MMD,"))
-    S.Depfile = A.str(); // the Linux kernel's spelling
-  else if (!A.starts_with("-") && isSource(A))
-    S.Sources.push_back(A.str());
-  if (takesSeparateValue(Args[I]))
+    break;
+  case frontend::OptionRole::Output:
+    S.Output = Value.str();
+    break;
+  case frontend::OptionRole::Depfile:
+    S.Depfile = Value.str();
+    break;
+  default:
+    break;
+  }
+  if (M.ValueIsNext) // the value is not an input file
     ++I;
 }
 
@@ -246,7 +229,7 @@ std::vector<std::string> inputsOf(const CompileFacts &F,
   StringSet<> Seen = {F.Source};
   for (const std::string &D : Deps) {
     std::string P = absolutePath(D, Cwd);
-    if (!StringRef(P).starts_with("/usr/") && Seen.insert(P).second)
+    if (frontend::isProjectFile(P) && Seen.insert(P).second)
       Out.push_back(P);
   }
   return Out;

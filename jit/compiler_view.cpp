@@ -1,4 +1,5 @@
 #include "compiler_view.h"
+#include "frontend/project_files.h"
 
 #include "clang/Basic/Diagnostic.h"
 #include "llvm/ADT/StringExtras.h"
@@ -128,7 +129,7 @@ private:
     if (L.isInvalid() || SM.isInSystemHeader(L))
       return false;
     auto Entry = SM.getFileEntryRefForID(SM.getFileID(L));
-    if (!Entry || Entry->getName().starts_with("/usr/"))
+    if (!Entry || !frontend::isProjectFile(Entry->getName()))
       return false;
     P.File = Entry->getName().str();
     P.Offset = SM.getFileOffset(L);

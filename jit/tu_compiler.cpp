@@ -1,4 +1,5 @@
 #include "clang_frontend.h"
+#include "frontend/compiler_options.h"
 
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -40,41 +41,9 @@ const SourceDiagnostic *CompileFailure::firstError() const {
 
 namespace {
 
-// Options that make GCC or the build write files, or that Clang does not
-// know; each entry is (flag, takes a separate value).
-struct Dropped {
-  StringRef Flag;
-  bool Prefix;
-  bool TakesValue;
-};
-const Dropped kDropped[] = {
-    {"-o", false, true},         {"-MF", false, true},
-    {"-MT", false, true},        {"-MQ", false, true},
-    {"-MD", false, false},       {"-MMD", false, false},
-    {"-M", false, false},        {"-MM", false, false},
-    {"-MP", false, false},       {"-fno-plt", false, false},
-    {"-flive-patching", true, false},
-    {"-fpatchable-function-entry", true, false},
-    {"-fno-semantic-interposition", false, false},
-    {"-fstack-clash-protection", false, false},
-    {"-fipa-", true, false},     {"-fno-ipa-", true, false},
-    {"-Werror", true, false},    {"-save-temps", true, false},
-    {"-fdiagnostics-color", true, false},
-    {"-ftime-report", true, false},
-};
-
-const Dropped *droppedFlag(StringRef Arg) {
-  for (const Dropped &D : kDropped)
-    if (D.Prefix ? Arg.starts_with(D.Flag) : Arg == D.Flag)
-      return &D;
-  return nullptr;
-}
-
 bool isCxx(const CompileCommand &Cmd) {
   StringRef Compiler = sys::path::filename(Cmd.Arguments.front());
-  StringRef Ext = sys::path::extension(Cmd.File);
-  return Compiler.contains("++") || Ext == ".cpp" || Ext == ".cc" ||
-         Ext == ".cxx" || Ext == ".C" || Ext == ".c++";
+  return Compiler.contains("++") || frontend::isCxxSource(Cmd.File);
 }
 
 } // namespace
@@ -118,8 +87,9 @@ std::vector<std::string> patchCompileArguments(const CompileCommand &Cmd,
   OptLevel = 0;
   for (size_t I = 1; I < Cmd.Arguments.size(); ++I) {
     StringRef A = Cmd.Arguments[I];
-    if (const Dropped *D = droppedFlag(A)) {
-      if (D->TakesValue)
+    frontend::MatchedOption O = frontend::matchOption(A);
+    if (O.Option && frontend::droppedFromPatchCompiles(O.Option->Role)) {
+      if (O.ValueIsNext)
         ++I;
       continue;
     }

@@ -1,4 +1,5 @@
 #include "unit_compiler.h"
+#include "frontend/project_files.h"
 
 #include "clang_frontend.h"
 #include "focused_codegen.h"
@@ -206,7 +207,7 @@ Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
     Divergent = Callbacks.Divergent;
     Predefines = Callbacks.Predefines;
     for (const std::string &F : PreambleFiles)
-      if (!StringRef(F).starts_with("/usr/") && F != Cmd.File) {
+      if (frontend::isProjectFile(F) && F != Cmd.File) {
         auto St = statOf(*VFS, F);
         PreambleHeaders[F] = {St ? St->getSize() : 0,
                               St ? St->getLastModificationTime()

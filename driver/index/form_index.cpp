@@ -1,4 +1,5 @@
 #include "form_index.h"
+#include "frontend/project_files.h"
 
 #include "form_walker.h"
 #include "macro_forms.h"
@@ -108,9 +109,7 @@ const Form *FormIndex::find(const std::string &Id) const {
   return nullptr;
 }
 
-bool isProjectFile(StringRef Path) {
-  return !Path.empty() && !Path.starts_with("/usr/") && !Path.starts_with("<");
-}
+bool isProjectFile(StringRef Path) { return frontend::isProjectFile(Path); }
 
 uint64_t commandHash(const jit::CompileCommand &Cmd) {
   std::string Text = Cmd.File + "\n" + Cmd.Directory;

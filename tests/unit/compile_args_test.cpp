@@ -30,6 +30,22 @@ TEST(CompileArgs, DropsOutputsAndGccOnlyFlagsKeepsTheRest) {
   EXPECT_TRUE(has(Args, "-disable-llvm-passes"));
 }
 
+// The joined spellings the build may use are dropped too: a patch compile
+// never writes the build's object or depfile.
+TEST(CompileArgs, DropsJoinedOutputSpellings) {
+  jit::CompileCommand Cmd{"/src/a.cpp", "/build",
+                          {"/usr/bin/g++", "-Iinc", "-oa.o", "-MFa.o.d",
+                           "-MTa.o", "-Wp,-MD,a.o.d", "-Werror=format",
+                           "-fdiagnostics-color=always", "-c", "/src/a.cpp"}};
+  unsigned Opt = 0;
+  auto Args = jit::patchCompileArguments(Cmd, Opt);
+  for (const char *Gone : {"-oa.o", "-MFa.o.d", "-MTa.o", "-Wp,-MD,a.o.d",
+                           "-Werror=format", "-fdiagnostics-color=always"})
+    EXPECT_FALSE(has(Args, Gone)) << Gone;
+  for (const char *Kept : {"-Iinc", "-c", "/src/a.cpp"})
+    EXPECT_TRUE(has(Args, Kept)) << Kept;
+}
+
 TEST(CompileArgs, CIsCompiledAsC) {
   jit::CompileCommand Cmd{"/src/a.c", "/build", {"cc", "-Og", "-c", "/src/a.c"}};
   unsigned Opt = 0;
