@@ -132,7 +132,9 @@ Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
     bool Ambiguous = false;
     for (auto [U, Address] : pair(Patch, Live, Baseline.Identities.lookup(Key),
                                   Baseline, Ambiguous)) {
-      Link.bindLiveSymbol(SourcePath, U->G->getName(), Address, U->G->hasLocalLinkage());
+      if (Error E = Link.bindLiveSymbol(SourcePath, U->G->getName(), Address,
+                                        U->G->hasLocalLinkage()))
+        return E;
       Bound[U->G->getName()] = Address;
     }
     if (Ambiguous)
@@ -159,7 +161,9 @@ Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
       if (!S)
         S = View.find(LiveGuard, false);
       if (S) {
-        Link.bindLiveSymbol(SourcePath, G->getName(), S->Address, G->hasLocalLinkage());
+        if (Error E = Link.bindLiveSymbol(SourcePath, G->getName(), S->Address,
+                                          G->hasLocalLinkage()))
+          return E;
         continue;
       }
     }
@@ -222,7 +226,7 @@ std::vector<std::string> otherVariants(StringRef Name) {
 
 } // namespace
 
-void bindConstructorVariants(const Module &M, StringRef SourcePath,
+Error bindConstructorVariants(const Module &M, StringRef SourcePath,
                              LinkSession &Link, const LiveView &View) {
   std::optional<DebugInfoFinder> Finder; // only when a candidate shows up
   for (const Function &F : M) {
@@ -249,11 +253,13 @@ void bindConstructorVariants(const Module &M, StringRef SourcePath,
             CT && !CT->isForwardDecl() && withoutSpaces(qualifiedName(CT)) == Class)
           Virtual = hasVirtualBase(CT);
       if (Virtual == false)
-        Link.bindLiveSymbol(SourcePath, F.getName(), Live->Address, F.hasLocalLinkage(),
-                            /*IsFunction=*/true);
+        if (Error E = Link.bindLiveSymbol(SourcePath, F.getName(), Live->Address,
+                                          F.hasLocalLinkage(), /*IsFunction=*/true))
+          return E;
       break;
     }
   }
+  return Error::success();
 }
 
 } // namespace hotc::jit

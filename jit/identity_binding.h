@@ -35,7 +35,8 @@ llvm::Error bindStaticsByIdentity(const llvm::Module &M, llvm::StringRef SourceP
 // base, and GCC may emit only the latter where a Clang patch calls the
 // former. Each such call of the patch is bound to the live variant when the
 // patch's debug information shows the class has no virtual base.
-void bindConstructorVariants(const llvm::Module &M, llvm::StringRef SourcePath,
-                             LinkSession &Link, const LiveView &View);
+llvm::Error bindConstructorVariants(const llvm::Module &M,
+                                    llvm::StringRef SourcePath,
+                                    LinkSession &Link, const LiveView &View);
 
 } // namespace hotc::jit

@@ -218,7 +218,8 @@ Error LinkSession::adoptRecordedSymbols() {
       if (Globals.count(Name))
         continue;
       Globals[Name] = {Addr.getValue(), 16, true};
-      defineCreated(*ProcessDylib, Name, Addr.getValue(), true);
+      if (Error E = defineCreated(*ProcessDylib, Name, Addr.getValue(), true))
+        return E;
     } else {
       CreatedLocals[Scope][Name] = {Addr.getValue(), 16, true};
     }
@@ -226,11 +227,19 @@ Error LinkSession::adoptRecordedSymbols() {
   return Error::success();
 }
 
-void LinkSession::defineCreated(JITDylib &JD, StringRef Name, uint64_t Addr,
-                                bool IsFunction) {
+// Defines Name at Addr in JD, replacing an earlier definition: a symbol
+// created again by a later patch, or bound anew, must not keep the old
+// address.
+Error LinkSession::defineCreated(JITDylib &JD, StringRef Name, uint64_t Addr,
+                                 bool IsFunction) {
+  SymbolStringPtr Sym = ES->intern(Name);
+  // SymbolsNotFound is the usual case (nothing defined yet), not a failure.
+  if (Error E = JD.remove({Sym}))
+    if (Error Other = handleErrors(std::move(E), [](const SymbolsNotFound &) {}))
+      return Other;
   SymbolMap M;
-  M[ES->intern(Name)] = {ExecutorAddr(Addr), flagsOf(IsFunction)};
-  consumeError(JD.define(absoluteSymbols(std::move(M))));
+  M[Sym] = {ExecutorAddr(Addr), flagsOf(IsFunction)};
+  return JD.define(absoluteSymbols(std::move(M)));
 }
 
 Expected<JITDylib *> LinkSession::localsDylib(StringRef SourcePath) {
@@ -252,21 +261,18 @@ Expected<JITDylib *> LinkSession::localsDylib(StringRef SourcePath) {
   return &JD;
 }
 
-void LinkSession::bindLiveSymbol(StringRef SourcePath, StringRef Name,
-                                 uint64_t Address, bool Local, bool IsFunction) {
+Error LinkSession::bindLiveSymbol(StringRef SourcePath, StringRef Name,
+                                  uint64_t Address, bool Local, bool IsFunction) {
   LiveSymbol L{Address, 0, IsFunction};
   if (!Local) {
     Globals[Name] = L;
-    defineCreated(*ProcessDylib, Name, Address, IsFunction);
-    return;
+    return defineCreated(*ProcessDylib, Name, Address, IsFunction);
   }
   Locals[SourcePath][Name] = L;
   auto JD = localsDylib(SourcePath);
-  assert(JD && "viewOf() made the TU's dylib before any binding");
-  if (JD)
-    defineCreated(**JD, Name, Address, IsFunction);
-  else
-    consumeError(JD.takeError()); // viewOf() of this TU succeeded before
+  if (!JD)
+    return JD.takeError();
+  return defineCreated(**JD, Name, Address, IsFunction);
 }
 
 Expected<LiveView> LinkSession::viewOf(StringRef SourcePath) {
@@ -335,31 +341,36 @@ LinkSession::unresolved(StringRef SourcePath, ArrayRef<std::string> Names) {
 }
 
 void LinkSession::discard(LinkedObject &Linked) {
+  // removeJITDylib fails only when the dylib is already gone or its
+  // memory cannot be released: either way nothing reaches its code.
   if (Linked.Dylib)
     consumeError(ES->removeJITDylib(*Linked.Dylib));
   Linked.Dylib = nullptr;
 }
 
-void LinkSession::publish(StringRef SourcePath,
-                          ArrayRef<CreatedSymbol> Created,
-                          const StringMap<uint64_t> &Addresses) {
+Error LinkSession::publish(StringRef SourcePath,
+                           ArrayRef<CreatedSymbol> Created,
+                           const StringMap<uint64_t> &Addresses) {
   for (const CreatedSymbol &C : Created) {
     auto It = Addresses.find(C.Name);
     if (It == Addresses.end())
       continue;
     LiveSymbol L{It->second, 16, C.IsFunction};
+    JITDylib *JD = ProcessDylib;
     if (C.Local) {
       CreatedLocals[SourcePath][C.Name] = L;
       Locals[SourcePath][C.Name] = L;
-      if (auto JD = localsDylib(SourcePath))
-        defineCreated(**JD, C.Name, L.Address, C.IsFunction);
-      else
-        consumeError(JD.takeError());
+      auto Mine = localsDylib(SourcePath);
+      if (!Mine)
+        return Mine.takeError();
+      JD = *Mine;
     } else {
       Globals[C.Name] = L;
-      defineCreated(*ProcessDylib, C.Name, L.Address, C.IsFunction);
     }
+    if (Error E = defineCreated(*JD, C.Name, L.Address, C.IsFunction))
+      return E;
   }
+  return Error::success();
 }
 
 void LinkSession::unpublish(StringRef SourcePath,
@@ -373,6 +384,7 @@ void LinkSession::unpublish(StringRef SourcePath,
     } else {
       Globals.erase(C.Name);
     }
+    // A symbol a failed define never added is simply not there.
     if (JD)
       consumeError(JD->remove({ES->intern(C.Name)}));
   }
@@ -415,6 +427,7 @@ void LinkSession::detach() {
   // would free the JIT memory the patched entries jump to. Shut the socket
   // down and leak the session objects instead.
   shutdown(Socket, SHUT_RDWR);
+  // The socket is shut down already: the disconnect's error says only that.
   consumeError(ES->getExecutorProcessControl().disconnect());
   Socket = -1;
   (void)Linker.release();

@@ -43,7 +43,7 @@ public:
   LiveDwarf &dwarf() { return Dwarf; }
   // Binds Name, as a patch of the TU spells it, to the live variable or
   // function at Address (found by identity: the binary spells it otherwise).
-  void bindLiveSymbol(llvm::StringRef SourcePath, llvm::StringRef Name,
+  llvm::Error bindLiveSymbol(llvm::StringRef SourcePath, llvm::StringRef Name,
                       uint64_t Address, bool Local, bool IsFunction = false);
   std::string triple() const;
 
@@ -66,7 +66,7 @@ public:
 
   // Makes symbols a linked patch created visible to what is linked after
   // it (a new unit's functions, called by an edit in the same save).
-  void publish(llvm::StringRef SourcePath, llvm::ArrayRef<CreatedSymbol> Created,
+  llvm::Error publish(llvm::StringRef SourcePath, llvm::ArrayRef<CreatedSymbol> Created,
                const llvm::StringMap<uint64_t> &Addresses);
   // Takes them back when the patch is not applied.
   void unpublish(llvm::StringRef SourcePath,
@@ -90,7 +90,7 @@ private:
   llvm::Error adoptRecordedSymbols();
   llvm::Error bindIfuncs();
   llvm::Expected<llvm::orc::JITDylib *> localsDylib(llvm::StringRef SourcePath);
-  void defineCreated(llvm::orc::JITDylib &JD, llvm::StringRef Name, uint64_t Addr,
+  llvm::Error defineCreated(llvm::orc::JITDylib &JD, llvm::StringRef Name, uint64_t Addr,
                      bool IsFunction);
 
   int Pid = 0;

@@ -26,11 +26,12 @@ std::string hexOf(ArrayRef<uint8_t> Bytes) {
 std::string buildIdOf(const ELF64LEObjectFile &Obj) {
   const auto &File = Obj.getELFFile();
   auto Sections = File.sections();
-  if (!Sections)
+  if (!Sections) // no build id: the symbol cache is keyed by path alone
     return (consumeError(Sections.takeError()), "");
   for (const auto &Sec : *Sections) {
     if (Sec.sh_type != ELF::SHT_NOTE)
       continue;
+    // A damaged note section is one without a build id.
     Error Err = Error::success();
     for (const auto &Note : File.notes(Sec, Err))
       if (Note.getType() == ELF::NT_GNU_BUILD_ID && Note.getName() == "GNU")
@@ -102,6 +103,7 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
     uint8_t Type = S.getELFType();
     if (Type == ELF::STT_FILE) {
       auto Name = S.getName();
+      // A damaged STT_FILE name: the locals after it get no file scope.
       Scope = Name ? Name->str() : (consumeError(Name.takeError()), "");
       continue;
     }
@@ -113,6 +115,7 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
     auto Sec = S.getSection();
     if (!Name || !Addr || !Sec || Name->empty() || *Sec == Obj->section_end() ||
         *Addr == 0) {
+      // Unnamed, undefined or damaged entries cannot be bound to anyway.
       consumeError(Name.takeError());
       consumeError(Addr.takeError());
       consumeError(Sec.takeError());

@@ -1,4 +1,5 @@
 #include "patch_session.h"
+#include "jit/patch_transaction.h"
 
 #include "compiler_view.h"
 #include "identity_binding.h"
@@ -65,7 +66,7 @@ std::vector<std::string> absoluteInputs(const std::vector<std::string> &Inputs,
 bool linkedIntoProcess(const Module &M, const CompileCommand &Cmd,
                        const LiveSymbols &Process) {
   auto Locals = Process.localsOf(sys::path::filename(Cmd.File));
-  if (!Locals)
+  if (!Locals) // cannot tell: compiling it is the safe side
     return (consumeError(Locals.takeError()), true);
   if (*Locals)
     return true;
@@ -127,6 +128,7 @@ Error explainLinkError(Error E, const Module &M, StringRef Unit) {
   });
   if (Missing.empty())
     return Rest;
+  // The rest is ORC's summary ("failed to materialize"): Missing says more.
   consumeError(std::move(Rest));
   return make_error<LinkFailure>(Unit.str(), std::move(Missing));
 }
@@ -263,7 +265,6 @@ struct PatchSession::Prepared {
   TypeLayouts Layouts;
   StringSet<> NoReload;            // edits kept out (`hotc: no-reload`)
   StringMap<uint64_t> InitHashes;  // of `hotc: rerun` globals, by "init:" key
-  bool Published = false;
 };
 
 Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
@@ -320,7 +321,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
       P.Plan.InitFunction.empty())
     return Error::success();
 
-  bindConstructorVariants(M, U.Command.File, Link, *View);
+  if (Error E = bindConstructorVariants(M, U.Command.File, Link, *View))
+    return E;
   if (Error E = checkResolvable(M, Link, U.Command.File))
     return E;
   auto T0 = std::chrono::steady_clock::now();
@@ -356,8 +358,25 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   }
   for (const CreatedSymbol &C : P.Plan.Created)
     R.Created.push_back(C.Name);
-  Link.publish(U.Command.File, P.Plan.Created, P.Linked.Addresses);
-  P.Published = true;
+  return Link.publish(U.Command.File, P.Plan.Created, P.Linked.Addresses);
+}
+
+// New globals are initialised before any entry leads to code using them;
+// then every entry is re-pointed at once.
+Error PatchSession::goLive(std::vector<Prepared> &Prep,
+                           const std::vector<EntryRepoint> &Entries,
+                           PatchTransaction &Tx) {
+  // From here the new code may run: a failure keeps it mapped.
+  Tx.mayHaveRun();
+  for (Prepared &P : Prep)
+    if (P.Linked.Dylib && !P.Plan.InitFunction.empty())
+      if (Error E = Link.runInitialiser(
+              P.Linked.Addresses.lookup(P.Plan.InitFunction)))
+        return E;
+  if (!Entries.empty())
+    if (Error E = Link.repointEntries(Entries))
+      return E;
+  Tx.goneLive();
   return Error::success();
 }
 
@@ -406,49 +425,40 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     return std::move(E);
 
   // Link every unit before anything runs: a failure discards them all.
+  PatchTransaction Tx(Link);
   StringSet<> Replaced;
   std::vector<EntryRepoint> Entries;
   double CodegenMs = 0, LinkMs = 0;
-  auto DiscardAll = [&] {
-    for (size_t I = 0; I < Prep.size(); ++I) {
-      if (Prep[I].Published)
-        Link.unpublish(Units[Indices[I]].Command.File, Prep[I].Plan.Created);
-      Link.discard(Prep[I].Linked);
-    }
-  };
-  for (size_t I = 0; I < Indices.size(); ++I)
-    if (Error E = linkUnit(Indices[I], Guide, Prep[I], Replaced, Entries, R,
-                           CodegenMs, LinkMs)) {
-      DiscardAll();
+  for (size_t I = 0; I < Indices.size(); ++I) {
+    Error E = linkUnit(Indices[I], Guide, Prep[I], Replaced, Entries, R,
+                       CodegenMs, LinkMs);
+    if (Prep[I].Linked.Dylib) // even when publishing failed halfway
+      Tx.linked(Units[Indices[I]].Command.File, Prep[I].Linked,
+                Prep[I].Plan.Created);
+    if (E)
       return std::move(E);
-    }
+  }
   R.Ms.Codegen = CodegenMs;
   R.Ms.Compile = R.Ms.Frontend + CodegenMs;
   R.Ms.Link = LinkMs;
 
   auto PatchStart = std::chrono::steady_clock::now();
   if (!R.empty()) {
-    // New globals are initialised before any entry leads to code using them.
-    for (Prepared &P : Prep)
-      if (P.Linked.Dylib && !P.Plan.InitFunction.empty())
-        if (Error E = Link.runInitialiser(
-                P.Linked.Addresses.lookup(P.Plan.InitFunction)))
-          return std::move(E);
-    if (!Entries.empty())
-      if (Error E = Link.repointEntries(Entries)) {
-        // The new code stays mapped (initialisers may have run), but nothing
-        // reaches it and later patches do not bind to it.
-        for (size_t I = 0; I < Prep.size(); ++I)
-          if (Prep[I].Published)
-            Link.unpublish(Units[Indices[I]].Command.File, Prep[I].Plan.Created);
-        return std::move(E);
-      }
+    if (Error E = goLive(Prep, Entries, Tx))
+      return std::move(E);
+    R.Version = ++Generation;
+    // The patch is live: what fails now is not "nothing applied".
     for (size_t I = 0; I < Indices.size(); ++I)
       if (Error E = Link.recordCreated(Units[Indices[I]].Command.File,
                                        Prep[I].Plan.Created,
                                        Prep[I].Linked.Addresses))
-        return std::move(E);
-    R.Version = ++Generation;
+        R.Warnings.push_back("the agent could not record the new symbols of " +
+                             Units[Indices[I]].Command.File +
+                             " (a hotc attaching again would create them "
+                             "anew): " +
+                             toString(std::move(E)));
+  } else {
+    Tx.goneLive(); // nothing was linked that needs undoing
   }
   // The process now runs this version of every function the unit still
   // defines; functions the edit removed still run in their old version.

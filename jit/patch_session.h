@@ -24,6 +24,8 @@
 
 namespace hotc::jit {
 
+class PatchTransaction;
+
 struct PatchTiming {
   double Total = 0, Compile = 0, Link = 0, Patch = 0; // milliseconds
   // Compile = Frontend (Clang to IR, Preamble included) + Codegen (keep/
@@ -137,6 +139,9 @@ private:
   void touch(size_t Unit);
 
   struct Prepared;
+  llvm::Error goLive(std::vector<Prepared> &Prep,
+                     const std::vector<EntryRepoint> &Entries,
+                     PatchTransaction &Tx);
   llvm::Error linkUnit(size_t Index, const PatchGuide &Guide, Prepared &P,
                        llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,

@@ -47,7 +47,7 @@ void walk(const DWARFDie &Die, const char *Caller, CallerSets &Sites) {
 bool hasDebugInfo(const object::ObjectFile &Obj) {
   for (const object::SectionRef &Sec : Obj.sections()) {
     Expected<StringRef> Name = Sec.getName();
-    if (!Name) {
+    if (!Name) { // a damaged section header: not a debug section we can use
       consumeError(Name.takeError());
       continue;
     }
