@@ -18,32 +18,35 @@ std::optional<std::string> readWhole(const Twine &Path) {
   return (*Buf)->getBuffer().str();
 }
 
-// One record: the source it names and its inputs' contents from the blobs.
-std::optional<std::pair<std::string, SourceSnapshot>>
+// One record: the source it names and its inputs' contents from the blobs,
+// or why it cannot be used.
+Expected<std::pair<std::string, SourceSnapshot>>
 readRecord(StringRef RecordPath, StringRef BuildDir) {
+  auto Unusable = [&](const Twine &Why) {
+    return createStringError(inconvertibleErrorCode(), "%s: %s",
+                             RecordPath.str().c_str(), Why.str().c_str());
+  };
   auto Text = readWhole(RecordPath);
   if (!Text)
-    return std::nullopt;
+    return Unusable("cannot be read");
   auto V = json::parse(*Text);
-  if (!V) {
-    consumeError(V.takeError());
-    return std::nullopt;
-  }
+  if (!V)
+    return Unusable("not JSON (" + toString(V.takeError()) + ")");
   const json::Object *O = V->getAsObject();
   auto Source = O ? O->getString("source") : std::nullopt;
   const json::Object *Inputs = O ? O->getObject("inputs") : nullptr;
   if (!Source || !Inputs)
-    return std::nullopt;
+    return Unusable("no \"source\" or \"inputs\"");
   SourceSnapshot S;
   for (const auto &[Path, Hash] : *Inputs) {
     auto H = Hash.getAsString();
     if (!H)
-      return std::nullopt;
+      return Unusable("the hash of " + Path.str() + " is not a string");
     SmallString<256> Blob(BuildDir);
     sys::path::append(Blob, ".hotc", "blobs", *H);
     auto Content = readWhole(Blob);
-    if (!Content)
-      return std::nullopt; // a snapshot with a hole would mislead
+    if (!Content) // a snapshot with a hole would mislead
+      return Unusable("the recorded content of " + Path.str() + " is missing");
     auto OnDisk = readWhole(Path.str());
     if (OnDisk != Content)
       S.EditedSince.push_back(Path.str());
@@ -54,8 +57,8 @@ readRecord(StringRef RecordPath, StringRef BuildDir) {
 
 } // namespace
 
-StringMap<SourceSnapshot> readBuildSnapshots(const std::string &BuildDir) {
-  StringMap<SourceSnapshot> Out;
+BuildSnapshots readBuildSnapshots(const std::string &BuildDir) {
+  BuildSnapshots Out;
   SmallString<256> Dir(BuildDir);
   sys::path::append(Dir, ".hotc", "objects");
   std::error_code EC;
@@ -64,7 +67,9 @@ StringMap<SourceSnapshot> readBuildSnapshots(const std::string &BuildDir) {
     if (sys::path::extension(It->path()) != ".json")
       continue;
     if (auto R = readRecord(It->path(), BuildDir))
-      Out.try_emplace(R->first, std::move(R->second));
+      Out.Sources.try_emplace(R->first, std::move(R->second));
+    else
+      Out.Unreadable.push_back(toString(R.takeError()));
   }
   return Out;
 }

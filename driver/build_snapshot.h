@@ -20,8 +20,13 @@ struct SourceSnapshot {
   std::vector<std::string> EditedSince;
 };
 
-// Snapshots by main source path (absolute). Sources compiled without the
-// launcher, or whose record or blobs are unreadable, have none.
-llvm::StringMap<SourceSnapshot> readBuildSnapshots(const std::string &BuildDir);
+struct BuildSnapshots {
+  // By main source path (absolute). Sources compiled without the launcher,
+  // or whose record or blobs are unusable, have none.
+  llvm::StringMap<SourceSnapshot> Sources;
+  std::vector<std::string> Unreadable; // "record: why", one per bad record
+};
+
+BuildSnapshots readBuildSnapshots(const std::string &BuildDir);
 
 } // namespace hotc::driver

@@ -245,8 +245,10 @@ Error readKey(StringRef Key, const toml::source_region &KeyAt,
                  N, F);
   if (Key == "debounce_ms")
     return store(C.DebounceMs, readDebounce(N, F), N, F);
-  if (Key == "compiler") // a name on PATH stays a name: not resolved
-    return store(C.Compiler, readString(N, Key, F), N, F);
+  if (Key == "compiler") // it never chose the patch compiler: said, not ignored
+    return F.error(KeyAt, "'compiler' is not a setting: patches are always "
+                          "compiled by hotc's own Clang 19, and checked "
+                          "against the compiler the build's command names");
   if (Key == "extra_flags")
     return store(C.ExtraFlags, readStrings(N, Key, F), N, F);
   if (Key == "on_crash")
@@ -432,8 +434,6 @@ std::vector<Row> rows(const Config &C) {
        C.Exclude.From},
       {"debounce_ms", C.DebounceMs.Value, std::to_string(C.DebounceMs.Value),
        C.DebounceMs.From},
-      {"compiler", C.Compiler.Value,
-       Text(C.Compiler.Value, "(the build's compiler)"), C.Compiler.From},
       {"extra_flags", json::Array(C.ExtraFlags.Value),
        join(C.ExtraFlags.Value, "(none)"), C.ExtraFlags.From},
       {"on_crash", onCrashName(C.Crash.Value), onCrashName(C.Crash.Value).str(),

@@ -45,7 +45,6 @@ struct Config {
   Setting<std::vector<std::string>> Watch;
   Setting<std::vector<std::string>> Exclude; // never watched or patched
   Setting<int64_t> DebounceMs;
-  Setting<std::string> Compiler; // empty: the compiler of the build's command
   Setting<std::vector<std::string>> ExtraFlags;
   Setting<OnCrash> Crash;
   Setting<std::string> SocketDir; // exported as HOTC_SOCKET_DIR

@@ -71,12 +71,16 @@ bool DiskBuild::feedsBinaries(const std::string &File) {
   // The worker may be rebuilding: ninja is used from one thread at a time.
   std::lock_guard<std::mutex> G(BuildLock);
   if (Error E = reloadIfStale()) {
-    consumeError(std::move(E));
+    Out.note("build.ninja could not be re-read (" + toString(std::move(E)) +
+             "); " + File + " is taken as not linked into the process");
     return false;
   }
   auto Edges = Build->edgesAffectedBy(File, Binaries);
-  if (!Edges)
-    return (consumeError(Edges.takeError()), false);
+  if (!Edges) {
+    Out.note(File + " is taken as not linked into the process: " +
+             toString(Edges.takeError()));
+    return false;
+  }
   return !Edges->empty();
 }
 

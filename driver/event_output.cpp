@@ -6,6 +6,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cassert>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -87,8 +88,9 @@ void EventOutput::deliver(json::Object Event, const std::string &Human) {
 }
 
 void EventOutput::note(const std::string &Text) {
-  if (!Json)
+  if (!Json) // beside the program's output, not in it
     fprintf(stderr, "hotc: %s\n", Text.c_str());
+  deliver(json::Object{{"event", "note"}, {"message", Text}}, "");
 }
 
 void EventOutput::ready(int Pid, size_t Units, size_t Symbols, double Ms,
@@ -179,7 +181,8 @@ void EventOutput::rebuilt(const std::vector<std::string> &Outputs, double Ms) {
 
 void EventOutput::error(Error E, const char *GivenKind) {
   json::Object O{{"event", "error"}};
-  std::string Kind = GivenKind ? GivenKind : "patch";
+  assert(GivenKind && "every error names what failed");
+  std::string Kind = GivenKind;
   std::string Human;
   // The whole log is the message; File: the unit it concerns.
   auto logged = [&](const char *K, const ErrorInfoBase &F,
@@ -222,24 +225,29 @@ void EventOutput::error(Error E, const char *GivenKind) {
         O["message"] = Human;
       });
   O["kind"] = Kind;
-  Human += Kind == "rebuild"
-               ? "\nhotc: the build on disk could not catch up; the process "
-                 "is not affected"
-               : "\nhotc: " + Kind + " failed: nothing applied, the process "
-                 "keeps running its current code";
+  if (Kind == "rebuild")
+    Human += "\nhotc: the build on disk could not catch up; the process is "
+             "not affected";
+  else if (Kind == "startup")
+    Human += "\nhotc: could not start watching";
+  else if (Kind == "build" || Kind == "watch")
+    Human += "\nhotc: the process keeps running its current code";
+  else
+    Human += "\nhotc: " + Kind + " failed: nothing applied, the process "
+             "keeps running its current code";
   deliver(std::move(O), Human);
 }
 
-void EventOutput::exited(std::optional<int> Code) {
-  json::Object O{{"event", "exited"},
-                 {"code", Code ? json::Value(*Code) : json::Value(nullptr)}};
-  std::string Human = Code ? formatv("hotc: the process exited with code {0}",
-                                     *Code).str()
-                           : "hotc: the process exited";
-  if (Code && *Code > 128) {
-    O["signal"] = *Code - 128;
+void EventOutput::exited(std::optional<ExitStatus> Status) {
+  json::Object O{{"event", "exited"}, {"code", nullptr}};
+  std::string Human = "hotc: the process exited";
+  if (Status && Status->Signal) {
+    O["signal"] = Status->Signal;
     Human = formatv("hotc: the process was killed by signal {0} ({1})",
-                    *Code - 128, strsignal(*Code - 128)).str();
+                    Status->Signal, strsignal(Status->Signal)).str();
+  } else if (Status) {
+    O["code"] = Status->Code;
+    Human = formatv("hotc: the process exited with code {0}", Status->Code).str();
   }
   deliver(std::move(O), Human);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "patch_session.h"
+#include "process_launcher.h"
 #include "save_plan.h"
 
 #include "llvm/Support/JSON.h"
@@ -32,13 +33,19 @@ public:
   void unchanged(const std::vector<std::string> &Files,
                  const std::vector<std::string> &Warnings = {});
   void ignored(const std::string &File, const std::string &Reason);
-  // Reports a failed patch: compile, link or patch errors, with file:line
-  // when the error has one. The process keeps its current code.
-  void error(llvm::Error E, const char *Kind = nullptr);
+  // Reports a failure of Kind: "patch" (compile, link and layout errors
+  // refine it), "startup" (hotc could not start or attach: nothing to
+  // patch yet), "rebuild" (the build on disk), "build" (the compile
+  // database), "watch" (a file could not be watched). With file:line when
+  // the error has one.
+  void error(llvm::Error E, const char *Kind);
   // The on-disk build caught up with the process (Outputs rebuilt).
   void rebuilt(const std::vector<std::string> &Outputs, double Ms);
-  void exited(std::optional<int> Code);
-  void note(const std::string &Text); // human mode only, on stderr
+  // Status: absent for a process hotc did not start (--pid).
+  void exited(std::optional<ExitStatus> Status);
+  // Something the user should know that is not an outcome of a save: on
+  // stderr, or a `note` event with --json.
+  void note(const std::string &Text);
 
 private:
   void emit(const std::string &Line);

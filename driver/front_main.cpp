@@ -3,6 +3,7 @@
 // (about 12 ms a process here): the launcher runs in this small binary,
 // linked only with LLVM's static Support library. Every other command is
 // hotc-core's, next to this binary.
+#include "command_names.h"
 #include "compiler_launcher.h"
 
 #include <cerrno>
@@ -19,11 +20,7 @@ namespace {
 bool isCompilerLaunch(int Argc, char **Argv) {
   if (Argc < 2 || Argv[1][0] == '-' || Argv[1][0] == 0)
     return false;
-  for (const char *Command :
-       {"watch", "run", "help", "config", "diff", "explain", "graph"})
-    if (strcmp(Argv[1], Command) == 0)
-      return false;
-  return true;
+  return !hotc::driver::isCommandName(Argv[1]);
 }
 
 std::string coreBinary() {

@@ -2,6 +2,7 @@
 // (front_main.cpp) runs the launcher itself and hands everything else here.
 // The command line lives here and nowhere else; each command's work is in
 // its own file.
+#include "command_names.h"
 #include "config.h"
 #include "index_commands.h"
 #include "watch_command.h"
@@ -57,7 +58,6 @@ void applyToWatch(const hotc::driver::Config &C,
   W.Watch = C.Watch.Value;
   W.Exclude = C.Exclude.Value;
   W.DebounceMs = static_cast<unsigned>(C.DebounceMs.Value);
-  W.Compiler = C.Compiler.Value;
   W.ExtraFlags = C.ExtraFlags.Value;
   W.Crash = C.Crash.Value;
   W.LogFile = C.Log.Value;
@@ -130,6 +130,13 @@ int main(int argc, char **argv) {
 
   auto *HelpCmd = App.add_subcommand("help", "Show this help");
 
+  for (const CLI::App *Sub : App.get_subcommands({}))
+    if (!hotc::driver::isCommandName(Sub->get_name().c_str())) {
+      // The front would run it as a compiler: a bug of this build of hotc.
+      fprintf(stderr, "hotc: internal error: command '%s' is missing from "
+                      "driver/command_names.h\n", Sub->get_name().c_str());
+      return 70;
+    }
   try {
     App.parse(argc, argv);
   } catch (const CLI::ParseError &E) {

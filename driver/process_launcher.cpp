@@ -1,5 +1,7 @@
 #include "process_launcher.h"
 
+#include <cassert>
+
 #include "protocol/agent_protocol.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -93,15 +95,14 @@ Expected<Launched> launchWithAgent(const std::vector<std::string> &Argv,
   return Launched{Pid, *PidFd};
 }
 
-int waitForExit(int Pid) {
+ExitStatus waitForExit(int Pid) {
   int Status = 0;
   while (waitpid(Pid, &Status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(Status))
-    return WEXITSTATUS(Status);
   if (WIFSIGNALED(Status))
-    return 128 + WTERMSIG(Status);
-  return 1;
+    return {0, WTERMSIG(Status)};
+  assert(WIFEXITED(Status) && "waitpid without WUNTRACED reports ends only");
+  return {WEXITSTATUS(Status), 0};
 }
 
 Expected<int> openPidFd(int Pid) {

@@ -22,9 +22,17 @@ struct Launched {
 llvm::Expected<Launched> launchWithAgent(const std::vector<std::string> &Argv,
                                          const std::string &AgentPath);
 
-// Waits for a child started by launchWithAgent; returns its exit code, or
-// 128 + signal when a signal ended it.
-int waitForExit(int Pid);
+// How a child ended: exit(Code), or killed by Signal (then Code is 0).
+// Kept apart so that exit(130) is not mistaken for SIGINT.
+struct ExitStatus {
+  int Code = 0;
+  int Signal = 0;
+  // The shell's convention, for hotc's own exit status: 128 + signal.
+  int shellCode() const { return Signal ? 128 + Signal : Code; }
+};
+
+// Waits for a child started by launchWithAgent.
+ExitStatus waitForExit(int Pid);
 
 // A pidfd for any process of ours (--pid mode), to notice its exit.
 llvm::Expected<int> openPidFd(int Pid);

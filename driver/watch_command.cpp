@@ -64,7 +64,7 @@ connectWhenReady(int Pid, int PidFd, bool JustStarted) {
     if (!(JustStarted || isBusy(E)) || Clock::now() > Deadline ||
         !processAlive(PidFd))
       return std::move(E);
-    consumeError(std::move(E));
+    consumeError(std::move(E)); // not listening yet: retried until the deadline
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
@@ -206,18 +206,18 @@ std::vector<std::string> gatherBurst(FileWatcher &Watcher,
 }
 
 Ending finish(const Target &T, EventOutput &Out) {
-  std::optional<int> Code;
+  std::optional<ExitStatus> Status;
   if (T.OwnChild)
-    Code = waitForExit(T.Pid);
-  Out.exited(Code);
-  return {Code.value_or(0), Code && *Code > 128};
+    Status = waitForExit(T.Pid);
+  Out.exited(Status);
+  return {Status ? Status->shellCode() : 0, Status && Status->Signal != 0};
 }
 
 Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
                     int SigFd) {
   auto Start = Clock::now();
   auto Fail = [&](Error E) -> Ending {
-    Out.error(std::move(E));
+    Out.error(std::move(E), "startup");
     if (T.OwnChild && processAlive(T.PidFd)) // nothing to patch: stay
       return finish(T, Out);
     return {2, false};
@@ -225,6 +225,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   auto Link = connectWhenReady(T.Pid, T.PidFd, T.OwnChild);
   if (!Link) {
     if (T.OwnChild && !processAlive(T.PidFd))
+      // It exited before its agent listened: the exit is the news.
       return (consumeError(Link.takeError()), finish(T, Out));
     return Fail(Link.takeError());
   }
@@ -240,7 +241,11 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     return Fail(Commands.takeError());
   jit::PatchSession Session(**Link, **Codegen);
   Session.setPreambleLimit(Opts.MaxPreambles);
-  StringMap<SourceSnapshot> Snapshots = readBuildSnapshots(BuildDir);
+  BuildSnapshots Recorded = readBuildSnapshots(BuildDir);
+  for (const std::string &Why : Recorded.Unreadable)
+    Out.note("build record unusable, its unit's baseline is the file on disk: " +
+             Why);
+  const StringMap<SourceSnapshot> &Snapshots = Recorded.Sources;
   // The static graph is brought up to date while the baselines compile;
   // `ready` waits for both: every save is planned from it.
   // Files edited between the build and now: the process runs the build's
@@ -277,8 +282,6 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     return Fail(Watcher.takeError());
   WatchLoop Loop{Opts, Session, Out, *Watcher, nullptr, BuildDir,
                  BuildDir + "/compile_commands.json"};
-  if (Error E = Loop.watchInputs())
-    return Fail(std::move(E));
   std::unique_ptr<DiskBuild> Disk;
   if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out))
     Disk = std::move(*D);
@@ -286,6 +289,8 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     Out.note("the build on disk will not be kept in step with the process: " +
              toString(D.takeError()));
   Loop.Disk = Disk.get();
+  if (Error E = Loop.watchInputs())
+    return Fail(std::move(E));
   Loop.Index = &Index;
   size_t PreambleBytes = 0, Preambles = 0;
   for (const jit::UnitState &U : Session.units())
@@ -338,7 +343,7 @@ int runWatch(const WatchOptions &Opts) {
   for (;;) {
     auto T = startOrAttach(Opts);
     if (!T)
-      return Out.error(T.takeError()), 2;
+      return Out.error(T.takeError(), "startup"), 2;
     Ending E = watchProcess(Opts, *T, Out, SigFd);
     if (!E.Crashed || Opts.Crash != OnCrash::Restart)
       return E.Code;
@@ -350,15 +355,15 @@ int runWithAgent(const std::vector<std::string> &Argv) {
   EventOutput Out(false);
   auto Agent = findAgentLibrary();
   if (!Agent)
-    return Out.error(Agent.takeError()), 2;
+    return Out.error(Agent.takeError(), "startup"), 2;
   auto L = launchWithAgent(Argv, *Agent);
   if (!L)
-    return Out.error(L.takeError()), 127;
+    return Out.error(L.takeError(), "startup"), 127;
   // Signals from the terminal reach the program too; hotc just waits.
   signal(SIGINT, SIG_IGN);
   fprintf(stderr, "hotc: pid %d runs with the agent; patch it with: hotc watch --pid %d\n",
           L->Pid, L->Pid);
-  return waitForExit(L->Pid);
+  return waitForExit(L->Pid).shellCode();
 }
 
 } // namespace hotc::driver

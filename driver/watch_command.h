@@ -28,7 +28,6 @@ struct WatchOptions {
   // events arriving while a patch runs, or within DebounceMs after it, are
   // gathered into the next one.
   unsigned DebounceMs = 100;
-  std::string Compiler;                // patch compiles; empty: the build's
   std::vector<std::string> ExtraFlags; // appended to patch compiles
   OnCrash Crash = OnCrash::Report;     // when the watched program crashes
   std::string LogFile; // events appended as JSON lines too; empty: none

@@ -1,4 +1,5 @@
 #include "watch_loop.h"
+#include "frontend/project_files.h"
 
 #include "form_index.h"
 #include "symbol_names.h"
@@ -22,8 +23,6 @@ Expected<std::vector<jit::CompileCommand>> commandsFor(const WatchOptions &Opts,
   if (!Commands)
     return Commands.takeError();
   for (jit::CompileCommand &C : *Commands) {
-    if (!Opts.Compiler.empty())
-      C.Arguments.front() = Opts.Compiler;
     C.Arguments.insert(C.Arguments.end(), Opts.ExtraFlags.begin(),
                        Opts.ExtraFlags.end());
   }
@@ -44,13 +43,17 @@ Error WatchLoop::watchInputs() {
     if (!U.InProcess)
       continue;
     for (const std::string &In : U.Inputs)
-      if (!StringRef(In).starts_with("/usr/"))
+      if (frontend::isProjectFile(In))
         if (Error E = watch(In))
           return E;
     if (Error E = watch(U.Command.File))
       return E;
   }
-  return Watcher.watch(CompileDb);
+  if (Error E = Watcher.watch(CompileDb))
+    return E;
+  // CMake rewrites build.ninja after compile_commands.json: a new source is
+  // only known to feed the binaries once both are written.
+  return Disk ? Watcher.watch(BuildDir + "/build.ninja") : Error::success();
 }
 
 void WatchLoop::patch(std::vector<size_t> Units,
@@ -70,7 +73,7 @@ void WatchLoop::patch(std::vector<size_t> Units,
         Compiled.push_back({F, index::hashString((*Buf)->getBuffer())});
   auto R = Session.apply(Units, Guide);
   if (!R)
-    return Out.error(R.takeError());
+    return Out.error(R.takeError(), "patch");
   // Before the event, which may prompt the next save: what the disk holds
   // now is still what the compile read.
   if (Index) {
@@ -172,7 +175,7 @@ WatchLoop::inlinedInto(const jit::UnitState &U, StringRef Main,
 void WatchLoop::buildChanged() {
   auto Commands = commandsFor(Opts, BuildDir);
   if (!Commands)
-    return Out.error(Commands.takeError());
+    return Out.error(Commands.takeError(), "build");
   StringSet<> Known;
   for (const jit::UnitState &U : Session.units())
     Known.insert(U.Command.File);
@@ -185,7 +188,7 @@ void WatchLoop::buildChanged() {
       Index->addUnit(C);
     Units.push_back(Session.units().size() - 1);
     if (Error E = watch(C.File))
-      Out.error(std::move(E));
+      Out.error(std::move(E), "watch");
   }
   for (size_t U : Session.unapplied())
     if (!is_contained(Units, U))
@@ -200,7 +203,7 @@ void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {
   std::vector<std::string> Sources;
   std::set<size_t> Units;
   for (const std::string &F : Files) {
-    if (F == CompileDb) {
+    if (F == CompileDb || F == BuildDir + "/build.ninja") {
       buildChanged();
       continue;
     }

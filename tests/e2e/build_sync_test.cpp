@@ -8,17 +8,22 @@
 namespace hotc::e2e {
 namespace {
 
+// Configures and builds P with hotc as the compiler launcher (the snapshots
+// of the build are recorded); the shell's exit status.
+int buildWithLauncher(const FixtureProject &P) {
+  return shell("cmake -S '" + P.Dir + "' -B '" + P.BuildDir +
+               "' -G Ninja -DCMAKE_BUILD_TYPE=Debug "
+               "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON "
+               "-DCMAKE_CXX_COMPILER_LAUNCHER='" + hotcBinary() +
+               "' > '" + P.Dir + "/configure.log' 2>&1 && cmake --build '" +
+               P.BuildDir + "' > '" + P.Dir + "/build.log' 2>&1");
+}
+
 // Built through the launcher, the build's own sources are the baseline: an
 // edit saved before hotc watch starts is live right after `ready`.
 TEST(LivePatch, EditsMadeBeforeWatchStartsArePatchedAtOnce) {
   FixtureProject P = copyFixture("live_app", testName());
-  ASSERT_EQ(shell("cmake -S '" + P.Dir + "' -B '" + P.BuildDir +
-                  "' -G Ninja -DCMAKE_BUILD_TYPE=Debug "
-                  "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON "
-                  "-DCMAKE_CXX_COMPILER_LAUNCHER='" + hotcBinary() +
-                  "' > '" + P.Dir + "/configure.log' 2>&1 && cmake --build '" +
-                  P.BuildDir + "' > '" + P.Dir + "/build.log' 2>&1"),
-            0);
+  ASSERT_EQ(buildWithLauncher(P), 0);
   // Saved after the build, before hotc watch: the binary still returns 0.
   P.edit("calls.cpp", "int extension() { return 0; }",
          "int extension() { return 31; }");
@@ -32,6 +37,25 @@ TEST(LivePatch, EditsMadeBeforeWatchStartsArePatchedAtOnce) {
   EXPECT_EQ(strings(*E, "functions"), std::vector<std::string>{"_Z9extensionv"});
   EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "31"; }))
       << Hotc.history();
+}
+
+// A damaged build record is said, not dropped silently: that unit's
+// baseline falls back to the file on disk.
+TEST(LivePatch, UnusableBuildRecordIsReported) {
+  FixtureProject P = copyFixture("live_app", testName());
+  ASSERT_EQ(buildWithLauncher(P), 0);
+  ASSERT_EQ(shell("f=$(ls '" + P.BuildDir + "'/.hotc/objects/*.json | head -1) && "
+                  "printf '{\"source\": ' > \"$f\""),
+            0);
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.BuildDir + "/live_app", P.path("app.log")},
+                   P.Dir);
+  auto N = Hotc.waitEvent("note");
+  ASSERT_TRUE(N) << Hotc.history();
+  std::string Message = N->getString("message").value_or("").str();
+  EXPECT_NE(Message.find("build record unusable"), std::string::npos) << Message;
+  EXPECT_NE(Message.find("not JSON"), std::string::npos) << Message;
+  EXPECT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
 }
 
 } // namespace

@@ -242,6 +242,40 @@ TEST(LivePatch, ExitCodeIsPassedThrough) {
   EXPECT_EQ(S.Hotc->waitExit(), 7);
 }
 
+// exit(130) is an exit with code 130, not SIGINT: the status is not
+// flattened to 128 + signal on the way.
+TEST(LivePatch, ExitWithCode130IsNotReportedAsASignal) {
+  LiveSession S;
+  S.expectReady();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "extern \"C\" void exit(int) noexcept;\n"
+                 "int extension() {\n"
+                 "  static int Calls; // exits once the patch is surely answered\n"
+                 "  if (++Calls == 30)\n"
+                 "    exit(130);\n"
+                 "  return 0;\n"
+                 "}");
+  S.expectPatched();
+  auto E = S.Hotc->waitEvent("exited");
+  ASSERT_TRUE(E) << S.Hotc->history();
+  EXPECT_EQ(E->getInteger("code"), 130);
+  EXPECT_FALSE(E->get("signal")) << S.Hotc->history();
+  EXPECT_EQ(S.Hotc->waitExit(), 130);
+}
+
+// A program that cannot be started is a start-up failure, not a patch.
+TEST(LivePatch, ProgramThatCannotRunIsAStartupError) {
+  FixtureProject P = FixtureProject::build("live_app", testName());
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.Dir + "/no-such-program"},
+                   P.Dir);
+  auto E = Hotc.waitEvent("error");
+  ASSERT_TRUE(E) << Hotc.history();
+  EXPECT_EQ(E->getString("kind"), "startup");
+  EXPECT_NE(E->getString("message")->find("no-such-program"), llvm::StringRef::npos);
+  EXPECT_EQ(Hotc.waitExit(), 2);
+}
+
 TEST(LivePatch, AnotherUserIsRefused) {
   if (geteuid() != 0 || shell("command -v setpriv >/dev/null") != 0)
     GTEST_SKIP() << "needs root and setpriv to act as a second user";
