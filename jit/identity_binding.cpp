@@ -226,6 +226,24 @@ std::vector<std::string> otherVariants(StringRef Name) {
 
 } // namespace
 
+std::vector<std::string> siblingVariants(StringRef Name) {
+  static const std::vector<std::vector<StringRef>> Families = {
+      {"C1", "C2", "C3"}, {"CI1", "CI2"}, {"D0", "D1", "D2"}};
+  std::vector<std::string> Out;
+  for (const std::vector<StringRef> &Family : Families)
+    for (StringRef From : Family)
+      for (size_t At = Name.find(From); At != StringRef::npos;
+           At = Name.find(From, At + 1)) {
+        size_t After = At + From.size();
+        if (After >= Name.size() || !StringRef("EIB").contains(Name[After]))
+          continue;
+        for (StringRef To : Family)
+          if (To != From)
+            Out.push_back((Name.substr(0, At) + To + Name.substr(After)).str());
+      }
+  return Out;
+}
+
 Error bindConstructorVariants(const Module &M, StringRef SourcePath,
                              LinkSession &Link, const LiveView &View) {
   std::optional<DebugInfoFinder> Finder; // only when a candidate shows up

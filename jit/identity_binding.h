@@ -35,6 +35,11 @@ llvm::Error bindStaticsByIdentity(const llvm::Module &M, llvm::StringRef SourceP
 // base, and GCC may emit only the latter where a Clang patch calls the
 // former. Each such call of the patch is bound to the live variant when the
 // patch's debug information shows the class has no virtual base.
+// The other variants of a constructor or destructor symbol (C1/C2/C3,
+// CI1/CI2, D0/D1/D2); empty for any other name. An optimiser inlines the
+// base-object variant into the others, so they hold copies of its body.
+std::vector<std::string> siblingVariants(llvm::StringRef Name);
+
 llvm::Error bindConstructorVariants(const llvm::Module &M,
                                     llvm::StringRef SourcePath,
                                     LinkSession &Link, const LiveView &View);

@@ -184,8 +184,13 @@ void relinkInliners(const Module &M, size_t Unit, const PatchGuide &Guide,
   std::vector<std::string> Edited;
   for (const auto &C : Changed)
     Edited.push_back(C.getKey().str());
-  for (const std::string &F : Edited)
-    for (const std::string &G : Guide.InlinedInto(Unit, F)) {
+  for (const std::string &F : Edited) {
+    std::vector<std::string> Holders = Guide.InlinedInto(Unit, F);
+    // GCC's deleting destructor (D0) and complete-object variants hold the
+    // base-object body inlined, and its DWARF names no inlined site for
+    // them (seen: delete through the base ran the old ~Derived at -O2).
+    append_range(Holders, siblingVariants(F));
+    for (const std::string &G : Holders) {
       const Function *Fn = M.getFunction(G);
       if (!Fn || Fn->isDeclaration() || Changed.contains(G) ||
           !Live.find(G, Fn->hasLocalLinkage()))
@@ -194,6 +199,7 @@ void relinkInliners(const Module &M, size_t Unit, const PatchGuide &Guide,
       R.Inlined.push_back(demangle(G) + " (may hold an inlined copy of " +
                           demangle(F) + ")");
     }
+  }
 }
 
 } // namespace

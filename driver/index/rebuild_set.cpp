@@ -206,6 +206,7 @@ void addInlinedCallers(RebuildSet &Set, const StaticGraph &Graph,
     // Breadth-first over callers written in the same file: without
     // link-time optimisation, only they can hold a copy.
     std::deque<std::pair<uint32_t, std::vector<ReasonStep>>> Queue;
+    llvm::DenseSet<uint32_t> Visited{Node->second};
     Queue.push_back({Node->second, {}});
     while (!Queue.empty()) {
       auto [N, Path] = std::move(Queue.front());
@@ -214,14 +215,17 @@ void addInlinedCallers(RebuildSet &Set, const StaticGraph &Graph,
         const GraphNode &User = Graph.Nodes[L.Node];
         if (L.Kind != EdgeKind::Call || !User.Definition ||
             User.Definition->Kind != FormKind::Function ||
-            User.Definition->File != Seed.File || !Listed.insert(User.Id).second)
+            User.Definition->File != Seed.File || !Visited.insert(L.Node).second)
           continue;
         std::vector<ReasonStep> Longer = Path;
         Longer.insert(Longer.begin(), stepFor(Graph.Nodes[N], EdgeKind::Call));
         const Form &F = *User.Definition;
-        Set.Functions.push_back({F.Id, F.Name, F.File, F.BeginLine,
-                                 Seed.Change + ", may be inlined here", Longer,
-                                 /*Inlined=*/true});
+        // A caller listed already (it calls a re-typed function) is walked
+        // through all the same: its callers may hold it, inlined.
+        if (Listed.insert(User.Id).second)
+          Set.Functions.push_back({F.Id, F.Name, F.File, F.BeginLine,
+                                   Seed.Change + ", may be inlined here", Longer,
+                                   /*Inlined=*/true});
         Queue.push_back({L.Node, std::move(Longer)});
       }
     }

@@ -135,6 +135,18 @@ TEST(SavePlanVirtual, OverrideEditReachesCallersThroughTheBase) {
   EXPECT_FALSE(Plan.expects(P.path("r.cpp"), "other()"));
 }
 
+// A re-typed function's callers are recompiled for the call; in an
+// optimised unit their callers may hold them inlined, so the walk goes on
+// through them (it stopped at the first listed caller, and the outer
+// caller kept the old code: a silent wrong result at gcc -O2).
+TEST_F(SavePlanTest, OptimisedWalkGoesThroughCallersOfARetypedFunction) {
+  Planned R = save("c.cpp", "static int w(int v)", "static int w(long v)", true,
+                   /*Optimised=*/true);
+  EXPECT_TRUE(R.Plan.expects(P.path("c.cpp"), "c1()"));
+  EXPECT_TRUE(R.Plan.expects(P.path("c.cpp"), "c2()"));
+  EXPECT_FALSE(R.Plan.expects(P.path("c.cpp"), "other()"));
+}
+
 // The analysis of lib.cpp predates the running text (its re-analysis after
 // the last applied save is not done): the offsets are mapped from the
 // analysed text, and the default argument edit still reaches main.cpp.
