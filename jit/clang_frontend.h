@@ -3,7 +3,7 @@
 // Clang types, which the public headers keep out.
 #pragma once
 
-#include "tu_compiler.h"
+#include "jit/tu_compiler.h"
 
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Frontend/CompilerInvocation.h"

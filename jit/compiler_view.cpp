@@ -1,4 +1,4 @@
-#include "compiler_view.h"
+#include "jit/compiler_view.h"
 #include "frontend/project_files.h"
 
 #include "clang/Basic/Diagnostic.h"

@@ -14,7 +14,7 @@
 // patch with the place and both values.
 #pragma once
 
-#include "tu_compiler.h"
+#include "jit/tu_compiler.h"
 
 #include "clang/Frontend/CompilerInvocation.h"
 #include "clang/Lex/PPCallbacks.h"

@@ -1,4 +1,4 @@
-#include "focused_codegen.h"
+#include "jit/focused_codegen.h"
 
 #include "clang/Lex/Preprocessor.h"
 

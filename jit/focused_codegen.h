@@ -7,7 +7,7 @@
 // is generated, as a normal compile would.
 #pragma once
 
-#include "compiler_view.h"
+#include "jit/compiler_view.h"
 
 #include "clang/Frontend/FrontendAction.h"
 #include "llvm/IR/LLVMContext.h"

@@ -1,4 +1,4 @@
-#include "function_hash.h"
+#include "jit/function_hash.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Instruction.h"

@@ -1,4 +1,4 @@
-#include "identity_binding.h"
+#include "jit/identity_binding.h"
 
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/Demangle/Demangle.h"

@@ -2,8 +2,8 @@
 // binary's compiler spelled the symbols otherwise than Clang does.
 #pragma once
 
-#include "link_session.h"
-#include "patch_module.h"
+#include "jit/link_session.h"
+#include "jit/patch_module.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"

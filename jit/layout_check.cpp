@@ -1,4 +1,4 @@
-#include "layout_check.h"
+#include "jit/layout_check.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Demangle/Demangle.h"

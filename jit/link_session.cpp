@@ -1,4 +1,4 @@
-#include "link_session.h"
+#include "jit/link_session.h"
 
 #include "protocol/agent_protocol.h"
 

@@ -4,9 +4,9 @@
 // path never re-reads symbol tables.
 #pragma once
 
-#include "live_dwarf.h"
-#include "live_symbols.h"
-#include "patch_module.h"
+#include "jit/live_dwarf.h"
+#include "jit/live_symbols.h"
+#include "jit/patch_module.h"
 
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"

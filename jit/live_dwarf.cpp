@@ -1,4 +1,4 @@
-#include "live_dwarf.h"
+#include "jit/live_dwarf.h"
 
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"

@@ -9,7 +9,7 @@
 // each variable with its scope, whichever symbol it got.
 #pragma once
 
-#include "live_symbols.h"
+#include "jit/live_symbols.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"

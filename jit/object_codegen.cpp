@@ -1,4 +1,4 @@
-#include "object_codegen.h"
+#include "jit/object_codegen.h"
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Verifier.h"

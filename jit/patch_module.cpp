@@ -1,4 +1,4 @@
-#include "patch_module.h"
+#include "jit/patch_module.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"

@@ -13,7 +13,7 @@
 // - dynamic initialisers run only for new globals, from one function.
 #pragma once
 
-#include "live_symbols.h"
+#include "jit/live_symbols.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/IR/Module.h"

@@ -1,8 +1,9 @@
-#include "patch_session.h"
+#include "jit/patch_session.h"
+#include "support/elapsed.h"
 #include "jit/patch_transaction.h"
 
-#include "compiler_view.h"
-#include "identity_binding.h"
+#include "jit/compiler_view.h"
+#include "jit/identity_binding.h"
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
@@ -39,12 +40,6 @@ void LinkFailure::log(raw_ostream &OS) const {
 }
 
 namespace {
-
-double msSince(std::chrono::steady_clock::time_point T) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - T)
-      .count();
-}
 
 // Inputs as absolute paths without dots, made once: every save compares
 // against them.
@@ -292,9 +287,9 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   }
   // Only code the process runs can be stale: a function new to the unit is
   // linked as new (PatchReport::Created) whether the analysis named it or not.
-  if (Guide.Expected)
+  if (Guide.ExpectsChange)
     for (const auto &C : Changed)
-      if (U.Live.count(C.getKey()) && !Guide.Expected(Index, C.getKey()))
+      if (U.Live.count(C.getKey()) && !Guide.ExpectsChange(Index, C.getKey()))
         R.Missed.push_back(C.getKey().str());
   if (U.OptLevel > 0 && Guide.InlinedInto)
     relinkInliners(M, Index, Guide, *View, Changed, R);

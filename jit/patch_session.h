@@ -5,15 +5,15 @@
 // or patch, the process keeps running what it ran.
 #pragma once
 
-#include "compiler_view.h"
-#include "function_hash.h"
-#include "layout_check.h"
-#include "link_session.h"
-#include "object_codegen.h"
-#include "removed_functions.h"
-#include "identity_binding.h"
-#include "tu_compiler.h"
-#include "unit_compiler.h"
+#include "jit/compiler_view.h"
+#include "jit/function_hash.h"
+#include "jit/layout_check.h"
+#include "jit/link_session.h"
+#include "jit/object_codegen.h"
+#include "jit/removed_functions.h"
+#include "jit/identity_binding.h"
+#include "jit/tu_compiler.h"
+#include "jit/unit_compiler.h"
 
 #include "llvm/Support/Error.h"
 
@@ -33,7 +33,7 @@ struct PatchTiming {
   double Frontend = 0, Codegen = 0, Preamble = 0;
 };
 
-// What the analysis of a save (driver/index's rebuild set) tells the
+// What the analysis of a save (analysis/'s rebuild set) tells the
 // patch. Both are optional; without them the canonical IR hash alone
 // decides, as when no analysis exists.
 struct PatchGuide {
@@ -41,7 +41,7 @@ struct PatchGuide {
   // change. One the process runs whose IR changed without it is still
   // linked (the process must not run stale code) and reported in
   // PatchReport::Missed: a gap in the analysis.
-  std::function<bool(size_t UnitIndex, llvm::StringRef Symbol)> Expected;
+  std::function<bool(size_t UnitIndex, llvm::StringRef Symbol)> ExpectsChange;
   // Functions of the unit whose optimised code may hold an inlined copy of
   // Symbol. When Symbol changes they are relinked too, though their own
   // IR did not change: the new copies call the new Symbol.

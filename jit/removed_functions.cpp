@@ -1,4 +1,4 @@
-#include "removed_functions.h"
+#include "jit/removed_functions.h"
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Instruction.h"

@@ -3,7 +3,7 @@
 // longer link (the callers keep reaching the old body), so it is refused.
 #pragma once
 
-#include "function_hash.h"
+#include "jit/function_hash.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/IR/Module.h"

@@ -1,4 +1,4 @@
-#include "clang_frontend.h"
+#include "jit/clang_frontend.h"
 #include "frontend/compiler_options.h"
 
 #include "clang/Basic/Diagnostic.h"

@@ -1,8 +1,9 @@
-#include "unit_compiler.h"
+#include "jit/unit_compiler.h"
+#include "support/elapsed.h"
 #include "frontend/project_files.h"
 
-#include "clang_frontend.h"
-#include "focused_codegen.h"
+#include "jit/clang_frontend.h"
+#include "jit/focused_codegen.h"
 
 #include "clang/Basic/SourceManager.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -50,12 +51,6 @@ public:
       Files.push_back(It->first.getName().str());
   }
 };
-
-double msSince(std::chrono::steady_clock::time_point T) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - T)
-      .count();
-}
 
 } // namespace
 

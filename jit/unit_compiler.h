@@ -5,7 +5,7 @@
 // compiled for just the functions it touched.
 #pragma once
 
-#include "tu_compiler.h"
+#include "jit/tu_compiler.h"
 
 #include "llvm/ADT/StringMap.h"
 

@@ -1,7 +1,7 @@
-#include "affected_edges.h"
+#include "ninja-integration/affected_edges.h"
 
-#include "ninja_state.h"
-#include "node_paths.h"
+#include "ninja-integration/ninja_state.h"
+#include "ninja-integration/node_paths.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"

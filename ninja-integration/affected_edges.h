@@ -3,7 +3,7 @@
 // to the objects that end up in given link outputs.
 #pragma once
 
-#include "compile_edge.h"
+#include "ninja-integration/compile_edge.h"
 
 #include "llvm/Support/Error.h"
 

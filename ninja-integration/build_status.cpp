@@ -1,6 +1,6 @@
-#include "build_status.h"
+#include "ninja-integration/build_status.h"
 
-#include "node_paths.h"
+#include "ninja-integration/node_paths.h"
 
 #include "graph.h"
 #include "util.h" // StripAnsiEscapeCodes

@@ -3,7 +3,7 @@
 // the error the build returns.
 #pragma once
 
-#include "build_step.h"
+#include "ninja-integration/build_step.h"
 
 #include "status.h"
 

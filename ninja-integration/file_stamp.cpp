@@ -1,4 +1,4 @@
-#include "file_stamp.h"
+#include "ninja-integration/file_stamp.h"
 
 #include "llvm/Support/FileSystem.h"
 

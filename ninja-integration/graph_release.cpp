@@ -1,4 +1,4 @@
-#include "graph_release.h"
+#include "ninja-integration/graph_release.h"
 
 #include "build_log.h"
 #include "deps_log.h"

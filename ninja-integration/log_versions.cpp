@@ -1,4 +1,4 @@
-#include "log_versions.h"
+#include "ninja-integration/log_versions.h"
 
 #include "version.h" // kNinjaVersion
 

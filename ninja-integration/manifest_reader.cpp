@@ -1,4 +1,4 @@
-#include "manifest_reader.h"
+#include "ninja-integration/manifest_reader.h"
 
 #include "version.h" // kNinjaVersion, ParseVersion
 

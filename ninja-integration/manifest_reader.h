@@ -4,7 +4,7 @@
 // Fatal(), which exits the whole process.
 #pragma once
 
-#include "file_stamp.h"
+#include "ninja-integration/file_stamp.h"
 
 #include "disk_interface.h"
 

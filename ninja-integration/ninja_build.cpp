@@ -1,11 +1,11 @@
-#include "ninja_build.h"
+#include "ninja-integration/ninja_build.h"
 
-#include "affected_edges.h"
-#include "ninja_state.h"
-#include "node_paths.h"
-#include "run_builder.h"
-#include "running_ninja.h"
-#include "working_dir.h"
+#include "ninja-integration/affected_edges.h"
+#include "ninja-integration/ninja_state.h"
+#include "ninja-integration/node_paths.h"
+#include "ninja-integration/run_builder.h"
+#include "ninja-integration/running_ninja.h"
+#include "ninja-integration/working_dir.h"
 
 #include "llvm/ADT/STLExtras.h"
 

@@ -8,9 +8,9 @@
 // thread relies on relative paths. Every path here is absolute.
 #pragma once
 
-#include "build_step.h"
-#include "compile_edge.h"
-#include "file_stamp.h"
+#include "ninja-integration/build_step.h"
+#include "ninja-integration/compile_edge.h"
+#include "ninja-integration/file_stamp.h"
 
 #include "llvm/Support/Error.h"
 

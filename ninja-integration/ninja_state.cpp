@@ -1,9 +1,9 @@
-#include "ninja_state.h"
+#include "ninja-integration/ninja_state.h"
 
-#include "graph_release.h"
-#include "log_versions.h"
-#include "manifest_reader.h"
-#include "node_paths.h"
+#include "ninja-integration/graph_release.h"
+#include "ninja-integration/log_versions.h"
+#include "ninja-integration/manifest_reader.h"
+#include "ninja-integration/node_paths.h"
 
 #include "manifest_parser.h"
 

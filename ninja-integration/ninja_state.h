@@ -4,7 +4,7 @@
 // whose nodes were never scanned before.
 #pragma once
 
-#include "file_stamp.h"
+#include "ninja-integration/file_stamp.h"
 
 #include "build_log.h"
 #include "deps_log.h"

@@ -1,4 +1,4 @@
-#include "node_paths.h"
+#include "ninja-integration/node_paths.h"
 
 #include "state.h"
 #include "util.h" // CanonicalizePath

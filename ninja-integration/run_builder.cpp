@@ -1,8 +1,8 @@
-#include "run_builder.h"
+#include "ninja-integration/run_builder.h"
 
-#include "build_status.h"
-#include "ninja_state.h"
-#include "saved_signals.h"
+#include "ninja-integration/build_status.h"
+#include "ninja-integration/ninja_state.h"
+#include "ninja-integration/saved_signals.h"
 
 #include "build.h"
 #include "metrics.h"    // GetTimeMillis

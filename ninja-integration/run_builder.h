@@ -2,7 +2,7 @@
 // it: same parallelism, same logs, same decisions about what is dirty.
 #pragma once
 
-#include "build_step.h"
+#include "ninja-integration/build_step.h"
 
 #include "llvm/Support/Error.h"
 

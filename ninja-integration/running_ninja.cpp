@@ -1,4 +1,4 @@
-#include "running_ninja.h"
+#include "ninja-integration/running_ninja.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"

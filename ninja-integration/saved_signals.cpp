@@ -1,4 +1,4 @@
-#include "saved_signals.h"
+#include "ninja-integration/saved_signals.h"
 
 #include <pthread.h>
 

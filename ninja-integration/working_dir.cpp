@@ -1,4 +1,4 @@
-#include "working_dir.h"
+#include "ninja-integration/working_dir.h"
 
 #include "llvm/Support/raw_ostream.h"
 

@@ -1,4 +1,4 @@
-# Google Benchmark of driver/index (run by hand): token hashing MB/s, the
+# Google Benchmark of analysis/ (run by hand): token hashing MB/s, the
 # token diff of a save, one unit's indexing, and the rebuild-set query on
 # 10k/100k/1M-form graphs.
 add_executable(hotc_index_bench bench/index_bench.cpp)

@@ -1,11 +1,11 @@
 // Google Benchmark of the analysis core: token hashing throughput, the
 // token diff of a save, a whole unit's indexing, and the rebuild-set query on synthetic graphs of 10k,
 // 100k and 1M forms (run by hand: bin/hotc_index_bench).
-#include "form_index.h"
-#include "rebuild_set.h"
-#include "source_edit.h"
-#include "static_graph.h"
-#include "token_hash.h"
+#include "analysis/form_index.h"
+#include "analysis/rebuild_set.h"
+#include "analysis/source_edit.h"
+#include "analysis/static_graph.h"
+#include "analysis/token_hash.h"
 
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/FileManager.h"

@@ -2,11 +2,11 @@
 //   hotc_micro_bench [--benchmark_filter=...]
 // The TU measured is tests/fixtures/latency_app/heavy.cpp (nine standard
 // headers); link and patch benchmarks run against real code.
-#include "entry_patcher.h"
-#include "function_hash.h"
-#include "object_codegen.h"
-#include "patch_module.h"
-#include "unit_compiler.h"
+#include "agent/entry_patcher.h"
+#include "jit/function_hash.h"
+#include "jit/object_codegen.h"
+#include "jit/patch_module.h"
+#include "jit/unit_compiler.h"
 
 #include <benchmark/benchmark.h>
 

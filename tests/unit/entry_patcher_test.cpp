@@ -1,6 +1,6 @@
 // The agent's entry patcher on functions of this very process, while other
 // threads call them.
-#include "entry_patcher.h"
+#include "agent/entry_patcher.h"
 
 #include <gtest/gtest.h>
 

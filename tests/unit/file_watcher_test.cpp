@@ -1,4 +1,4 @@
-#include "file_watcher.h"
+#include "watch/file_watcher.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "function_hash.h"
+#include "jit/function_hash.h"
 #include "ir_fixture.h"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,9 @@
 // Binding by source identity, on binaries built by GCC: a C function
 // static (GCC: calls.0, Clang: fn.calls) is found through the binary's
 // DWARF; Clang's view of the same source names it the same way.
-#include "identity_binding.h"
-#include "live_dwarf.h"
-#include "tu_compiler.h"
+#include "jit/identity_binding.h"
+#include "jit/live_dwarf.h"
+#include "jit/tu_compiler.h"
 
 #include "llvm/Object/ObjectFile.h"
 

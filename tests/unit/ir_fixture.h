@@ -2,7 +2,7 @@
 // the stages that consume IR.
 #pragma once
 
-#include "tu_compiler.h"
+#include "jit/tu_compiler.h"
 
 #include <string>
 

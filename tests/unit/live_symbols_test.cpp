@@ -1,4 +1,4 @@
-#include "live_symbols.h"
+#include "jit/live_symbols.h"
 
 #include <gtest/gtest.h>
 

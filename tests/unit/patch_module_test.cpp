@@ -1,5 +1,5 @@
 #include "ir_fixture.h"
-#include "patch_module.h"
+#include "jit/patch_module.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // modules of the units a patch recompiles (the graph's part is tested end
 // to end in tests/e2e/header_edits_test.cpp).
 #include "ir_fixture.h"
-#include "removed_functions.h"
+#include "jit/removed_functions.h"
 
 #include <gtest/gtest.h>
 

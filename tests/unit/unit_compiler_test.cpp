@@ -1,8 +1,8 @@
 // The warm compile path must give the same answer as a cold compile, only
 // faster: these tests compare them.
-#include "function_hash.h"
+#include "jit/function_hash.h"
 #include "ir_fixture.h"
-#include "unit_compiler.h"
+#include "jit/unit_compiler.h"
 
 #include <gtest/gtest.h>
 

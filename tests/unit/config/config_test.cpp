@@ -2,7 +2,7 @@
 // where the file is looked up, and command line > file > default.
 #include "config_test_support.h"
 
-#include "config.h"
+#include "config/config.h"
 
 #include <gtest/gtest.h>
 

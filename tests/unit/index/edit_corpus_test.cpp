@@ -8,11 +8,11 @@
 // watch` makes on a save (stored analyses + the two texts, no parse): it
 // must recompile every unit whose code changed and expect every function
 // that changed there.
-#include "function_hash.h"
-#include "graph_store.h"
-#include "save_plan.h"
-#include "symbol_names.h"
-#include "tu_compiler.h"
+#include "jit/function_hash.h"
+#include "analysis/graph_store.h"
+#include "analysis/save_plan.h"
+#include "analysis/symbol_names.h"
+#include "jit/tu_compiler.h"
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/Support/JSON.h"

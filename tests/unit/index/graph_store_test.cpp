@@ -1,8 +1,8 @@
 // The stored index: what is written comes back the same, and a unit whose
 // inputs did not change is not analysed again.
-#include "graph_store.h"
+#include "analysis/graph_store.h"
 #include "index_fixture.h"
-#include "unit_refresh.h"
+#include "analysis/unit_refresh.h"
 
 #include "llvm/Support/FileSystem.h"
 

@@ -3,10 +3,10 @@
 // kept in a StaticGraph as `hotc` keeps them.
 #pragma once
 
-#include "form_diff.h"
-#include "form_index.h"
-#include "rebuild_set.h"
-#include "static_graph.h"
+#include "analysis/form_diff.h"
+#include "analysis/form_index.h"
+#include "analysis/rebuild_set.h"
+#include "analysis/static_graph.h"
 
 #include <string>
 #include <vector>

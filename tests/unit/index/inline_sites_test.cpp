@@ -1,6 +1,6 @@
 // Inline sites read from the DWARF of binaries that clang++-19 really
 // builds: which concrete functions hold a copy of an inlined one.
-#include "inline_sites.h"
+#include "analysis/inline_sites.h"
 
 #include <gtest/gtest.h>
 

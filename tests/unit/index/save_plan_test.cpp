@@ -3,7 +3,7 @@
 // recompiled whole (the analyses cannot tell), and which functions of an
 // optimised unit may hold an inlined copy of an edited one.
 #include "index_fixture.h"
-#include "save_plan.h"
+#include "analysis/save_plan.h"
 
 #include <gtest/gtest.h>
 

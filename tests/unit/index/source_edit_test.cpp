@@ -1,8 +1,8 @@
 // Mapping a save onto the stored forms without a parse: each test builds
 // the forms of its Before text by hand (offsets found in the text itself)
 // and checks which forms diffSource reports.
-#include "source_edit.h"
-#include "token_hash.h"
+#include "analysis/source_edit.h"
+#include "analysis/token_hash.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // What the launcher reads from a compile's arguments and depfile, and where
 // it finds the build directory.
-#include "compiler_launcher.h"
+#include "launcher/compiler_launcher.h"
 #include "launcher_test_support.h"
 
 #include <gtest/gtest.h>

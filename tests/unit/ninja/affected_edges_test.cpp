@@ -2,7 +2,7 @@
 // the same build directory (`ninja -t deps`, `ninja -t inputs`).
 #include "project_copy.h"
 
-#include "ninja_build.h"
+#include "ninja-integration/ninja_build.h"
 
 #include <gtest/gtest.h>
 

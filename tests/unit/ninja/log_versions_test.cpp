@@ -2,8 +2,8 @@
 // would delete them), and left byte for byte as they were.
 #include "project_copy.h"
 
-#include "log_versions.h"
-#include "ninja_build.h"
+#include "ninja-integration/log_versions.h"
+#include "ninja-integration/ninja_build.h"
 
 #include "llvm/Support/FileSystem.h"
 

@@ -3,7 +3,7 @@
 // exit the process).
 #include "project_copy.h"
 
-#include "ninja_build.h"
+#include "ninja-integration/ninja_build.h"
 
 #include <gtest/gtest.h>
 

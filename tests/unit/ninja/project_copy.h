@@ -3,7 +3,7 @@
 // ninja says about it: the oracle the tests compare hotc::ninja against.
 #pragma once
 
-#include "ninja_build.h"
+#include "ninja-integration/ninja_build.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // NinjaBuild::rebuild(): an in-process build the system ninja agrees with.
 #include "project_copy.h"
 
-#include "ninja_build.h"
+#include "ninja-integration/ninja_build.h"
 
 #include "llvm/Support/FileSystem.h"
 

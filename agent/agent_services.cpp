@@ -1,0 +1,189 @@
+#include "agent/agent_services.h"
+
+#include "agent/entry_patcher.h"
+#include "hotreload/hotreload.h"
+#include "protocol/agent_protocol.h"
+
+#include "llvm/ExecutionEngine/Orc/Shared/WrapperFunctionUtils.h"
+#include "llvm/ExecutionEngine/Orc/TargetProcess/JITLoaderGDB.h"
+#include "llvm/ExecutionEngine/Orc/TargetProcess/RegisterEHFrames.h"
+
+#include <elf.h>
+#include <link.h>
+#include <mutex>
+#include <tuple>
+
+using namespace llvm;
+using namespace llvm::orc;
+using namespace llvm::orc::shared;
+
+namespace hotc::agent {
+namespace {
+
+using ModuleInfo = std::tuple<std::string, uint64_t, std::string>;
+using SymbolRecord = std::tuple<std::string, std::string, ExecutorAddr>;
+
+EntryPatcher &patcher() {
+  static auto *P = new EntryPatcher; // never destroyed: patches outlive exit
+  return *P;
+}
+
+std::mutex RecordLock;
+std::vector<SymbolRecord> &records() {
+  static auto *R = new std::vector<SymbolRecord>;
+  return *R;
+}
+
+struct Callback {
+  hotreload_patch_callback Fn;
+  void *User;
+};
+std::mutex CallbackLock;
+Callback Callbacks[16];
+int NumCallbacks = 0;
+
+std::string buildIdOf(const dl_phdr_info *Info) {
+  for (int I = 0; I < Info->dlpi_phnum; ++I) {
+    const ElfW(Phdr) &P = Info->dlpi_phdr[I];
+    if (P.p_type != PT_NOTE)
+      continue;
+    auto *Cur = reinterpret_cast<const char *>(Info->dlpi_addr + P.p_vaddr);
+    const char *End = Cur + P.p_memsz;
+    while (Cur + sizeof(ElfW(Nhdr)) <= End) {
+      auto *N = reinterpret_cast<const ElfW(Nhdr) *>(Cur);
+      const char *Name = Cur + sizeof(*N);
+      const char *Desc = Name + ((N->n_namesz + 3) & ~3u);
+      if (N->n_type == NT_GNU_BUILD_ID && N->n_namesz == 4 &&
+          memcmp(Name, "GNU", 4) == 0) {
+        static const char Hex[] = "0123456789abcdef";
+        std::string Out;
+        for (unsigned J = 0; J < N->n_descsz; ++J) {
+          auto B = static_cast<unsigned char>(Desc[J]);
+          Out += Hex[B >> 4];
+          Out += Hex[B & 15];
+        }
+        return Out;
+      }
+      Cur = Desc + ((N->n_descsz + 3) & ~3u);
+    }
+  }
+  return "";
+}
+
+std::vector<ModuleInfo> listModules() {
+  std::vector<ModuleInfo> Out;
+  dl_iterate_phdr(
+      [](dl_phdr_info *Info, size_t, void *Data) {
+        auto &V = *static_cast<std::vector<ModuleInfo> *>(Data);
+        V.emplace_back(Info->dlpi_name ? Info->dlpi_name : "", Info->dlpi_addr,
+                       buildIdOf(Info));
+        return 0;
+      },
+      &Out);
+  return Out;
+}
+
+Error applyPatches(
+    const std::vector<std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>> &In) {
+  std::vector<EntryPatch> Patches;
+  for (auto &[Entry, Target, Room] : In)
+    Patches.push_back({Entry.getValue(), Target.getValue(), Room});
+  std::string Why = patcher().apply(Patches);
+  if (!Why.empty())
+    return createStringError(inconvertibleErrorCode(), Why);
+  std::lock_guard<std::mutex> Guard(CallbackLock);
+  for (int I = 0; I < NumCallbacks; ++I)
+    Callbacks[I].Fn(patcher().appliedCount(), Callbacks[I].User);
+  return Error::success();
+}
+
+CWrapperFunctionResult modulesWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSModulesSig>::handle(Data, Size,
+                                                          listModules)
+      .release();
+}
+
+CWrapperFunctionResult patchWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSPatchSig>::handle(Data, Size,
+                                                        applyPatches)
+      .release();
+}
+
+// What ld.so does for an STT_GNU_IFUNC symbol on x86-64 (elf_ifunc_invoke):
+// call the resolver with no arguments; its result is the function to bind.
+std::vector<ExecutorAddr> resolveIfuncs(const std::vector<ExecutorAddr> &Resolvers) {
+  std::vector<ExecutorAddr> Out;
+  Out.reserve(Resolvers.size());
+  for (ExecutorAddr R : Resolvers)
+    Out.push_back(ExecutorAddr::fromPtr(R.toPtr<void *(*)()>()()));
+  return Out;
+}
+
+CWrapperFunctionResult resolveIfuncsWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSResolveIfuncsSig>::handle(Data, Size,
+                                                                resolveIfuncs)
+      .release();
+}
+
+CWrapperFunctionResult recordWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSRecordSymbolsSig>::handle(
+             Data, Size,
+             [](std::vector<SymbolRecord> New) {
+               std::lock_guard<std::mutex> Guard(RecordLock);
+               auto &R = records();
+               R.insert(R.end(), New.begin(), New.end());
+             })
+      .release();
+}
+
+CWrapperFunctionResult recordedWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSRecordedSymbolsSig>::handle(
+             Data, Size,
+             []() {
+               std::lock_guard<std::mutex> Guard(RecordLock);
+               return records();
+             })
+      .release();
+}
+
+} // namespace
+
+bool initServices(std::string &Why) { return WorldStop::installHandler(Why); }
+
+void addServiceSymbols(StringMap<ExecutorAddr> &S) {
+  S[protocol::kModulesFn] = ExecutorAddr::fromPtr(&modulesWrapper);
+  S[protocol::kPatchFn] = ExecutorAddr::fromPtr(&patchWrapper);
+  S[protocol::kResolveIfuncsFn] = ExecutorAddr::fromPtr(&resolveIfuncsWrapper);
+  S[protocol::kRecordSymbolsFn] = ExecutorAddr::fromPtr(&recordWrapper);
+  S[protocol::kRecordedSymbolsFn] = ExecutorAddr::fromPtr(&recordedWrapper);
+  S[protocol::kRegisterEHFramesFn] =
+      ExecutorAddr::fromPtr(&llvm_orc_registerEHFrameSectionWrapper);
+  S[protocol::kDeregisterEHFramesFn] =
+      ExecutorAddr::fromPtr(&llvm_orc_deregisterEHFrameSectionWrapper);
+  S[protocol::kRegisterDebugObjectFn] =
+      ExecutorAddr::fromPtr(&llvm_orc_registerJITLoaderGDBWrapper);
+}
+
+} // namespace hotc::agent
+
+// The public C API of hotreload/hotreload.h.
+extern "C" {
+__attribute__((visibility("default"))) const char *hotreload_agent_version(void) {
+  return "0.1.0";
+}
+
+__attribute__((visibility("default"))) unsigned long
+hotreload_patch_count(void) {
+  return hotc::agent::patcher().appliedCount();
+}
+
+__attribute__((visibility("default"))) int
+hotreload_on_patch(hotreload_patch_callback Fn, void *User) {
+  using namespace hotc::agent;
+  std::lock_guard<std::mutex> Guard(CallbackLock);
+  if (!Fn || NumCallbacks == 16)
+    return -1;
+  Callbacks[NumCallbacks++] = {Fn, User};
+  return 0;
+}
+}

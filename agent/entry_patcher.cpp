@@ -1,0 +1,232 @@
+#include "agent/entry_patcher.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace hotc::agent {
+namespace {
+
+constexpr uint64_t kPoolSize = 64 * 1024;
+constexpr uint64_t kSlotSize = 16;
+constexpr int64_t kReach = (1ll << 31) - 1;
+constexpr int kMaxTries = 200;
+
+uint64_t pageSize() { return static_cast<uint64_t>(sysconf(_SC_PAGESIZE)); }
+
+std::string hex(uint64_t V) {
+  char B[32];
+  snprintf(B, sizeof(B), "0x%" PRIx64, V);
+  return B;
+}
+
+struct Range {
+  uint64_t Start, End;
+};
+
+std::vector<Range> readMappings() {
+  std::vector<Range> Out;
+  FILE *F = fopen("/proc/self/maps", "re");
+  if (!F)
+    return Out;
+  unsigned long long S, E;
+  char Line[512];
+  while (fgets(Line, sizeof(Line), F))
+    if (sscanf(Line, "%llx-%llx", &S, &E) == 2)
+      Out.push_back({S, E});
+  fclose(F);
+  std::sort(Out.begin(), Out.end(),
+            [](const Range &A, const Range &B) { return A.Start < B.Start; });
+  return Out;
+}
+
+bool reachable(uint64_t From, uint64_t To) {
+  int64_t D = static_cast<int64_t>(To - From);
+  return D > -kReach && D < kReach;
+}
+
+// Maps a pool in the free gap closest to Near, within rel32 reach of it.
+uint64_t mapPoolNear(uint64_t Near) {
+  std::vector<Range> Maps = readMappings();
+  std::vector<uint64_t> Candidates;
+  uint64_t Prev = 0x10000;
+  for (const Range &R : Maps) {
+    if (R.Start > Prev && R.Start - Prev >= kPoolSize * 2) {
+      Candidates.push_back((Prev + kPoolSize) & ~(kPoolSize - 1));
+      Candidates.push_back((R.Start - 2 * kPoolSize) & ~(kPoolSize - 1));
+    }
+    Prev = std::max(Prev, R.End);
+  }
+  std::sort(Candidates.begin(), Candidates.end(), [&](uint64_t A, uint64_t B) {
+    return (A > Near ? A - Near : Near - A) < (B > Near ? B - Near : Near - B);
+  });
+  for (uint64_t C : Candidates) {
+    if (!reachable(Near, C) || !reachable(Near, C + kPoolSize))
+      continue;
+    void *P = mmap(reinterpret_cast<void *>(C), kPoolSize, PROT_READ | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (P == MAP_FAILED)
+      continue;
+    if (reinterpret_cast<uint64_t>(P) != C) { // kernel without NOREPLACE
+      munmap(P, kPoolSize);
+      continue;
+    }
+    return C;
+  }
+  return 0;
+}
+
+bool setProtection(uint64_t Addr, uint64_t Len, int Prot) {
+  uint64_t PS = pageSize();
+  uint64_t Start = Addr & ~(PS - 1);
+  uint64_t End = (Addr + Len + PS - 1) & ~(PS - 1);
+  return mprotect(reinterpret_cast<void *>(Start), End - Start, Prot) == 0;
+}
+
+constexpr int kWritable = PROT_READ | PROT_WRITE | PROT_EXEC;
+constexpr int kCode = PROT_READ | PROT_EXEC;
+
+} // namespace
+
+std::string EntryPatcher::allocateSlot(uint64_t Entry, uint64_t &Slot) {
+  for (Pool &P : Pools)
+    if (P.Used + kSlotSize <= P.Size && reachable(Entry + 5, P.Base + P.Used) &&
+        reachable(Entry + 5, P.Base + P.Used + kSlotSize)) {
+      Slot = P.Base + P.Used;
+      P.Used += kSlotSize;
+      return "";
+    }
+  uint64_t Base = mapPoolNear(Entry);
+  if (!Base)
+    return "no free address range within 2 GB of " + hex(Entry) +
+           " for a trampoline";
+  Pools.push_back({Base, kPoolSize, kSlotSize});
+  Slot = Base;
+  return "";
+}
+
+std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
+                               std::vector<PlannedWrite> &Writes,
+                               std::vector<PlannedRepoint> &Repoints) {
+  for (const EntryPatch &P : Patches) {
+    if (auto It = TargetOfEntry.find(P.Entry); It != TargetOfEntry.end()) {
+      Repoints.push_back({It->second, P.Target});
+      continue;
+    }
+    if (P.Room < 5)
+      return "the function at " + hex(P.Entry) + " has only " +
+             std::to_string(P.Room) +
+             " bytes, too few for a 5-byte jump; build with "
+             "-fpatchable-function-entry=16,14 or at -O0";
+    uint64_t Slot = 0;
+    if (std::string Err = allocateSlot(P.Entry, Slot); !Err.empty())
+      return Err;
+    // The slot is unreachable until the entry jumps to it, so it can be
+    // filled now, before the world stops.
+    static const uint8_t Jump[8] = {0xFF, 0x25, 0x02, 0, 0, 0, 0xCC, 0xCC};
+    if (!setProtection(Slot, kSlotSize, kWritable))
+      return std::string("cannot write a trampoline: ") + strerror(errno);
+    memcpy(reinterpret_cast<void *>(Slot), Jump, sizeof(Jump));
+    memcpy(reinterpret_cast<void *>(Slot + 8), &P.Target, 8);
+    setProtection(Slot, kSlotSize, kCode);
+    PlannedWrite W{P.Entry, {0xE9}};
+    int32_t Rel = static_cast<int32_t>(Slot - (P.Entry + 5));
+    memcpy(W.Bytes + 1, &Rel, 4);
+    Writes.push_back(W);
+    Repoints.push_back({reinterpret_cast<uint64_t *>(Slot + 8), P.Target});
+  }
+  return "";
+}
+
+// Stops the world at a moment when no thread executes the bytes about to be
+// overwritten. Returns with the world stopped, or an error with it running.
+std::string EntryPatcher::stopClearOf(const std::vector<PlannedWrite> &Writes) {
+  for (int Try = 0; Try < kMaxTries; ++Try) {
+    std::string Why;
+    if (!Stop.stop(Why))
+      return Why;
+    uint64_t BusyAt = 0;
+    for (const StoppedThread &T : Stop)
+      for (const PlannedWrite &W : Writes)
+        if (T.pc > W.Entry && T.pc < W.Entry + 5)
+          BusyAt = W.Entry;
+    if (!BusyAt)
+      return "";
+    Stop.release();
+    timespec Wait{0, 200 * 1000};
+    nanosleep(&Wait, nullptr);
+  }
+  return "a thread kept executing the first bytes of the function at the "
+         "entry being patched; try again";
+}
+
+// Runs with the world stopped: no allocation here (Pages was reserved).
+// Each page is made writable once, written, and made code again.
+std::string EntryPatcher::write(std::vector<PlannedWrite> &Writes,
+                                std::vector<PlannedRepoint> &Repoints,
+                                std::vector<uint64_t> &Pages) {
+  uint64_t PS = pageSize();
+  auto AddPage = [&](uint64_t Addr, uint64_t Len) {
+    for (uint64_t P = Addr & ~(PS - 1); P < Addr + Len; P += PS)
+      if (std::find(Pages.begin(), Pages.end(), P) == Pages.end())
+        Pages.push_back(P);
+  };
+  for (const PlannedWrite &W : Writes)
+    AddPage(W.Entry, 5);
+  for (const PlannedRepoint &R : Repoints)
+    AddPage(reinterpret_cast<uint64_t>(R.Slot), 8);
+  size_t Opened = 0;
+  int Errno = 0;
+  for (; Opened < Pages.size(); ++Opened)
+    if (!setProtection(Pages[Opened], PS, kWritable)) {
+      Errno = errno;
+      break;
+    }
+  if (Opened == Pages.size()) {
+    for (const PlannedWrite &W : Writes)
+      memcpy(reinterpret_cast<void *>(W.Entry), W.Bytes, 5);
+    // An aligned 8-byte store is atomic: a thread about to jump through the
+    // slot sees either the old or the new target, never a mix.
+    for (const PlannedRepoint &R : Repoints)
+      __atomic_store_n(R.Slot, R.Target, __ATOMIC_RELEASE);
+  }
+  for (size_t I = 0; I < Opened; ++I)
+    setProtection(Pages[I], PS, kCode);
+  if (Opened < Pages.size())
+    return "cannot make the code at " + hex(Pages[Opened]) +
+           " writable: " + strerror(Errno) + "; nothing was patched";
+  return "";
+}
+
+std::string EntryPatcher::apply(const std::vector<EntryPatch> &Patches) {
+  std::lock_guard<std::mutex> Guard(Lock);
+  std::vector<PlannedWrite> Writes;
+  std::vector<PlannedRepoint> Repoints;
+  Writes.reserve(Patches.size());
+  Repoints.reserve(Patches.size());
+  if (std::string Err = plan(Patches, Writes, Repoints); !Err.empty())
+    return Err;
+  std::vector<uint64_t> Pages;
+  Pages.reserve(2 * (Writes.size() + Repoints.size()) + 2);
+  if (std::string Err = stopClearOf(Writes); !Err.empty())
+    return Err;
+  std::string Err = write(Writes, Repoints, Pages);
+  Stop.release();
+  if (!Err.empty())
+    return Err;
+  for (const PlannedWrite &W : Writes) {
+    int32_t Rel;
+    memcpy(&Rel, W.Bytes + 1, 4);
+    uint64_t Slot = W.Entry + 5 + static_cast<int64_t>(Rel);
+    TargetOfEntry[W.Entry] = reinterpret_cast<uint64_t *>(Slot + 8);
+  }
+  ++Applied;
+  return "";
+}
+
+} // namespace hotc::agent

@@ -1,0 +1,186 @@
+// hotc-core: every command of hotc but the compiler launcher. `hotc`
+// (front_main.cpp) runs the launcher itself and hands everything else here.
+// The command line lives here and nowhere else; each command's work is in
+// its own file.
+#include "launcher/command_names.h"
+#include "config/config.h"
+#include "cli/index_commands.h"
+#include "watch/watch_command.h"
+
+#include "protocol/agent_protocol.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+const char *kVersion = "hotc 0.1.0 (LLVM 19)";
+
+// The program after --exec (or after run's first positional) keeps its own
+// options: split argv there before CLI11 sees it.
+std::vector<std::string> splitAt(int &Argc, char **Argv, const char *Marker) {
+  for (int I = 1; I < Argc; ++I)
+    if (strcmp(Argv[I], Marker) == 0) {
+      std::vector<std::string> Rest(Argv + I + 1, Argv + Argc);
+      Argc = I + 1; // keep the marker itself as a flag
+      return Rest;
+    }
+  return {};
+}
+
+// hotreload.toml under the command line, or nothing after saying what is
+// wrong in it.
+std::optional<hotc::driver::Config>
+loadConfigOrReport(const hotc::driver::CommandLineConfig &CL,
+                   const char *Command) {
+  auto C = hotc::driver::loadConfig(CL, ".");
+  if (!C) {
+    fprintf(stderr, "hotc %s: %s\n", Command,
+            llvm::toString(C.takeError()).c_str());
+    return std::nullopt;
+  }
+  // Before anything runs: the agent of a program hotc starts inherits the
+  // variable, so both ends agree on where the socket is.
+  if (C->SocketDir.From.From != hotc::driver::Origin::Kind::Default)
+    setenv(hotc::protocol::kEnvSocketDir, C->SocketDir.Value.c_str(), 1);
+  return std::move(*C);
+}
+
+void applyToWatch(const hotc::driver::Config &C,
+                  hotc::driver::WatchOptions &W) {
+  W.BuildDir = C.BuildDir.Value;
+  W.Watch = C.Watch.Value;
+  W.Exclude = C.Exclude.Value;
+  W.DebounceMs = static_cast<unsigned>(C.DebounceMs.Value);
+  W.ExtraFlags = C.ExtraFlags.Value;
+  W.Crash = C.Crash.Value;
+  W.LogFile = C.Log.Value;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::vector<std::string> ExecArgv = splitAt(argc, argv, "--exec");
+
+  CLI::App App{"hotc: edit a function of a running C or C++ program, save, "
+               "and the process runs the new code with its state intact.",
+               "hotc"};
+  App.footer("As a compiler launcher: hotc COMPILER ARGS... runs the compiler "
+             "untouched and records what it compiled in BUILD_DIR/.hotc/ "
+             "(CMAKE_CXX_COMPILER_LAUNCHER=hotc, or hotreload_enable()).");
+  App.set_version_flag("--version", kVersion);
+  App.require_subcommand(1);
+
+  hotc::driver::WatchOptions Watch;
+  hotc::driver::CommandLineConfig ConfigCL; // -p and --config of any command
+  bool Exec = false;
+  int Pid = 0;
+  auto *WatchCmd = App.add_subcommand(
+      "watch", "Patch a running process on every save of its sources");
+  WatchCmd->add_option("-p,--build-dir", ConfigCL.BuildDir,
+                       "Build directory holding compile_commands.json "
+                       "(default: build_dir of hotreload.toml, else ./build "
+                       "if it has one, else .)");
+  WatchCmd->add_option("--max-preambles", Watch.MaxPreambles,
+                       "Units that keep a precompiled preamble in memory "
+                       "(default 64; the ready event reports their size)");
+  WatchCmd->add_option("--config", ConfigCL.ConfigFile,
+                       "Settings file (default: hotreload.toml in BUILD_DIR, "
+                       "else in . or its parents up to the repository's top)");
+  WatchCmd->add_flag("--exec", Exec,
+                     "Start PROG ARGS... (everything after --exec) with the "
+                     "agent and watch it; hotc exits with its exit code");
+  WatchCmd->add_option("--pid", Pid,
+                       "Attach to a process already running with the agent");
+  WatchCmd->add_flag("--json", Watch.Json,
+                     "One JSON object per line on stdout, each with an "
+                     "\"event\" key: ready, patched, unchanged, ignored, "
+                     "rebuilt, error, exited");
+  WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
+                   "PROG [ARGS...] | --pid PID) [--json]\n\nBefore ready, "
+                   "the static graph in BUILD_DIR/.hotc/index is brought up "
+                   "to date; each save is then planned from it (the units "
+                   "to recompile), and the IR of those units decides what "
+                   "is relinked.");
+
+  bool ConfigJson = false;
+  auto *ConfigCmd = App.add_subcommand(
+      "config", "Show the effective settings and where each one comes from "
+                "(hotreload.toml, command line, default)");
+  ConfigCmd->add_option("-p,--build-dir", ConfigCL.BuildDir,
+                        "Build directory, as for watch");
+  ConfigCmd->add_option("--config", ConfigCL.ConfigFile,
+                        "Settings file, as for watch");
+  ConfigCmd->add_flag("--json", ConfigJson, "One JSON object on stdout");
+
+  std::vector<std::string> RunArgv;
+  auto *RunCmd = App.add_subcommand(
+      "run", "Run PROG with the agent, so `hotc watch --pid` can patch it later");
+  RunCmd->add_option("program", RunArgv, "PROG [ARGS...]")->required();
+  RunCmd->prefix_command();
+
+  hotc::driver::IndexCommands Index; // diff, explain, graph
+  hotc::driver::addIndexCommands(App, Index);
+
+  auto *HelpCmd = App.add_subcommand("help", "Show this help");
+
+  for (const CLI::App *Sub : App.get_subcommands({}))
+    if (!hotc::driver::isCommandName(Sub->get_name().c_str())) {
+      // The front would run it as a compiler: a bug of this build of hotc.
+      fprintf(stderr, "hotc: internal error: command '%s' is missing from "
+                      "launcher/command_names.h\n", Sub->get_name().c_str());
+      return 70;
+    }
+  try {
+    App.parse(argc, argv);
+  } catch (const CLI::ParseError &E) {
+    return App.exit(E);
+  }
+
+  if (HelpCmd->parsed()) {
+    // App.help() would describe the parsed subcommand (help itself).
+    printf("%s", App.get_formatter()->make_help(&App, "hotc", CLI::AppFormatMode::Normal).c_str());
+    return 0;
+  }
+  if (std::optional<int> Code = hotc::driver::runIndexCommand(Index))
+    return *Code;
+  if (ConfigCmd->parsed()) {
+    auto Config = loadConfigOrReport(ConfigCL, "config");
+    if (!Config)
+      return 2;
+    printf("%s", hotc::driver::formatConfig(*Config, ConfigJson).c_str());
+    return 0;
+  }
+  if (RunCmd->parsed()) {
+    if (!loadConfigOrReport(ConfigCL, "run")) // for socket_dir
+      return 2;
+    for (const std::string &Extra : RunCmd->remaining())
+      RunArgv.push_back(Extra);
+    if (!RunArgv.empty() && RunArgv.front() == "--")
+      RunArgv.erase(RunArgv.begin());
+    return hotc::driver::runWithAgent(RunArgv);
+  }
+  if (Exec == ExecArgv.empty() && Exec) {
+    fprintf(stderr, "hotc watch: --exec needs a program to run\n");
+    return 2;
+  }
+  if (Exec == (Pid != 0)) {
+    fprintf(stderr, "hotc watch: give exactly one of --exec PROG or --pid PID\n%s",
+                    WatchCmd->help().c_str());
+    return 2;
+  }
+  Watch.ExecArgv = std::move(ExecArgv);
+  if (Pid)
+    Watch.Pid = Pid;
+  auto Config = loadConfigOrReport(ConfigCL, "watch");
+  if (!Config)
+    return 2;
+  applyToWatch(*Config, Watch);
+  return hotc::driver::runWatch(Watch);
+}

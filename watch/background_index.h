@@ -1,0 +1,105 @@
+// The static graph as `hotc watch` keeps it: loaded from
+// BUILD_DIR/.hotc/index, brought up to date in parallel when the watch
+// starts, and analysed again in the background after each applied save, so
+// that a save is planned (index/save_plan.h) from analyses of the text just
+// before it, within milliseconds and without waiting for a parse.
+//
+// It also holds the texts those analyses describe (a save is diffed against
+// them) and the inlining records of the running executable's DWARF.
+#pragma once
+
+#include "analysis/inline_sites.h"
+#include "analysis/save_plan.h"
+#include "jit/tu_compiler.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hotc::driver {
+
+struct IndexSummary {
+  size_t Units = 0;    // units with an analysis
+  std::vector<std::string> Failures; // "file: why", one per unit left out
+  bool Dwarf = false;  // the executable has debug info
+};
+
+class BackgroundIndex {
+public:
+  BackgroundIndex(std::string BuildDir, std::vector<jit::CompileCommand> Commands);
+  ~BackgroundIndex(); // waits for the analysis running, drops the queue
+
+  // Loads the stored analyses, analyses the units whose inputs changed (in
+  // parallel) and stores them, and reads the inlining records of Executable.
+  // BuildTexts: path -> text of the files the build compiled (the
+  // launcher's snapshots): the process runs those; other files are taken
+  // as on disk.
+  IndexSummary initialise(const std::string &Executable,
+                          const llvm::StringMap<std::string> &BuildTexts);
+  // Units analysed so far by initialise, and how many it must analyse.
+  std::pair<size_t, size_t> progress() const { return {Done, ToDo}; }
+
+  using UnitQuery = std::function<bool(llvm::StringRef MainFile)>;
+  using ReaderQuery =
+      std::function<std::vector<std::string>(const std::string &File)>;
+  // The plan of a save of Files (as the watcher names them), as of now.
+  // Optimised: whether a unit is built at -O1 and above. SessionReaders:
+  // the main files (real paths) of the units whose compile read File; those
+  // the graph does not know as readers are recompiled whole.
+  index::SavePlan plan(const std::vector<std::string> &Files,
+                       const UnitQuery &Optimised,
+                       const ReaderQuery &SessionReaders);
+  // A patch was applied. Compiled: the files it was for, each with the
+  // hash of its text read just before the compile; the process runs that
+  // text now, unless the file changed since (then it is not known).
+  // Inputs: every file the patched units read; one the process's text of
+  // is not known yet (a new header) is taken as on disk. The units reading
+  // the files are analysed again on a low-priority thread.
+  void applied(const std::vector<std::pair<std::string, uint64_t>> &Compiled,
+               const std::vector<std::string> &Inputs);
+  // A unit the build gained (a re-run of CMake): analysed on that thread.
+  void addUnit(const jit::CompileCommand &Cmd);
+
+  const index::InlineSites &inlineSites() const { return Sites; }
+
+private:
+  void rememberText(const std::string &Path);
+  void adoptSameTokens(const index::FormIndex &Unit);
+  bool fresh(const index::FormIndex &Unit) const;
+  std::optional<std::string> analysedText(llvm::StringRef Path,
+                                          std::optional<uint64_t> Running) const;
+  void reanalyse(const std::vector<std::string> &Files);
+  void work();
+  void dropUnusedTexts();
+  const jit::CompileCommand *commandOf(llvm::StringRef MainFile) const;
+
+  std::string IndexDir;
+  mutable std::mutex Lock; // guards everything below, but not Sites
+  std::vector<jit::CompileCommand> Commands; // grows with addUnit
+  std::vector<std::string> RealMains; // RealMains[i]: real path of Commands[i]
+  index::StaticGraph Graph;
+  llvm::DenseMap<uint64_t, std::string> Texts; // by index::hashString
+  // Path -> hash of the text the process runs (absent: not known).
+  llvm::StringMap<uint64_t> Applied;
+  std::deque<std::string> Queue;    // main files to analyse again
+  bool Stopping = false;
+  std::condition_variable Wake;
+  std::thread Worker;
+
+  index::InlineSites Sites;
+  std::atomic<size_t> Done{0}, ToDo{0};
+};
+
+// The real path of Path (symlinks resolved), or Path when it has none.
+std::string realPathOf(llvm::StringRef Path);
+
+} // namespace hotc::driver

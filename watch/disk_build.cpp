@@ -1,0 +1,136 @@
+#include "watch/disk_build.h"
+
+#include "ninja-integration/ninja_build.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <chrono>
+#include <sys/resource.h>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace hotc::driver {
+
+Expected<std::unique_ptr<DiskBuild>>
+DiskBuild::open(const std::string &BuildDir, std::vector<std::string> Binaries,
+                EventOutput &Out, unsigned DebounceMs) {
+  SmallString<256> Manifest(BuildDir);
+  sys::path::append(Manifest, "build.ninja");
+  if (!sys::fs::exists(Manifest))
+    return nullptr;
+  auto Build = ninja::NinjaBuild::load(BuildDir);
+  if (!Build)
+    return Build.takeError();
+  // The running binaries must be outputs of this build (an unknown output
+  // is an error of the query).
+  auto Known = (*Build)->edgesAffectedBy(Manifest.str().str(), Binaries);
+  if (!Known)
+    return Known.takeError();
+  return std::unique_ptr<DiskBuild>(
+      new DiskBuild(std::move(*Build), std::move(Binaries), Out, DebounceMs));
+}
+
+DiskBuild::DiskBuild(std::unique_ptr<ninja::NinjaBuild> B,
+                     std::vector<std::string> Bins, EventOutput &Out,
+                     unsigned DebounceMs)
+    : Build(std::move(B)), Dir(Build->buildDir()), Binaries(std::move(Bins)),
+      Out(Out), DebounceMs(DebounceMs) {
+  Worker = std::thread([this] { run(); });
+}
+
+DiskBuild::~DiskBuild() {
+  {
+    std::lock_guard<std::mutex> G(QueueLock);
+    Stopping = true;
+  }
+  Wake.notify_all();
+  Worker.join();
+}
+
+void DiskBuild::sync(const std::vector<std::string> &PatchedFiles) {
+  {
+    std::lock_guard<std::mutex> G(QueueLock);
+    Pending.insert(PatchedFiles.begin(), PatchedFiles.end());
+    ++Requests;
+  }
+  Wake.notify_all();
+}
+
+Error DiskBuild::reloadIfStale() {
+  if (!Build->manifestChanged())
+    return Error::success();
+  auto Fresh = ninja::NinjaBuild::load(Dir);
+  if (!Fresh)
+    return Fresh.takeError();
+  Build = std::move(*Fresh);
+  return Error::success();
+}
+
+bool DiskBuild::feedsBinaries(const std::string &File) {
+  // The worker may be rebuilding: ninja is used from one thread at a time.
+  std::lock_guard<std::mutex> G(BuildLock);
+  if (Error E = reloadIfStale()) {
+    Out.note("build.ninja could not be re-read (" + toString(std::move(E)) +
+             "); " + File + " is taken as not linked into the process");
+    return false;
+  }
+  auto Edges = Build->edgesAffectedBy(File, Binaries);
+  if (!Edges) {
+    Out.note(File + " is taken as not linked into the process: " +
+             toString(Edges.takeError()));
+    return false;
+  }
+  return !Edges->empty();
+}
+
+void DiskBuild::rebuild(const std::set<std::string> &Files) {
+  auto Start = std::chrono::steady_clock::now();
+  if (Error E = reloadIfStale())
+    return Out.error(std::move(E), "rebuild");
+  // The objects the patched files feed, then the binaries linked from them.
+  std::vector<std::string> Outputs;
+  for (const std::string &F : Files) {
+    auto Edges = Build->edgesAffectedBy(F, Binaries);
+    if (!Edges)
+      return Out.error(Edges.takeError(), "rebuild");
+    for (const ninja::CompileEdge &E : *Edges)
+      Outputs.push_back(E.Object);
+  }
+  Outputs.insert(Outputs.end(), Binaries.begin(), Binaries.end());
+  if (Error E = Build->rebuild(Outputs))
+    return Out.error(std::move(E), "rebuild");
+  Out.rebuilt(Outputs, std::chrono::duration<double, std::milli>(
+                           std::chrono::steady_clock::now() - Start)
+                           .count());
+}
+
+void DiskBuild::run() {
+  // The edit->live path comes first: this thread, and the compilers ninja
+  // starts from it, run at a lower priority (nice is per thread on Linux
+  // and inherited by children).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  std::unique_lock<std::mutex> G(QueueLock);
+  for (;;) {
+    Wake.wait(G, [&] { return Stopping || !Pending.empty(); });
+    if (Pending.empty())
+      return; // stopping, nothing left
+    // A burst of saves makes one rebuild: wait until they settle, by the
+    // same debounce as the saves themselves.
+    for (uint64_t Seen = 0; !Stopping && Seen != Requests;) {
+      Seen = Requests;
+      Wake.wait_for(G, std::chrono::milliseconds(DebounceMs));
+    }
+    std::set<std::string> Files;
+    Files.swap(Pending);
+    G.unlock(); // saves keep queueing while ninja works
+    {
+      std::lock_guard<std::mutex> B(BuildLock);
+      rebuild(Files);
+    }
+    G.lock();
+  }
+}
+
+} // namespace hotc::driver

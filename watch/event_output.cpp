@@ -1,0 +1,255 @@
+#include "watch/event_output.h"
+
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cassert>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace hotc::driver {
+namespace {
+
+json::Array toArray(const std::vector<std::string> &V) {
+  json::Array A;
+  for (const std::string &S : V)
+    A.push_back(S);
+  return A;
+}
+
+std::string jsonLine(json::Object O) {
+  std::string S;
+  raw_string_ostream OS(S);
+  OS << json::Value(std::move(O));
+  return OS.str();
+}
+
+// "update.cpp: step(), draw()" for the human line.
+std::string describe(const jit::PatchReport &R) {
+  std::string Out;
+  for (const std::string &U : R.Units)
+    Out += (Out.empty() ? "" : ", ") + sys::path::filename(U).str();
+  std::vector<std::string> Names;
+  for (const std::string &F : R.Functions)
+    Names.push_back(demangle(F));
+  for (const std::string &F : R.Created)
+    Names.push_back("new " + demangle(F));
+  for (const std::string &G : R.Rerun)
+    Names.push_back("initialised again " + demangle(G));
+  if (!Names.empty())
+    Out += ": ";
+  for (size_t I = 0; I < Names.size() && I < 8; ++I)
+    Out += (I ? ", " : "") + Names[I];
+  if (Names.size() > 8)
+    Out += formatv(", and {0} more", Names.size() - 8).str();
+  return Out;
+}
+
+} // namespace
+
+EventOutput::EventOutput(bool Json, const std::string &LogFile) : Json(Json) {
+  if (LogFile.empty())
+    return;
+  Log = fopen(LogFile.c_str(), "ae");
+  if (!Log)
+    fprintf(stderr, "hotc: cannot append events to %s: %s\n", LogFile.c_str(),
+            strerror(errno));
+}
+
+EventOutput::~EventOutput() {
+  if (Log)
+    fclose(Log);
+}
+
+void EventOutput::emit(const std::string &Line) {
+  std::string L = Line + "\n";
+  fwrite(L.data(), 1, L.size(), stdout);
+  fflush(stdout);
+}
+
+void EventOutput::deliver(json::Object Event, const std::string &Human) {
+  std::lock_guard<std::mutex> G(Lock);
+  std::string Line = jsonLine(std::move(Event));
+  if (Log) {
+    fprintf(Log, "%s\n", Line.c_str());
+    fflush(Log);
+  }
+  if (Json)
+    emit(Line);
+  else if (!Human.empty())
+    emit(Human);
+}
+
+void EventOutput::note(const std::string &Text) {
+  if (!Json) // beside the program's output, not in it
+    fprintf(stderr, "hotc: %s\n", Text.c_str());
+  deliver(json::Object{{"event", "note"}, {"message", Text}}, "");
+}
+
+void EventOutput::ready(int Pid, size_t Units, size_t Symbols, double Ms,
+                        size_t Preambles, size_t PreambleBytes, size_t Indexed,
+                        bool Dwarf) {
+  double MB = PreambleBytes / 1e6;
+  deliver(json::Object{{"event", "ready"},
+                       {"pid", Pid},
+                       {"units", static_cast<int64_t>(Units)},
+                       {"symbols", static_cast<int64_t>(Symbols)},
+                       {"preambles", static_cast<int64_t>(Preambles)},
+                       {"preamble_bytes", static_cast<int64_t>(PreambleBytes)},
+                       {"indexed", static_cast<int64_t>(Indexed)},
+                       {"dwarf_inlines", Dwarf},
+                       {"ms", Ms}},
+          formatv("hotc: watching {0} translation units of pid {1} (ready in "
+                  "{2:f0} ms; {3} preambles, {4:f1} MB; {5} units indexed): "
+                  "edit and save to patch",
+                  Units, Pid, Ms, Preambles, MB, Indexed));
+}
+
+void EventOutput::patched(const jit::PatchReport &R,
+                          const index::SavePlan *Plan) {
+  size_t N = R.Functions.size();
+  std::string Human =
+      formatv("patched {0} function{1} in {2:f0} ms (compile {3:f0}, link "
+              "{4:f0}, patch {5:f1}) — {6}",
+              N, N == 1 ? "" : "s", R.Ms.Total, R.Ms.Compile, R.Ms.Link,
+              R.Ms.Patch, describe(R));
+  for (const std::string &I : R.Inlined)
+    Human += "\n  also relinked " + I;
+  for (const std::string &W : R.Warnings)
+    Human += "\n  warning: " + W;
+  for (const std::string &M : R.Missed)
+    Human += "\n  warning: the rebuild set missed " + demangle(M) +
+             ", whose code changed; linked anyway (a gap in hotc's analysis: "
+             "please report it)";
+  json::Array Reasons;
+  if (Plan)
+    for (const index::RebuildEntry &E : Plan->Rebuild.Functions)
+      Reasons.push_back(index::describeReason(E));
+  deliver(json::Object{{"event", "patched"},
+                       {"missed", toArray(R.Missed)},
+                       {"inlined", toArray(R.Inlined)},
+                       {"rebuild_set", std::move(Reasons)},
+                       {"version", R.Version},
+                       {"functions", toArray(R.Functions)},
+                       {"created", toArray(R.Created)},
+                       {"rerun", toArray(R.Rerun)},
+                       {"files", toArray(R.Units)},
+                       {"warnings", toArray(R.Warnings)},
+                       {"ms", json::Object{{"total", R.Ms.Total},
+                                           {"compile", R.Ms.Compile},
+                                           {"link", R.Ms.Link},
+                                           {"patch", R.Ms.Patch},
+                                           {"frontend", R.Ms.Frontend},
+                                           {"codegen", R.Ms.Codegen},
+                                           {"preamble", R.Ms.Preamble},
+                                           {"plan", Plan ? Plan->Ms : 0.0}}},
+                       {"focused", R.Focused}},
+          Human);
+}
+
+void EventOutput::unchanged(const std::vector<std::string> &Files,
+                            const std::vector<std::string> &Warnings) {
+  std::string Names;
+  for (const std::string &F : Files)
+    Names += (Names.empty() ? "" : ", ") + sys::path::filename(F).str();
+  std::string Human = "hotc: " + Names + ": no function changed, nothing to patch";
+  for (const std::string &W : Warnings)
+    Human += "\n  warning: " + W;
+  deliver(json::Object{{"event", "unchanged"},
+                       {"files", toArray(Files)},
+                       {"warnings", toArray(Warnings)}},
+          Human);
+}
+
+void EventOutput::ignored(const std::string &File, const std::string &Reason) {
+  deliver(json::Object{{"event", "ignored"}, {"file", File}, {"reason", Reason}},
+          "hotc: ignored " + File + ": " + Reason);
+}
+
+void EventOutput::rebuilt(const std::vector<std::string> &Outputs, double Ms) {
+  deliver(json::Object{{"event", "rebuilt"}, {"outputs", toArray(Outputs)}, {"ms", Ms}},
+          formatv("hotc: the build on disk caught up ({0} outputs, {1:f0} ms)",
+                  Outputs.size(), Ms));
+}
+
+void EventOutput::error(Error E, const char *GivenKind) {
+  json::Object O{{"event", "error"}};
+  assert(GivenKind && "every error names what failed");
+  std::string Kind = GivenKind;
+  std::string Human;
+  // The whole log is the message; File: the unit it concerns.
+  auto logged = [&](const char *K, const ErrorInfoBase &F,
+                    const std::string *File) {
+    Kind = K;
+    raw_string_ostream OS(Human);
+    F.log(OS);
+    O["message"] = Human;
+    if (File)
+      O["file"] = *File;
+  };
+  handleAllErrors(
+      std::move(E),
+      [&](const jit::CompileFailure &F) {
+        Kind = "compile";
+        raw_string_ostream OS(Human);
+        F.log(OS);
+        O["message"] = Human;
+        if (const jit::SourceDiagnostic *D = F.firstError()) {
+          O["file"] = D->File;
+          O["line"] = D->Line;
+          O["column"] = D->Column;
+          O["message"] = D->Message;
+        }
+        json::Array Diags;
+        for (const jit::SourceDiagnostic &D : F.diagnostics())
+          Diags.push_back(json::Object{{"file", D.File},
+                                       {"line", D.Line},
+                                       {"column", D.Column},
+                                       {"severity", D.Severity},
+                                       {"message", D.Message}});
+        O["diagnostics"] = std::move(Diags);
+      },
+      [&](const jit::LayoutChange &F) { logged("layout", F, nullptr); },
+      [&](const jit::RemovedStillUsed &F) { logged("removed", F, &F.unit()); },
+      [&](const jit::LinkFailure &F) { logged("link", F, &F.unit()); },
+      [&](const jit::CompilerViewMismatch &F) { logged("compiler", F, &F.unit()); },
+      [&](const ErrorInfoBase &Other) {
+        Human = Other.message();
+        O["message"] = Human;
+      });
+  O["kind"] = Kind;
+  if (Kind == "rebuild")
+    Human += "\nhotc: the build on disk could not catch up; the process is "
+             "not affected";
+  else if (Kind == "startup")
+    Human += "\nhotc: could not start watching";
+  else if (Kind == "build" || Kind == "watch")
+    Human += "\nhotc: the process keeps running its current code";
+  else
+    Human += "\nhotc: " + Kind + " failed: nothing applied, the process "
+             "keeps running its current code";
+  deliver(std::move(O), Human);
+}
+
+void EventOutput::exited(std::optional<ExitStatus> Status) {
+  json::Object O{{"event", "exited"}, {"code", nullptr}};
+  std::string Human = "hotc: the process exited";
+  if (Status && Status->Signal) {
+    O["signal"] = Status->Signal;
+    Human = formatv("hotc: the process was killed by signal {0} ({1})",
+                    Status->Signal, strsignal(Status->Signal)).str();
+  } else if (Status) {
+    O["code"] = Status->Code;
+    Human = formatv("hotc: the process exited with code {0}", Status->Code).str();
+  }
+  deliver(std::move(O), Human);
+}
+
+} // namespace hotc::driver

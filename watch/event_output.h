@@ -1,0 +1,59 @@
+// What hotc tells the user: one human line per event, or with --json one
+// JSON object per line with an "event" key, on stdout.
+#pragma once
+
+#include "jit/patch_session.h"
+#include "watch/process_launcher.h"
+#include "analysis/save_plan.h"
+
+#include "llvm/Support/JSON.h"
+
+#include <cstdio>
+
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace hotc::driver {
+
+class EventOutput {
+public:
+  // LogFile: every event is also appended there as a JSON line (empty:
+  // none; a file that cannot be opened is reported once).
+  explicit EventOutput(bool Json, const std::string &LogFile = "");
+  ~EventOutput();
+
+  // Preambles: units holding a precompiled preamble, and their total size.
+  // Indexed: units the static graph has an analysis of; Dwarf: whether
+  // the executable's inlining records were read.
+  void ready(int Pid, size_t Units, size_t Symbols, double Ms,
+             size_t Preambles, size_t PreambleBytes, size_t Indexed, bool Dwarf);
+  // Plan: the analysis that chose the units and functions, when there was one.
+  void patched(const jit::PatchReport &R, const index::SavePlan *Plan = nullptr);
+  void unchanged(const std::vector<std::string> &Files,
+                 const std::vector<std::string> &Warnings = {});
+  void ignored(const std::string &File, const std::string &Reason);
+  // Reports a failure of Kind: "patch" (compile, link and layout errors
+  // refine it), "startup" (hotc could not start or attach: nothing to
+  // patch yet), "rebuild" (the build on disk), "build" (the compile
+  // database), "watch" (a file could not be watched). With file:line when
+  // the error has one.
+  void error(llvm::Error E, const char *Kind);
+  // The on-disk build caught up with the process (Outputs rebuilt).
+  void rebuilt(const std::vector<std::string> &Outputs, double Ms);
+  // Status: absent for a process hotc did not start (--pid).
+  void exited(std::optional<ExitStatus> Status);
+  // Something the user should know that is not an outcome of a save: on
+  // stderr, or a `note` event with --json.
+  void note(const std::string &Text);
+
+private:
+  void emit(const std::string &Line);
+  // Stdout gets the JSON line or Human (when not empty); the log the JSON.
+  void deliver(llvm::json::Object Event, const std::string &Human);
+  bool Json;
+  FILE *Log = nullptr;
+  std::mutex Lock; // events come from the watch loop and the rebuild thread
+};
+
+} // namespace hotc::driver

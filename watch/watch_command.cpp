@@ -1,0 +1,367 @@
+#include "watch/watch_command.h"
+#include "support/elapsed.h"
+
+#include "launcher/build_snapshot.h"
+#include "watch/process_launcher.h"
+#include "watch/watch_loop.h"
+
+#include "jit/link_session.h"
+#include "jit/object_codegen.h"
+#include "jit/patch_session.h"
+#include "protocol/agent_protocol.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ThreadPool.h"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace hotc::driver {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool processAlive(int PidFd) {
+  pollfd P{PidFd, POLLIN, 0};
+  return poll(&P, 1, 0) == 0;
+}
+
+bool isBusy(const Error &E) {
+  bool Busy = false;
+  visitErrors(E, [&](const ErrorInfoBase &EI) {
+    Busy |= EI.convertToErrorCode() ==
+            std::make_error_code(std::errc::device_or_resource_busy);
+  });
+  return Busy;
+}
+
+// The agent starts before the program's main(); give it a moment, and stop
+// waiting as soon as the process is gone. An agent whose previous hotc just
+// died may still be busy with that session for a moment.
+Expected<std::unique_ptr<jit::LinkSession>>
+connectWhenReady(int Pid, int PidFd, bool JustStarted) {
+  auto Deadline = Clock::now() + std::chrono::seconds(JustStarted ? 10 : 3);
+  for (;;) {
+    auto S = jit::LinkSession::connect(Pid);
+    if (S)
+      return S;
+    Error E = S.takeError();
+    if (!(JustStarted || isBusy(E)) || Clock::now() > Deadline ||
+        !processAlive(PidFd))
+      return std::move(E);
+    consumeError(std::move(E)); // not listening yet: retried until the deadline
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// One line on a terminal, redrawn: units compiled for the baseline, units
+// analysed for the static graph.
+void showProgress(const BackgroundIndex &Indexing, size_t Read, size_t Units) {
+  if (!isatty(STDERR_FILENO))
+    return;
+  auto [Indexed, ToIndex] = Indexing.progress();
+  fprintf(stderr, "\r\033[Khotc: reading %zu/%zu translation units", Read, Units);
+  if (ToIndex)
+    fprintf(stderr, ", indexing %zu/%zu", Indexed, ToIndex);
+}
+
+void clearProgress() {
+  if (isatty(STDERR_FILENO))
+    fprintf(stderr, "\r\033[K");
+}
+
+// Compiles every unit once, in parallel, to learn what the process runs:
+// the files as the build compiled them when the launcher recorded them,
+// else as they are now.
+// Indexing: the progress of the static graph's analysis, shown on the
+// same line.
+Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
+                    const StringMap<SourceSnapshot> &Snapshots,
+                    jit::PatchSession &Session, const jit::LiveSymbols &Live,
+                    EventOutput &Out, const BackgroundIndex &Indexing) {
+  std::vector<std::optional<Expected<jit::UnitState>>> Results(Commands.size());
+  std::atomic<size_t> Done{0};
+  {
+    DefaultThreadPool Pool(hardware_concurrency());
+    for (size_t I = 0; I < Commands.size(); ++I)
+      Pool.async([&, I] {
+        auto Snap = Snapshots.find(Commands[I].File);
+        Results[I].emplace(jit::PatchSession::baseline(
+            Commands[I], Live,
+            Snap == Snapshots.end() ? nullptr : &Snap->second.Contents));
+        ++Done;
+      });
+    while (Done < Commands.size()) {
+      showProgress(Indexing, Done, Commands.size());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    clearProgress();
+    Pool.wait();
+  }
+  for (size_t I = 0; I < Commands.size(); ++I) {
+    Expected<jit::UnitState> &R = *Results[I];
+    if (!R) {
+      // A unit that does not compile now cannot be diffed; say so and go on:
+      // its next good save is compared against nothing and patched whole.
+      Out.ignored(Commands[I].File,
+                  "does not compile now: " + toString(R.takeError()));
+      continue;
+    }
+    if (!R->InProcess)
+      Out.note(Commands[I].File + " is not linked into this process: its "
+               "edits are not patched");
+    Session.addUnit(std::move(*R));
+  }
+  return Error::success();
+}
+
+
+// The running executable as ninja names it: its path, without the
+// " (deleted)" the kernel adds once a relink replaced the file.
+std::string executablePath(int Pid) {
+  char Buf[4096];
+  ssize_t N = readlink(formatv("/proc/{0}/exe", Pid).str().c_str(), Buf,
+                       sizeof(Buf) - 1);
+  if (N <= 0)
+    return "";
+  std::string Path(Buf, N);
+  StringRef Deleted = " (deleted)";
+  if (StringRef(Path).ends_with(Deleted))
+    Path.resize(Path.size() - Deleted.size());
+  return Path;
+}
+
+int signalFd() {
+  sigset_t Set;
+  sigemptyset(&Set);
+  for (int S : {SIGINT, SIGTERM, SIGHUP})
+    sigaddset(&Set, S);
+  sigprocmask(SIG_BLOCK, &Set, nullptr);
+  return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+struct Target {
+  int Pid = -1;
+  int PidFd = -1; // readable when the process ends
+  bool OwnChild = false;
+};
+
+Expected<Target> startOrAttach(const WatchOptions &Opts) {
+  Target T;
+  T.OwnChild = !Opts.ExecArgv.empty();
+  if (!T.OwnChild) {
+    T.Pid = *Opts.Pid;
+    auto Fd = openPidFd(T.Pid);
+    if (!Fd)
+      return Fd.takeError();
+    T.PidFd = *Fd;
+    return T;
+  }
+  auto Agent = findAgentLibrary();
+  if (!Agent)
+    return Agent.takeError();
+  auto L = launchWithAgent(Opts.ExecArgv, *Agent);
+  if (!L)
+    return L.takeError();
+  T.Pid = L->Pid;
+  T.PidFd = L->PidFd;
+  return T;
+}
+
+struct Ending {
+  int Code = 0;
+  bool Crashed = false; // a signal ended the process hotc started
+};
+
+// Saves arriving soon after a patch (an editor writing several files, or
+// the user saving again while it ran) are gathered until the burst is
+// quiet for DebounceMs; a save after a quiet spell is processed at once.
+std::vector<std::string> gatherBurst(FileWatcher &Watcher,
+                                     std::vector<std::string> Changed,
+                                     Clock::time_point LastPatch,
+                                     unsigned DebounceMs) {
+  if (msSince(LastPatch) >= DebounceMs)
+    return Changed;
+  pollfd P{Watcher.fd(), POLLIN, 0};
+  while (poll(&P, 1, static_cast<int>(DebounceMs)) > 0)
+    for (std::string &F : Watcher.takeChanged())
+      if (!is_contained(Changed, F))
+        Changed.push_back(std::move(F));
+  return Changed;
+}
+
+Ending finish(const Target &T, EventOutput &Out) {
+  std::optional<ExitStatus> Status;
+  if (T.OwnChild)
+    Status = waitForExit(T.Pid);
+  Out.exited(Status);
+  return {Status ? Status->shellCode() : 0, Status && Status->Signal != 0};
+}
+
+Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
+                    int SigFd) {
+  auto Start = Clock::now();
+  auto Fail = [&](Error E) -> Ending {
+    Out.error(std::move(E), "startup");
+    if (T.OwnChild && processAlive(T.PidFd)) // nothing to patch: stay
+      return finish(T, Out);
+    return {2, false};
+  };
+  auto Link = connectWhenReady(T.Pid, T.PidFd, T.OwnChild);
+  if (!Link) {
+    if (T.OwnChild && !processAlive(T.PidFd))
+      // It exited before its agent listened: the exit is the news.
+      return (consumeError(Link.takeError()), finish(T, Out));
+    return Fail(Link.takeError());
+  }
+  auto Codegen = jit::ObjectCodegen::create((*Link)->triple());
+  if (!Codegen)
+    return Fail(Codegen.takeError());
+  SmallString<256> Dir(Opts.BuildDir);
+  sys::fs::make_absolute(Dir);
+  sys::path::remove_dots(Dir, true);
+  std::string BuildDir = Dir.str().str();
+  auto Commands = commandsFor(Opts, BuildDir);
+  if (!Commands)
+    return Fail(Commands.takeError());
+  jit::PatchSession Session(**Link, **Codegen);
+  Session.setPreambleLimit(Opts.MaxPreambles);
+  BuildSnapshots Recorded = readBuildSnapshots(BuildDir);
+  for (const std::string &Why : Recorded.Unreadable)
+    Out.note("build record unusable, its unit's baseline is the file on disk: " +
+             Why);
+  const StringMap<SourceSnapshot> &Snapshots = Recorded.Sources;
+  // The static graph is brought up to date while the baselines compile;
+  // `ready` waits for both: every save is planned from it.
+  // Files edited between the build and now: the process runs the build's
+  // version; they are patched right after ready.
+  std::vector<std::string> EditedSinceBuild;
+  for (const auto &S : Snapshots)
+    for (const std::string &F : S.second.EditedSince)
+      EditedSinceBuild.push_back(F);
+  StringMap<std::string> BuildTexts;
+  for (const auto &S : Snapshots)
+    for (const auto &C : S.second.Contents)
+      BuildTexts[C.first()] = C.second;
+  BackgroundIndex Index(BuildDir, *Commands);
+  IndexSummary Indexed;
+  std::atomic<bool> IndexDone{false};
+  std::thread Indexer([&] {
+    Indexed = Index.initialise(formatv("/proc/{0}/exe", T.Pid).str(), BuildTexts);
+    IndexDone = true;
+  });
+  auto JoinIndexer = make_scope_exit([&] { Indexer.join(); });
+  if (Error E = readBaselines(*Commands, Snapshots, Session, (*Link)->process(),
+                              Out, Index))
+    return Fail(std::move(E));
+  while (!IndexDone) {
+    showProgress(Index, Commands->size(), Commands->size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  clearProgress();
+  for (const std::string &F : Indexed.Failures)
+    Out.note("index: " + F + "; saves of the files it reads recompile every "
+             "unit reading them");
+  auto Watcher = FileWatcher::create();
+  if (!Watcher)
+    return Fail(Watcher.takeError());
+  WatchLoop Loop{Opts, Session, Out, *Watcher, nullptr, BuildDir,
+                 BuildDir + "/compile_commands.json"};
+  std::unique_ptr<DiskBuild> Disk;
+  if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out,
+                               Opts.DebounceMs))
+    Disk = std::move(*D);
+  else
+    Out.note("the build on disk will not be kept in step with the process: " +
+             toString(D.takeError()));
+  Loop.Disk = Disk.get();
+  if (Error E = Loop.watchInputs())
+    return Fail(std::move(E));
+  Loop.Index = &Index;
+  size_t PreambleBytes = 0, Preambles = 0;
+  for (const jit::UnitState &U : Session.units())
+    if (size_t B = U.Compiler->preambleBytes()) {
+      PreambleBytes += B;
+      ++Preambles;
+    }
+  Out.ready(T.Pid, Session.units().size(), (*Link)->process().size(),
+            msSince(Start), Preambles, PreambleBytes, Indexed.Units,
+            Indexed.Dwarf);
+  if (!EditedSinceBuild.empty()) {
+    Out.note("edited since the build: patching them now");
+    Loop.saved(EditedSinceBuild, /*Plan=*/false);
+  }
+
+  Clock::time_point LastPatch = Clock::now() - std::chrono::hours(1);
+  for (;;) {
+    pollfd Fds[3] = {{Watcher->fd(), POLLIN, 0}, {T.PidFd, POLLIN, 0},
+                     {SigFd, POLLIN, 0}};
+    if (poll(Fds, 3, -1) < 0 && errno != EINTR)
+      return Fail(errorCodeToError(std::error_code(errno, std::generic_category())));
+    if (Fds[1].revents)
+      return finish(T, Out);
+    if (Fds[2].revents) {
+      signalfd_siginfo Info;
+      (void)!read(SigFd, &Info, sizeof(Info));
+      if (!T.OwnChild) { // leave the process running the patched code
+        (*Link)->detach();
+        return {128 + static_cast<int>(Info.ssi_signo), false};
+      }
+      kill(T.Pid, SIGTERM); // the process's exit ends the loop above
+      continue;
+    }
+    if (Fds[0].revents) {
+      std::vector<std::string> Changed = Watcher->takeChanged();
+      if (Changed.empty())
+        continue;
+      Loop.saved(gatherBurst(*Watcher, std::move(Changed), LastPatch,
+                             Opts.DebounceMs));
+      LastPatch = Clock::now();
+    }
+  }
+}
+
+} // namespace
+
+int runWatch(const WatchOptions &Opts) {
+  EventOutput Out(Opts.Json, Opts.LogFile);
+  int SigFd = signalFd();
+  for (;;) {
+    auto T = startOrAttach(Opts);
+    if (!T)
+      return Out.error(T.takeError(), "startup"), 2;
+    Ending E = watchProcess(Opts, *T, Out, SigFd);
+    if (!E.Crashed || Opts.Crash != OnCrash::Restart)
+      return E.Code;
+    Out.note("the process crashed: starting it again (on_crash = restart)");
+  }
+}
+
+int runWithAgent(const std::vector<std::string> &Argv) {
+  EventOutput Out(false);
+  auto Agent = findAgentLibrary();
+  if (!Agent)
+    return Out.error(Agent.takeError(), "startup"), 2;
+  auto L = launchWithAgent(Argv, *Agent);
+  if (!L)
+    return Out.error(L.takeError(), "startup"), 127;
+  // Signals from the terminal reach the program too; hotc just waits.
+  signal(SIGINT, SIG_IGN);
+  fprintf(stderr, "hotc: pid %d runs with the agent; patch it with: hotc watch --pid %d\n",
+          L->Pid, L->Pid);
+  return waitForExit(L->Pid).shellCode();
+}
+
+} // namespace hotc::driver

@@ -1,0 +1,42 @@
+// `hotc watch` and `hotc run`: start or attach to a process, then patch it
+// on every save until it exits.
+#pragma once
+
+#include "config/config.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hotc::driver {
+
+struct WatchOptions {
+  std::string BuildDir;               // holds compile_commands.json
+  std::vector<std::string> ExecArgv;  // --exec PROG ARGS...
+  std::optional<int> Pid;             // --pid N
+  bool Json = false;
+  // Units that keep a precompiled preamble in memory (least recently edited
+  // ones give theirs up); each costs the size the ready event reports.
+  size_t MaxPreambles = 64;
+
+  // From hotreload.toml (see config.h); main.cpp fills them.
+  // Globs (config.h matchesAnyGlob): when not empty, only matching files are
+  // watched; a file matching Exclude is never watched nor patched.
+  std::vector<std::string> Watch;
+  std::vector<std::string> Exclude;
+  // Coalesces a burst of saves. The first save is processed at once; only
+  // events arriving while a patch runs, or within DebounceMs after it, are
+  // gathered into the next one.
+  unsigned DebounceMs = 100;
+  std::vector<std::string> ExtraFlags; // appended to patch compiles
+  OnCrash Crash = OnCrash::Report;     // when the watched program crashes
+  std::string LogFile; // events appended as JSON lines too; empty: none
+};
+
+// Returns hotc's exit code: the process's own with --exec.
+int runWatch(const WatchOptions &Opts);
+
+// `hotc run PROG ARGS...`: runs the program with the agent; returns its code.
+int runWithAgent(const std::vector<std::string> &Argv);
+
+} // namespace hotc::driver

@@ -1,0 +1,233 @@
+#include "watch/watch_loop.h"
+#include "frontend/project_files.h"
+
+#include "analysis/form_index.h"
+#include "analysis/symbol_names.h"
+#include "analysis/token_hash.h"
+
+#include "watch/compile_database.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <map>
+#include <set>
+
+using namespace llvm;
+
+namespace hotc::driver {
+
+Expected<std::vector<jit::CompileCommand>> commandsFor(const WatchOptions &Opts,
+                                                       const std::string &Dir) {
+  auto Commands = loadCompileDatabase(Dir);
+  if (!Commands)
+    return Commands.takeError();
+  for (jit::CompileCommand &C : *Commands) {
+    C.Arguments.insert(C.Arguments.end(), Opts.ExtraFlags.begin(),
+                       Opts.ExtraFlags.end());
+  }
+  return Commands;
+}
+
+bool WatchLoop::wanted(StringRef File) const {
+  return (Opts.Watch.empty() || matchesAnyGlob(Opts.Watch, File)) &&
+         !matchesAnyGlob(Opts.Exclude, File);
+}
+
+Error WatchLoop::watch(const std::string &File) {
+  return wanted(File) ? Watcher.watch(File) : Error::success();
+}
+
+Error WatchLoop::watchInputs() {
+  for (const jit::UnitState &U : Session.units()) {
+    if (!U.InProcess)
+      continue;
+    for (const std::string &In : U.Inputs)
+      if (frontend::isProjectFile(In))
+        if (Error E = watch(In))
+          return E;
+    if (Error E = watch(U.Command.File))
+      return E;
+  }
+  if (Error E = Watcher.watch(CompileDb))
+    return E;
+  // CMake rewrites build.ninja after compile_commands.json: a new source is
+  // only known to feed the binaries once both are written.
+  return Disk ? Watcher.watch(BuildDir + "/build.ninja") : Error::success();
+}
+
+void WatchLoop::patch(std::vector<size_t> Units,
+                      const std::vector<std::string> &Saved,
+                      const jit::PatchGuide &Guide,
+                      const index::SavePlan *Plan) {
+  if (Units.empty())
+    return;
+  // What the compile is about to read (the plan read it already): the
+  // process runs it once applied.
+  std::vector<std::pair<std::string, uint64_t>> Compiled;
+  if (Plan)
+    Compiled = Plan->Planned;
+  else
+    for (const std::string &F : Saved)
+      if (auto Buf = MemoryBuffer::getFile(F))
+        Compiled.push_back({F, index::hashString((*Buf)->getBuffer())});
+  auto R = Session.apply(Units, Guide);
+  if (!R)
+    return Out.error(R.takeError(), "patch");
+  // Before the event, which may prompt the next save: what the disk holds
+  // now is still what the compile read.
+  if (Index) {
+    std::vector<std::string> Inputs;
+    for (size_t U : Units)
+      for (const std::string &In : Session.units()[U].Inputs)
+        if (index::isProjectFile(In))
+          Inputs.push_back(In);
+    Index->applied(Compiled, Inputs);
+  }
+  if (R->empty())
+    return Out.unchanged(R->Units, R->Warnings);
+  Out.patched(*R, Plan);
+  if (Disk)
+    Disk->sync(R->Units);
+}
+
+const std::vector<std::string> &WatchLoop::realMains() {
+  for (size_t I = RealMains.size(); I < Session.units().size(); ++I)
+    RealMains.push_back(realPathOf(Session.units()[I].Command.File));
+  return RealMains;
+}
+
+void WatchLoop::planned(const std::vector<std::string> &Files) {
+  const std::vector<std::string> &Mains = realMains();
+  auto Optimised = [&](StringRef Main) {
+    auto It = find(Mains, Main);
+    return It != Mains.end() &&
+           Session.units()[It - Mains.begin()].OptLevel > 0;
+  };
+  auto Readers = [&](const std::string &File) {
+    std::vector<std::string> Out;
+    for (size_t I : Session.unitsReading(File))
+      if (Session.units()[I].InProcess)
+        Out.push_back(Mains[I]);
+    return Out;
+  };
+  index::SavePlan Plan = Index->plan(Files, Optimised, Readers);
+  for (const std::string &N : Plan.Notes)
+    Out.note(N);
+  std::map<size_t, bool> Units; // unit -> recompiled whole
+  for (size_t I = 0; I < Mains.size(); ++I)
+    if (auto P = Plan.Units.find(Mains[I]);
+        P != Plan.Units.end() && Session.units()[I].InProcess)
+      Units[I] = P->second;
+  if (Units.empty())
+    return Out.unchanged(Files);
+  jit::PatchGuide Guide;
+  Guide.ExpectsChange = [&](size_t I, StringRef Symbol) {
+    std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
+    return Units.at(I) || !Name || Plan.expects(Mains[I], *Name) ||
+           savedAgain(Plan);
+  };
+  Guide.InlinedInto = [&](size_t I, StringRef Symbol) {
+    return inlinedInto(Session.units()[I], Mains[I], Symbol, Plan);
+  };
+  // A function renamed, re-typed or removed is only seen gone in whole
+  // modules, and its callers' calls only in theirs; units the plan cannot
+  // describe are read whole too.
+  bool Retyped = any_of(Plan.Changes, [](const index::FormChange &C) {
+    return C.signatureChanged();
+  });
+  Guide.CompileWhole = [&](size_t I) { return Retyped || Units.at(I); };
+  std::vector<size_t> Indices;
+  for (const auto &[I, Whole] : Units)
+    Indices.push_back(I);
+  patch(Indices, Files, Guide, &Plan);
+}
+
+bool WatchLoop::savedAgain(const index::SavePlan &Plan) {
+  for (const auto &[Path, Hash] : Plan.Planned) {
+    auto Buf = MemoryBuffer::getFile(Path);
+    if (!Buf || index::hashString((*Buf)->getBuffer()) != Hash)
+      return true;
+  }
+  return false;
+}
+
+std::vector<std::string>
+WatchLoop::inlinedInto(const jit::UnitState &U, StringRef Main,
+                       StringRef Symbol, const index::SavePlan &Plan) const {
+  std::vector<std::string> Holders(Index->inlineSites().callersOf(Symbol));
+  std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
+  StringSet<> Callers; // readable names, from the plan
+  // Callers the set reached through Symbol's form: a same-file caller
+  // (addInlinedCallers), or a user of an inline function (every optimised
+  // user may hold a copy of it, whose unoptimised IR did not change).
+  for (const index::RebuildEntry &E : Plan.Rebuild.Functions)
+    if (Name && E.File == Main && !E.Path.empty() && E.Path.back().Name == *Name)
+      Callers.insert(E.Name);
+  if (Callers.empty())
+    return Holders; // spare demangling every function of the unit
+  for (const auto &F : U.Live)
+    if (auto N = index::formNameOfSymbol(F.getKey()); N && Callers.contains(*N))
+      Holders.push_back(F.getKey().str());
+  return Holders;
+}
+
+void WatchLoop::buildChanged() {
+  auto Commands = commandsFor(Opts, BuildDir);
+  if (!Commands)
+    return Out.error(Commands.takeError(), "build");
+  StringSet<> Known;
+  for (const jit::UnitState &U : Session.units())
+    Known.insert(U.Command.File);
+  std::vector<size_t> Units;
+  for (const jit::CompileCommand &C : *Commands) {
+    if (Known.contains(C.File) || (Disk && !Disk->feedsBinaries(C.File)))
+      continue;
+    Session.addNewUnit(C);
+    if (Index)
+      Index->addUnit(C);
+    Units.push_back(Session.units().size() - 1);
+    if (Error E = watch(C.File))
+      Out.error(std::move(E), "watch");
+  }
+  for (size_t U : Session.unapplied())
+    if (!is_contained(Units, U))
+      Units.push_back(U);
+  std::vector<std::string> Mains;
+  for (size_t U : Units)
+    Mains.push_back(Session.units()[U].Command.File);
+  patch(Units, Mains);
+}
+
+void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {
+  std::vector<std::string> Sources;
+  std::set<size_t> Units;
+  for (const std::string &F : Files) {
+    if (F == CompileDb || F == BuildDir + "/build.ninja") {
+      buildChanged();
+      continue;
+    }
+    if (!wanted(F)) {
+      Out.ignored(F, "excluded by hotreload.toml (watch/exclude)");
+      continue;
+    }
+    bool Read = false;
+    for (size_t I : Session.unitsReading(F))
+      if (Session.units()[I].InProcess) {
+        Units.insert(I);
+        Read = true;
+      }
+    if (!Read) {
+      Out.ignored(F, "no translation unit of the process reads it");
+      continue;
+    }
+    Sources.push_back(F);
+  }
+  if (Sources.empty())
+    return;
+  if (Index && Plan)
+    return planned(Sources);
+  patch({Units.begin(), Units.end()}, Sources);
+}
+
+} // namespace hotc::driver
