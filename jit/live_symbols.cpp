@@ -99,12 +99,14 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
   std::vector<uint16_t> Versions = HasSymtab ? std::vector<uint16_t>() : versionsOf(*Obj);
   std::vector<RawSymbol> Raw;
   std::string Scope;
+  bool LinkerLocals = false; // after the empty-named STT_FILE GNU ld writes
   for (ELFSymbolRef S : Symbols) {
     uint8_t Type = S.getELFType();
     if (Type == ELF::STT_FILE) {
       auto Name = S.getName();
       // A damaged STT_FILE name: the locals after it get no file scope.
       Scope = Name ? Name->str() : (consumeError(Name.takeError()), "");
+      LinkerLocals = Name && Scope.empty();
       continue;
     }
     if (Type != ELF::STT_FUNC && Type != ELF::STT_OBJECT &&
@@ -125,10 +127,13 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
     if (Index < Versions.size() && (Versions[Index] & ELF::VERSYM_HIDDEN))
       continue;
     bool Local = S.getBinding() == ELF::STB_LOCAL;
-    // A hidden symbol (visibility("hidden"), Lua's LUAI_FUNC) was global
-    // while the module was linked: its other units call it, and so may a
-    // patch of any of them. The linker turned it local.
-    bool Hidden = Local && S.getOther() == ELF::STV_HIDDEN;
+    // A hidden or internal symbol (visibility("hidden"), Lua's LUAI_FUNC
+    // is "internal") was global while the module was linked: its other
+    // units call it, and so may a patch of any of them. The linker turned
+    // it local: GNU ld also clears its visibility and lists it after an
+    // STT_FILE with an empty name, at the end of the locals.
+    bool Hidden = Local && (S.getOther() == ELF::STV_HIDDEN ||
+                            S.getOther() == ELF::STV_INTERNAL || LinkerLocals);
     // Linker-made locals (.L labels, section markers) are not C/C++ names.
     if (Type == ELF::STT_NOTYPE && (Local || Name->starts_with(".")))
       continue;

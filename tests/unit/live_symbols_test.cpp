@@ -17,6 +17,12 @@ namespace {
 int __attribute__((used)) anon_marker = 7;
 }
 int exported_marker() { return marker_function(); }
+// Lua's LUAI_FUNC: a global of the program, invisible outside it. GNU ld
+// makes it a local with default visibility, after an empty STT_FILE.
+extern "C" __attribute__((visibility("internal"), noinline, used)) int
+internal_marker() {
+  return 3;
+}
 
 namespace {
 
@@ -52,6 +58,16 @@ TEST(LiveSymbols, FindsExternalAndInternalSymbolsOfThisProcess) {
   EXPECT_NE((*Locals)->find("_ZN12_GLOBAL__N_111anon_markerE"), (*Locals)->end());
   // Shared libraries without .symtab are read through .dynsym.
   EXPECT_NE(Live->globals().find("malloc"), Live->globals().end());
+}
+
+// Every unit of the program calls it, and so may a patch of any of them:
+// bound as a global, not as a local of some unit.
+TEST(LiveSymbols, InternalVisibilitySymbolsAreGlobalsOfTheProgram) {
+  auto Live = jit::LiveSymbols::read(getpid(), ownModules());
+  ASSERT_TRUE(bool(Live)) << llvm::toString(Live.takeError());
+  auto G = Live->globals().find("internal_marker");
+  ASSERT_NE(G, Live->globals().end());
+  EXPECT_EQ(G->second.Address, reinterpret_cast<uint64_t>(&internal_marker));
 }
 
 TEST(LiveSymbols, UnknownTranslationUnitHasNoLocals) {
