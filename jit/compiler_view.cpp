@@ -202,14 +202,20 @@ ConditionLog buildCompilerView(const CompileCommand &Cmd,
   return Log;
 }
 
-// 202002L and 202002 are one value: integer suffixes do not count.
+// 202002L and 202002 are one value, and so are 0x7fffffff and 2147483647
+// (GCC and Clang spell __INT_MAX__ so): integer literals compare by value.
 bool sameValue(StringRef A, StringRef B) {
   auto Bare = [](StringRef V) {
     if (V.empty() || !isDigit(V.front()))
       return V;
     return V.rtrim("uUlL");
   };
-  return Bare(A) == Bare(B);
+  StringRef BA = Bare(A), BB = Bare(B);
+  uint64_t VA = 0, VB = 0;
+  // Radix 0: 0x hexadecimal, 0b binary, a leading 0 octal, else decimal.
+  if (!BA.getAsInteger(0, VA) && !BB.getAsInteger(0, VB))
+    return VA == VB;
+  return BA == BB;
 }
 
 bool inCondition(const ConditionLog &Log, const ConditionLog::Use &U) {

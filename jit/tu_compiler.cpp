@@ -104,9 +104,12 @@ std::vector<std::string> patchCompileArguments(const CompileCommand &Cmd,
   // Unoptimised IR: hotc demotes what the process already has before
   // optimising, so GlobalOpt cannot rewrite live globals. Clang marks
   // functions optnone at -O0 only, so the -O flag stays.
+  // -w does not silence warnings that are errors by default: GCC accepts
+  // C++17 `register` (gnuchess) and Clang refuses it unless told.
   for (const char *Extra : {"-Xclang", "-disable-llvm-passes",
                             "-Wno-unknown-warning-option",
-                            "-Wno-unused-command-line-argument", "-w"})
+                            "-Wno-unused-command-line-argument", "-w",
+                            "-Wno-register"})
     Out.push_back(Extra);
   return Out;
 }
