@@ -208,6 +208,27 @@ const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
 
 bool LiveDwarf::describes(StringRef SourcePath) { return unitOf(SourcePath) != nullptr; }
 
+bool LiveDwarf::hasUnit(StringRef SourcePath) {
+  std::string Path = normalised(SourcePath, "");
+  for (auto &M : Modules) {
+    if (!M->Tried)
+      load(*M);
+    if (M->UnitsByPath.count(Path))
+      return true;
+  }
+  return false;
+}
+
+bool LiveDwarf::hasCompileUnits() {
+  for (auto &M : Modules) {
+    if (!M->Tried)
+      load(*M);
+    if (!M->UnitsByPath.empty())
+      return true;
+  }
+  return false;
+}
+
 std::vector<LiveDwarf::Candidate> LiveDwarf::find(StringRef SourcePath,
                                                  const StaticIdentity &Id) {
   const UnitIndex *U = unitOf(SourcePath);

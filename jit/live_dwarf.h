@@ -59,6 +59,10 @@ public:
   std::vector<Candidate> find(llvm::StringRef SourcePath, const StaticIdentity &Id);
   // Whether the binary has DWARF for the unit of SourcePath at all.
   bool describes(llvm::StringRef SourcePath);
+  // The same from the compile units' names alone (no variable is read),
+  // and whether any module of the process has compile units at all.
+  bool hasUnit(llvm::StringRef SourcePath);
+  bool hasCompileUnits();
 
 private:
   struct Module;

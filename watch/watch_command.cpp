@@ -87,10 +87,13 @@ void clearProgress() {
 // else as they are now.
 // Indexing: the progress of the static graph's analysis, shown on the
 // same line.
+// Unpatchable: the sources hotc will not patch, with the reason a save of
+// one of them is answered with.
 Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
                     const StringMap<SourceSnapshot> &Snapshots,
                     jit::PatchSession &Session, const jit::LiveSymbols &Live,
-                    EventOutput &Out, const BackgroundIndex &Indexing) {
+                    EventOutput &Out, const BackgroundIndex &Indexing,
+                    jit::LiveDwarf &Dwarf, StringMap<std::string> &Unpatchable) {
   std::vector<std::optional<Expected<jit::UnitState>>> Results(Commands.size());
   std::atomic<size_t> Done{0};
   {
@@ -110,18 +113,37 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
     clearProgress();
     Pool.wait();
   }
+  // DWARF paths are comparable only if they name some unit of the build
+  // (-ffile-prefix-map and the like rewrite them).
+  bool DwarfNamesUnits = Dwarf.hasCompileUnits() &&
+                         any_of(Commands, [&](const jit::CompileCommand &C) {
+                           return Dwarf.hasUnit(C.File);
+                         });
   for (size_t I = 0; I < Commands.size(); ++I) {
     Expected<jit::UnitState> &R = *Results[I];
     if (!R) {
-      // A unit that does not compile now cannot be diffed; say so and go on:
-      // its next good save is compared against nothing and patched whole.
-      Out.ignored(Commands[I].File,
-                  "does not compile now: " + toString(R.takeError()));
+      // Without a baseline there is nothing to diff a save against (the
+      // text on disk later is not what the process runs): its saves are
+      // answered, not patched.
+      std::string Why = toString(R.takeError());
+      Out.ignored(Commands[I].File, "does not compile now: " + Why);
+      Unpatchable[Commands[I].File] =
+          "its baseline did not compile when hotc watch started: " +
+          Why.substr(0, Why.find('\n'));
       continue;
     }
-    if (!R->InProcess)
-      Out.note(Commands[I].File + " is not linked into this process: its "
-               "edits are not patched");
+    // Symbols alone mislead: another program's unit defines main() too.
+    // Where the process has DWARF, its compile units say which are in it.
+    std::string NotLinked = "not linked into this process";
+    if (R->InProcess && DwarfNamesUnits && !Dwarf.hasUnit(Commands[I].File)) {
+      R->InProcess = false;
+      NotLinked += " (the process's DWARF has no compile unit for it)";
+    }
+    if (!R->InProcess) {
+      Out.note(Commands[I].File + " is " + NotLinked + ": its edits are not "
+               "patched");
+      Unpatchable[Commands[I].File] = NotLinked;
+    }
     Session.addUnit(std::move(*R));
   }
   return Error::success();
@@ -263,8 +285,9 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     IndexDone = true;
   });
   auto JoinIndexer = make_scope_exit([&] { Indexer.join(); });
+  StringMap<std::string> Unpatchable;
   if (Error E = readBaselines(*Commands, Snapshots, Session, (*Link)->process(),
-                              Out, Index))
+                              Out, Index, (*Link)->dwarf(), Unpatchable))
     return Fail(std::move(E));
   while (!IndexDone) {
     showProgress(Index, Commands->size(), Commands->size());
@@ -287,6 +310,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     Out.note("the build on disk will not be kept in step with the process: " +
              toString(D.takeError()));
   Loop.Disk = Disk.get();
+  Loop.Unpatchable = std::move(Unpatchable);
   if (Error E = Loop.watchInputs())
     return Fail(std::move(E));
   Loop.Index = &Index;

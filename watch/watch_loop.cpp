@@ -49,6 +49,9 @@ Error WatchLoop::watchInputs() {
     if (Error E = watch(U.Command.File))
       return E;
   }
+  for (const auto &U : Unpatchable)
+    if (Error E = watch(U.getKey().str()))
+      return E;
   if (Error E = Watcher.watch(CompileDb))
     return E;
   // CMake rewrites build.ninja after compile_commands.json: a new source is
@@ -209,6 +212,10 @@ void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {
     }
     if (!wanted(F)) {
       Out.ignored(F, "excluded by hotreload.toml (watch/exclude)");
+      continue;
+    }
+    if (auto U = Unpatchable.find(F); U != Unpatchable.end()) {
+      Out.ignored(F, U->second);
       continue;
     }
     bool Read = false;

@@ -12,6 +12,7 @@
 
 #include "jit/patch_session.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
 #include <string>
@@ -36,6 +37,10 @@ struct WatchLoop {
   BackgroundIndex *Index = nullptr;
   // Real path of each unit's main file (units are only ever added).
   std::vector<std::string> RealMains;
+  // Sources hotc does not patch (no baseline, not linked into the
+  // process): watched all the same, so that each save is answered with
+  // `ignored` and this reason instead of nothing.
+  llvm::StringMap<std::string> Unpatchable;
 
   // Plan=false: recompile every unit reading the files, without the graph
   // (files edited before hotc started differ from the build, not from the

@@ -39,6 +39,28 @@ TEST(LivePatch, EditsMadeBeforeWatchStartsArePatchedAtOnce) {
       << Hotc.history();
 }
 
+// A source of the build that the process does not run is not patched,
+// and its saves are answered (they were met with silence).
+TEST(LivePatch, SaveOfAUnitNotInTheProcessIsAnswered) {
+  FixtureProject P = copyFixture("live_app", testName());
+  P.write("side_tool.cpp", "int main() { return 0; }\n");
+  std::string Lists = P.read("CMakeLists.txt");
+  P.write("CMakeLists.txt", Lists + "\nadd_executable(side_tool side_tool.cpp)\n");
+  ASSERT_EQ(buildWithLauncher(P), 0);
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.BuildDir + "/live_app", P.path("app.log")},
+                   P.Dir);
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  P.edit("side_tool.cpp", "return 0;", "return 1;");
+  auto E = Hotc.waitEvent("ignored|patched|error", 30s);
+  ASSERT_TRUE(E) << Hotc.history();
+  EXPECT_EQ(E->getString("event"), "ignored") << Hotc.history();
+  EXPECT_EQ(E->getString("file"), P.path("side_tool.cpp"));
+  EXPECT_NE(E->getString("reason").value_or("").find("not linked"),
+            llvm::StringRef::npos)
+      << Hotc.history();
+}
+
 // A damaged build record is said, not dropped silently: that unit's
 // baseline falls back to the file on disk.
 TEST(LivePatch, UnusableBuildRecordIsReported) {
