@@ -7,6 +7,7 @@
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Instruction.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/FileSystem.h"
@@ -79,6 +80,29 @@ std::vector<std::string> usersOf(const Module &M, StringRef Symbol) {
       if (auto *I = dyn_cast<Instruction>(U))
         Out.insert(I->getFunction()->getName().str());
   return {Out.begin(), Out.end()};
+}
+
+// JITLink gives a patch no thread-local storage of its own, and hotc does
+// not bind the process's (initial-exec or general-dynamic accesses): said
+// precisely before anything is generated, rather than as ORC's list of
+// symbols it could not materialise.
+Error refuseThreadLocals(const Module &M, StringRef Unit) {
+  for (const GlobalVariable &G : M.globals()) {
+    if (!G.isThreadLocal() || G.use_empty())
+      continue;
+    std::vector<std::string> Users = usersOf(M, G.getName());
+    std::string By;
+    for (size_t I = 0; I < Users.size() && I < 3; ++I)
+      By += (I ? ", " : "") + demangle(Users[I].substr(0, Users[I].rfind(".hotc")));
+    return createStringError(
+        inconvertibleErrorCode(),
+        "%s: the patch uses the thread-local variable %s%s%s: hotc cannot "
+        "link thread-local storage into a patch yet (std::call_once, "
+        "std::async and std::promise use libstdc++'s); nothing was applied",
+        Unit.str().c_str(), demangle(G.getName().str()).c_str(),
+        By.empty() ? "" : " (in ", By.empty() ? "" : (By + ")").c_str());
+  }
+  return Error::success();
 }
 
 // Versioned names come back to the names users know.
@@ -323,6 +347,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
     return Error::success();
 
   if (Error E = bindConstructorVariants(M, U.Command.File, Link, *View))
+    return E;
+  if (Error E = refuseThreadLocals(M, U.Command.File))
     return E;
   if (Error E = checkResolvable(M, Link, U.Command.File))
     return E;
