@@ -12,7 +12,12 @@
 
 namespace hotc::e2e {
 
-std::string hotcBinary() { return HOTC_BINARY; }
+// HOTC_UNDER_TEST runs the suites against another hotc (an older build or
+// an installed one), e.g. for the differential suite's before/after counts.
+std::string hotcBinary() {
+  const char *Other = std::getenv("HOTC_UNDER_TEST");
+  return Other && *Other ? Other : HOTC_BINARY;
+}
 
 std::string workDir(const std::string &TestName) {
   return std::string(HOTC_E2E_WORK) + "/" + TestName;
