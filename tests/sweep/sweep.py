@@ -3,8 +3,10 @@
 programs built through the hotc launcher run under `hotc watch --json`
 while a sample of their functions is patched, one save each, with an edit
 whose effect the sweep can see. Every save is classified; the exit code is
-non-zero only when the sweep itself could not run (build, workload, fewer
-attempts than the sample), not because hotc has bugs.
+non-zero when the sweep itself could not run (build, workload, fewer
+attempts than the sample) and when a patch crashed or hung the program,
+changed what it prints, or hotc died; refusals and the other classes are
+reported, not failed.
 """
 import argparse
 import json
@@ -19,7 +21,24 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import programs  # noqa: E402
 
+# hotc's events: ready, patched, unchanged, ignored, error, rebuilt, note,
+# exited. A save is answered by patched, unchanged, ignored or an error of
+# the save's own compile, link or patch; `exited` ends the wait too. notes
+# come before an answer, rebuilt after patched; errors of kind rebuild (the
+# build on disk), build, watch or startup answer no save.
 SETTLE_EVENTS = ("patched", "error", "unchanged", "ignored", "exited")
+NOT_AN_ANSWER = ("rebuild", "build", "watch", "startup")
+# What a patch must never do to the program: these fail the sweep.
+FATAL_CLASSES = ("crash of the app", "hang", "wrong output", "hotc died")
+# How long a save of a unit hotc said at start-up it will not patch (its
+# baseline did not compile: `ignored`; taken as not linked: `note`) is
+# given: hotc does not watch such a file, so no answer is the expected one.
+UNWATCHED_WAIT = 8
+ERROR_CLASSES = {"compile": "compile error on valid code",
+                 "link": "link error", "layout": "layout refusal",
+                 "removed": "removed-function refusal",
+                 "patch": "patch refused",
+                 "compiler": "build-compiler view refusal"}
 
 
 class HarnessError(Exception):
@@ -65,13 +84,17 @@ class Session:
             self.cv.notify_all()
 
     def wait(self, names, start, timeout):
-        """The first event at index >= start named in NAMES (or eof)."""
+        """The first event at index >= start named in NAMES (or eof); an
+        error that answers no save (NOT_AN_ANSWER) is passed over."""
         deadline = time.time() + timeout
         with self.cv:
             while True:
                 for i in range(start, len(self.events)):
-                    if self.events[i]["event"] in names + ("eof",):
-                        return i, self.events[i]
+                    e = self.events[i]
+                    if e["event"] == "error" and e.get("kind") in NOT_AN_ANSWER:
+                        continue
+                    if e["event"] in names + ("eof",):
+                        return i, e
                 left = deadline - time.time()
                 if left <= 0:
                     return None, None
@@ -80,6 +103,10 @@ class Session:
     def mark(self):
         with self.cv:
             return len(self.events)
+
+    def since(self, start, name):
+        with self.cv:
+            return [e for e in self.events[start:] if e["event"] == name]
 
     def alive(self):
         return self.proc.poll() is None
@@ -211,9 +238,12 @@ def make_edit(text, cand, n, marks, lang):
             " hotc_sweep_mark_%d();" % n + text[brace + 1:])
 
 
-def compiles(unit, text, lang):
-    """Whether the build's own compiler accepts the edited text: a refusal
-    of an edit the compiler takes is hotc's bug, not the edit's."""
+def compiles(unit, text, lang, marker):
+    """Whether the build's own compiler accepts the edited text, and
+    compiles MARKER (the edit's call): a refusal of an edit the compiler
+    takes is hotc's bug, not the edit's; a definition in a disabled
+    preprocessor branch (gnuchess's `#ifdef NO_INLINE` leadz) is no part
+    of the program, and hotc rightly answers `unchanged`."""
     args = unit.get("arguments")
     drop_next = {"-o", "-MF", "-MT", "-MQ"}
     cmd, skip = [], False
@@ -227,10 +257,14 @@ def compiles(unit, text, lang):
             continue
         else:
             cmd.append(a)
-    cmd += ["-fsyntax-only", "-w", "-iquote", os.path.dirname(unit["file"]),
-            "-x", lang, "-"]
-    return subprocess.run(cmd, input=text, cwd=unit["directory"], text=True,
-                          capture_output=True).returncode == 0
+    cmd += ["-w", "-iquote", os.path.dirname(unit["file"]), "-x", lang, "-"]
+    if subprocess.run(cmd + ["-fsyntax-only"], input=text,
+                      cwd=unit["directory"], text=True,
+                      capture_output=True).returncode != 0:
+        return False
+    pre = subprocess.run(cmd + ["-E", "-P"], input=text, cwd=unit["directory"],
+                         text=True, capture_output=True)
+    return pre.returncode == 0 and marker in pre.stdout
 
 
 # ---- which functions the workload runs: a --coverage build ----------------
@@ -270,11 +304,13 @@ def coverage(prog, cache_file):
 # ---- the sweep of one program ----------------------------------------------
 
 class Sweep:
-    def __init__(self, prog, bdir, hotc, work, sample, seed):
+    def __init__(self, prog, bdir, hotc, work, sample, seed, save_timeout):
         self.prog, self.bdir, self.hotc, self.work = prog, bdir, hotc, work
-        self.sample, self.seed = sample, seed
+        self.sample, self.seed, self.save_timeout = sample, seed, save_timeout
         self.marks = os.path.join(work, "marks.txt")
         self.results, self.restarts, self.startup_ignored = [], 0, {}
+        self.startup_unlinked = set()
+        self.times = {}
         self.session = None
 
     def start(self):
@@ -289,6 +325,12 @@ class Sweep:
         self.startup_ignored = {e.get("file"): e.get("reason", "")[:300]
                                 for e in self.session.events
                                 if e["event"] == "ignored"}
+        # "<file> is not linked into this process: its edits are not
+        # patched": hotc does not watch that file either.
+        unlinked = " is not linked into this process"
+        self.startup_unlinked = {
+            e["message"].split(unlinked)[0] for e in self.session.events
+            if e["event"] == "note" and unlinked in e.get("message", "")}
         good = 0
         deadline = time.time() + 120
         while good < 2 and time.time() < deadline:
@@ -329,29 +371,43 @@ class Sweep:
         start = s.mark()
         with open(path, "w") as f:
             f.write(edited)
-        # A unit hotc said at start-up it cannot compile may answer nothing.
-        unusable = path in self.startup_ignored
-        i, ev = s.wait(SETTLE_EVENTS, start, 10 if unusable else 180)
+        # A unit hotc said at start-up it will not patch is not watched:
+        # no answer is expected, a short wait shows whether one comes.
+        unusable = (path in self.startup_ignored or
+                    path in self.startup_unlinked)
+        t0 = time.time()
+        i, ev = s.wait(SETTLE_EVENTS, start,
+                       UNWATCHED_WAIT if unusable else self.save_timeout)
         r = {"n": n, "function": cand["name"], "file": os.path.basename(path),
-             "line": cand["line"], "called": covered}
-        if ev is None and unusable:
+             "line": cand["line"], "called": covered,
+             "answer_s": None if ev is None else round(time.time() - t0, 2)}
+        notes = "; ".join(e.get("message", "")
+                          for e in s.since(start, "note"))[:300]
+        if notes:
+            r["notes"] = notes
+        if ev is None and path in self.startup_ignored:
             r["class"] = "unit hotc cannot compile (ignored at start-up)"
             r["detail"] = "no event; at start-up: " + self.startup_ignored[path]
+        elif ev is None and path in self.startup_unlinked:
+            r["class"] = "unit hotc takes as not linked (note at start-up)"
+            r["detail"] = ("no event; at start-up: %s is not linked into this "
+                           "process (the executable's DWARF has it)"
+                           % os.path.basename(path))
         elif ev is None and s.proc.poll() is not None:
             # The app keeps hotc's stdout open: hotc's death shows as no EOF.
             r["class"], r["detail"] = "hotc died", self.stderr_tail()
         elif ev is None:
-            r["class"], r["detail"] = "no event", "nothing within 180 s of the save"
+            r["class"] = "no event"
+            r["detail"] = "nothing within %d s of the save%s" % (
+                self.save_timeout, "; notes: " + notes if notes else "")
         elif ev["event"] == "eof":
             r["class"], r["detail"] = "hotc died", self.stderr_tail()
         elif ev["event"] == "exited":
             r["class"], r["detail"] = "crash of the app", json.dumps(ev)
         elif ev["event"] == "error":
             kind = ev.get("kind", "?")
-            r["class"] = {"compile": "compile error on valid code",
-                          "link": "link error", "layout": "layout refusal",
-                          "removed": "removed-function refusal",
-                          "patch": "patch refused"}.get(kind, "error " + kind)
+            r["class"] = ERROR_CLASSES.get(kind, "error " + kind)
+            r["refused"] = True
             r["detail"] = "%s: %s" % (kind, ev.get("message", "")[:400])
         elif ev["event"] != "patched":
             r["class"] = ev["event"] + " (edit not applied)"
@@ -388,20 +444,26 @@ class Sweep:
         elif r["class"] != "applied" and r["class"] != "missed":
             # The edit is not live: put the file back so the next save of
             # this file is judged alone.
+            # A save hotc did not answer: neither will its revert be.
             start = s.mark()
             with open(path, "w") as f:
                 f.write(original)
-            s.wait(SETTLE_EVENTS, start, 10 if unusable else 90)
+            s.wait(SETTLE_EVENTS, start, 2 if ev is None else 90)
         return r
 
     def run(self):
+        t0 = time.time()
         cov = coverage(self.prog, os.path.join(self.prog.root, "coverage-%s.json"
                                                 % type(self.prog).__name__))
+        self.times["coverage"] = round(time.time() - t0)
         cands = candidates(self.prog, self.bdir)
         random.Random(self.seed).shuffle(cands)
         if os.path.exists(self.marks):
             os.remove(self.marks)
+        t0 = time.time()
         self.start()
+        self.times["ready"] = round(time.time() - t0)
+        t0 = time.time()
         skipped, attempted, n = 0, 0, 0
         for cand in cands:
             if attempted >= self.sample:
@@ -410,8 +472,9 @@ class Sweep:
             n += 1
             edited = make_edit(original, cand, n, self.marks,
                                self.prog.lang)
-            if edited is None or not compiles(cand["unit"], edited,
-                                              self.prog.lang):
+            if edited is None or not compiles(
+                    cand["unit"], edited, self.prog.lang,
+                    "hotc_sweep_mark_%d();" % n):
                 skipped += 1
                 continue
             covered = (os.path.basename(cand["file"]), cand["line"]) in cov
@@ -423,12 +486,14 @@ class Sweep:
                   "" if r["class"] == "applied" else
                   " — " + r["detail"][:120].replace("\n", " | ")),
                   flush=True)
+        self.times["saves"] = round(time.time() - t0)
         self.session.close()
         self.prog.restore_build_sources(self.bdir)
         return {"candidates": len(cands), "skipped": skipped,
                 "attempted": attempted, "restarts": self.restarts,
                 "startup_ignored": self.startup_ignored,
-                "results": self.results}
+                "startup_unlinked": sorted(self.startup_unlinked),
+                "times": self.times, "results": self.results}
 
 
 def report(name, rep):
@@ -442,9 +507,8 @@ def report(name, rep):
           "error event, %d restarts; %d candidates, %d skipped (edit cannot "
           "go in, or the compiler rejects it)" % (
               name, len(res), ok, 100.0 * ok / max(1, len(res)),
-              sum(1 for r in res if r.get("detail", "").split(":")[0] in
-                  ("compile", "link", "layout", "removed", "patch")), rep["restarts"], rep["candidates"],
-              rep["skipped"]))
+              sum(1 for r in res if r.get("refused")), rep["restarts"],
+              rep["candidates"], rep["skipped"]))
     print("   the workload calls %d of them: mark observed for %d" % (
         len(called), sum(1 for r in called if r.get("observed"))))
     if rep["startup_ignored"]:
@@ -453,6 +517,11 @@ def report(name, rep):
               % (len(rep["startup_ignored"]), ", ".join(
                   os.path.basename(f) for f in sorted(rep["startup_ignored"])),
                  os.path.basename(first[0]), first[1][:200].replace("\n", " | ")))
+    if rep.get("startup_unlinked"):
+        print("   %d units hotc takes as not linked into the process (a note "
+              "at start-up; not watched): %s" % (
+                  len(rep["startup_unlinked"]), ", ".join(
+                      os.path.basename(f) for f in rep["startup_unlinked"])))
     for cls, rs in sorted(by.items(), key=lambda kv: -len(kv[1])):
         if cls == "applied":
             continue
@@ -463,6 +532,15 @@ def report(name, rep):
     crashes = len(by.get("crash of the app", []))
     print("   app crashes: %d, hangs: %d, wrong output: %d" % (
         crashes, len(by.get("hang", [])), len(by.get("wrong output", []))))
+    answers = sorted(r["answer_s"] for r in res if r.get("answer_s") is not None)
+    if answers:
+        print("   answers to saves: median %.2f s, slowest %.2f s; unanswered %d"
+              % (answers[len(answers) // 2], answers[-1],
+                 sum(1 for r in res if r.get("answer_s") is None)))
+    t = rep.get("times", {})
+    print("   times: fetch %s s, build %s s, coverage %s s, ready %s s, "
+          "saves %s s" % (t.get("fetch"), t.get("build"), t.get("coverage"),
+                          t.get("ready"), t.get("saves")))
 
 
 def main():
@@ -475,36 +553,59 @@ def main():
     ap.add_argument("--programs", default=",".join(programs.PROGRAMS))
     ap.add_argument("--build-dir", default=os.path.join(here, "../../build"),
                     help="hotc's CMake build directory (bin/hotc, the cache)")
+    ap.add_argument("--hotc", metavar="PATH",
+                    help="the hotc binary to use (default BUILD_DIR/bin/hotc);"
+                    " the cache stays in BUILD_DIR/sweep-cache")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--save-timeout", type=int, default=120, metavar="S",
+                    help="how long a save hotc watches is given to be "
+                    "answered (default 120 s)")
     a = ap.parse_args()
     sample = 200 if a.full else a.sample
     build = os.path.realpath(a.build_dir)
-    hotc = os.path.join(build, "bin/hotc")
+    hotc = os.path.realpath(a.hotc) if a.hotc else os.path.join(build, "bin/hotc")
+    if not os.access(hotc, os.X_OK):
+        print("SWEEP HARNESS FAILURE: no hotc at " + hotc)
+        return 1
     cache = os.path.join(build, "sweep-cache")
-    failed, started = [], time.time()
+    failed, worst, started = [], [], time.time()
     for name in a.programs.split(","):
         t0 = time.time()
         print("== %s" % name, flush=True)
         try:
             prog = programs.PROGRAMS[name](cache, hotc)
+            t1 = time.time()
             prog.fetch()
+            t2 = time.time()
             bdir = prog.build()
+            t3 = time.time()
             work = os.path.join(cache, "work-" + name)
             os.makedirs(work, exist_ok=True)
-            rep = Sweep(prog, bdir, hotc, work, sample, a.seed).run()
+            sw = Sweep(prog, bdir, hotc, work, sample, a.seed, a.save_timeout)
+            sw.times.update(fetch=round(t2 - t1), build=round(t3 - t2))
+            rep = sw.run()
             rep["seconds"] = round(time.time() - t0)
             json.dump(rep, open(os.path.join(work, "report.json"), "w"), indent=1)
             report(name, rep)
             if rep["attempted"] < sample:
                 failed.append("%s: %d functions attempted, fewer than %d" % (
                     name, rep["attempted"], sample))
+            # The outcomes hotc must never cause: the suite fails on them,
+            # while refusals and other classes are reported.
+            for r in rep["results"]:
+                if r["class"] in FATAL_CLASSES:
+                    worst.append("%s: %s of %s (%s:%d): %s" % (
+                        name, r["class"], r["function"], r["file"], r["line"],
+                        r.get("detail", "")[:200]))
         except (HarnessError, RuntimeError, OSError) as e:
             failed.append("%s: %s" % (name, e))
         print("   %s took %.0f s" % (name, time.time() - t0), flush=True)
     print("\nsweep took %.0f s" % (time.time() - started))
     for f in failed:
         print("SWEEP HARNESS FAILURE: " + f)
-    return 1 if failed else 0
+    for w in worst:
+        print("SWEEP FAILURE (caused by hotc): " + w)
+    return 1 if failed or worst else 0
 
 
 if __name__ == "__main__":
