@@ -64,8 +64,8 @@ pair(const std::vector<Unbound> &Patch, const std::vector<LiveDwarf::Candidate> 
         Same.push_back(C.Address);
     if (Same.size() == 1)
       Out.push_back({&U, Same.front()});
-    else if (Baseline.Names.contains(U.G->getName()))
-      Ambiguous = true;
+    else if (!Live.empty() && Baseline.Names.contains(U.G->getName()))
+      Ambiguous = true; // none at all is said by the caller, precisely
   }
   return Out;
 }
@@ -146,7 +146,9 @@ Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
         return refusal(SourcePath, U.Id.spelled(),
                        !Link.dwarf().describes(SourcePath)
                            ? "the binary has no DWARF for this unit; build with -g"
-                           : "the binary's DWARF has no variable of that scope and name");
+                           : "the binary's DWARF has no variable of that scope "
+                             "and name at one address: its compiler optimised "
+                             "it away or split it into pieces");
   }
 
   // _ZGVZ...: the guard of the variable _ZZ... (Itanium ABI); the live
