@@ -104,12 +104,17 @@ std::vector<std::string> patchCompileArguments(const CompileCommand &Cmd,
   // Unoptimised IR: hotc demotes what the process already has before
   // optimising, so GlobalOpt cannot rewrite live globals. Clang marks
   // functions optnone at -O0 only, so the -O flag stays.
-  // -w does not silence warnings that are errors by default: GCC accepts
-  // C++17 `register` (gnuchess) and Clang refuses it unless told.
+  // -w does not silence warnings that are errors by default: GCC 12
+  // accepts C++17 `register` (gnuchess) and, in C, implicit function
+  // declarations, implicit int and int/pointer conversions (warnings
+  // there), which Clang refuses unless told. A Clang build never has them.
   for (const char *Extra : {"-Xclang", "-disable-llvm-passes",
                             "-Wno-unknown-warning-option",
                             "-Wno-unused-command-line-argument", "-w",
-                            "-Wno-register"})
+                            "-Wno-register",
+                            "-Wno-error=implicit-function-declaration",
+                            "-Wno-error=implicit-int", "-Wno-error=int-conversion",
+                            "-Wno-error=incompatible-function-pointer-types"})
     Out.push_back(Extra);
   return Out;
 }

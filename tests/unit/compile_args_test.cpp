@@ -54,6 +54,20 @@ TEST(CompileArgs, CIsCompiledAsC) {
   EXPECT_EQ(Opt, 1u);
 }
 
+// GCC 12 compiles old C that Clang 19 refuses by default: a patch of such
+// a unit must compile as the build did.
+TEST(CompileArgs, CAcceptsWhatGccAccepts) {
+  std::string Path = test::scratchDir() + "/old_style.c";
+  FILE *F = fopen(Path.c_str(), "w");
+  fputs("int caller(void) { return helper_not_declared(3); }\n"
+        "int helper_not_declared(int x) { return x; }\n", F);
+  fclose(F);
+  jit::CompileCommand Cmd{Path, test::scratchDir(),
+                          {"gcc", "-std=gnu99", "-O0", "-c", Path}};
+  auto R = jit::compileToIR(Cmd);
+  EXPECT_TRUE(bool(R)) << (R ? "" : llvm::toString(R.takeError()));
+}
+
 TEST(CompileArgs, ErrorsCarryFileLineAndColumn) {
   auto R = test::tryCompileSnippet("broken.cpp", "int f() {\n  return 1 +;\n}\n");
   ASSERT_FALSE(R);
