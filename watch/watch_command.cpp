@@ -235,8 +235,9 @@ Ending finish(const Target &T, EventOutput &Out) {
 Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
                     int SigFd) {
   auto Start = Clock::now();
+  bool Ready = false; // after `ready`, a failure is the watch's, not start-up's
   auto Fail = [&](Error E) -> Ending {
-    Out.error(std::move(E), "startup");
+    Out.error(std::move(E), Ready ? "watch" : "startup");
     if (T.OwnChild && processAlive(T.PidFd)) // nothing to patch: stay
       return finish(T, Out);
     return {2, false};
@@ -320,6 +321,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
       PreambleBytes += B;
       ++Preambles;
     }
+  Ready = true;
   Out.ready(T.Pid, Session.units().size(), (*Link)->process().size(),
             msSince(Start), Preambles, PreambleBytes, Indexed.Units,
             Indexed.Dwarf);
