@@ -393,6 +393,11 @@ class Sweep:
             r["detail"] = ("no event; at start-up: %s is not linked into this "
                            "process (the executable's DWARF has it)"
                            % os.path.basename(path))
+        elif (ev is None or ev["event"] == "eof") and s.since(0, "exited"):
+            # The app died after an earlier save's rounds had passed: hotc
+            # said so and ended, before this save was answered.
+            r["class"] = "crash of the app"
+            r["detail"] = "after an earlier save: " + json.dumps(s.since(0, "exited")[-1])
         elif ev is None and s.proc.poll() is not None:
             # The app keeps hotc's stdout open: hotc's death shows as no EOF.
             r["class"], r["detail"] = "hotc died", self.stderr_tail()
