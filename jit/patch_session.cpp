@@ -82,6 +82,12 @@ std::vector<std::string> usersOf(const Module &M, StringRef Symbol) {
   return {Out.begin(), Out.end()};
 }
 
+// Versioned names come back to the names users know.
+std::string originalName(StringRef Name) {
+  size_t At = Name.rfind(".hotc");
+  return At == StringRef::npos ? Name.str() : Name.substr(0, At).str();
+}
+
 // JITLink gives a patch no thread-local storage of its own, and hotc does
 // not bind the process's (initial-exec or general-dynamic accesses): said
 // precisely before anything is generated, rather than as ORC's list of
@@ -93,7 +99,7 @@ Error refuseThreadLocals(const Module &M, StringRef Unit) {
     std::vector<std::string> Users = usersOf(M, G.getName());
     std::string By;
     for (size_t I = 0; I < Users.size() && I < 3; ++I)
-      By += (I ? ", " : "") + demangle(Users[I].substr(0, Users[I].rfind(".hotc")));
+      By += (I ? ", " : "") + demangle(originalName(Users[I]));
     return createStringError(
         inconvertibleErrorCode(),
         "%s: the patch uses the thread-local variable %s%s%s: hotc cannot "
@@ -103,12 +109,6 @@ Error refuseThreadLocals(const Module &M, StringRef Unit) {
         By.empty() ? "" : " (in ", By.empty() ? "" : (By + ")").c_str());
   }
   return Error::success();
-}
-
-// Versioned names come back to the names users know.
-std::string originalName(StringRef Name) {
-  size_t At = Name.rfind(".hotc");
-  return At == StringRef::npos ? Name.str() : Name.substr(0, At).str();
 }
 
 // Every symbol the patch refers to must exist: check before code is
