@@ -20,7 +20,7 @@ using namespace llvm::orc::shared;
 namespace hotc::agent {
 namespace {
 
-using ModuleInfo = std::tuple<std::string, uint64_t, std::string>;
+using ModuleInfo = std::tuple<std::string, uint64_t, std::string, uint64_t>;
 using SymbolRecord = std::tuple<std::string, std::string, ExecutorAddr>;
 
 EntryPatcher &patcher() {
@@ -76,7 +76,7 @@ std::vector<ModuleInfo> listModules() {
       [](dl_phdr_info *Info, size_t, void *Data) {
         auto &V = *static_cast<std::vector<ModuleInfo> *>(Data);
         V.emplace_back(Info->dlpi_name ? Info->dlpi_name : "", Info->dlpi_addr,
-                       buildIdOf(Info));
+                       buildIdOf(Info), uint64_t(Info->dlpi_tls_modid));
         return 0;
       },
       &Out);

@@ -1,5 +1,7 @@
 #include "jit/link_session.h"
 
+#include "jit/tls_descriptors.h"
+
 #include "protocol/agent_protocol.h"
 
 #include "llvm/ExecutionEngine/Orc/DebugObjectManagerPlugin.h"
@@ -150,12 +152,12 @@ Error LinkSession::setUp() {
            {RegisterDebug, protocol::kRegisterDebugObjectFn}}))
     return E;
 
-  std::vector<std::tuple<std::string, uint64_t, std::string>> Modules;
+  std::vector<std::tuple<std::string, uint64_t, std::string, uint64_t>> Modules;
   if (Error E = ES->callSPSWrapper<protocol::SPSModulesSig>(ModulesFn, Modules))
     return E;
   std::vector<LoadedModule> Loaded;
-  for (auto &[Path, Bias, BuildId] : Modules)
-    Loaded.push_back({Path, Bias, BuildId});
+  for (auto &[Path, Bias, BuildId, TlsModule] : Modules)
+    Loaded.push_back({Path, Bias, BuildId, TlsModule});
   auto Live = LiveSymbols::read(Pid, Loaded);
   if (!Live)
     return Live.takeError();
@@ -171,6 +173,9 @@ Error LinkSession::setUp() {
   Linker->addPlugin(std::make_unique<DebugObjectManagerPlugin>(
       *ES, std::make_unique<EPCDebugObjectRegistrar>(*ES, RegisterDebug),
       /*RequireDebugSections=*/true, /*AutoRegisterCode=*/true));
+  auto Tls = std::make_unique<TlsDescriptorPlugin>();
+  TlsDescriptors = Tls.get();
+  Linker->addPlugin(std::move(Tls));
 
   ProcessDylib = &ES->createBareJITDylib("<process>");
   if (Error E = ProcessDylib->define(absoluteSymbols(toSymbolMap(*ES, Globals))))
@@ -293,6 +298,7 @@ Expected<LinkedObject> LinkSession::link(StringRef SourcePath,
   Out.Dylib->addToLinkOrder(**LocalsJD, JITDylibLookupFlags::MatchAllSymbols);
   Out.Dylib->addToLinkOrder(*ProcessDylib, JITDylibLookupFlags::MatchAllSymbols);
   Reported->clear();
+  TlsDescriptors->setScope(&Locals[SourcePath], &Globals);
   if (Error E = Linker->add(*Out.Dylib, std::move(Object))) {
     discard(Out);
     return std::move(E);

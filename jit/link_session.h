@@ -17,6 +17,8 @@
 
 namespace hotc::jit {
 
+class TlsDescriptorPlugin;
+
 // A function entry to re-point, as sent to the agent.
 struct EntryRepoint {
   std::string Name;
@@ -108,6 +110,7 @@ private:
   llvm::StringMap<SymbolTable> CreatedLocals;
   std::unique_ptr<llvm::orc::ExecutionSession> ES;
   std::unique_ptr<llvm::orc::ObjectLinkingLayer> Linker;
+  TlsDescriptorPlugin *TlsDescriptors = nullptr; // owned by Linker
   llvm::orc::JITDylib *ProcessDylib = nullptr;
   llvm::orc::ExecutorAddr PatchFn, RecordFn, RecordedFn, ModulesFn, ResolveIfuncsFn;
 };

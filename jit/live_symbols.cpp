@@ -49,6 +49,7 @@ struct RawSymbol {
   bool IsIfunc;
   bool IsLocal;
   std::string File; // STT_FILE scope for locals
+  bool IsTls;
 };
 
 // .gnu.version of a module, parallel to .dynsym: a symbol whose entry has
@@ -109,14 +110,21 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
       LinkerLocals = Name && Scope.empty();
       continue;
     }
+    bool Tls = Type == ELF::STT_TLS;
     if (Type != ELF::STT_FUNC && Type != ELF::STT_OBJECT &&
-        Type != ELF::STT_NOTYPE && Type != ELF::STT_GNU_IFUNC)
+        Type != ELF::STT_NOTYPE && Type != ELF::STT_GNU_IFUNC && !Tls)
+      continue;
+    // A module's thread-local variables are reached through its TLS module
+    // id; without one (not loaded with TLS) they cannot be bound.
+    if (Tls && !M.TlsModule)
       continue;
     auto Name = S.getName();
     auto Addr = S.getAddress();
     auto Sec = S.getSection();
+    // A TLS symbol's value is its offset in the module's TLS block: 0 is
+    // the first variable, not an undefined one.
     if (!Name || !Addr || !Sec || Name->empty() || *Sec == Obj->section_end() ||
-        *Addr == 0) {
+        (*Addr == 0 && !Tls)) {
       // Unnamed, undefined or damaged entries cannot be bound to anyway.
       consumeError(Name.takeError());
       consumeError(Addr.takeError());
@@ -137,9 +145,10 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
     // Linker-made locals (.L labels, section markers) are not C/C++ names.
     if (Type == ELF::STT_NOTYPE && (Local || Name->starts_with(".")))
       continue;
-    Raw.push_back({Name->str(), *Addr + M.Bias, S.getSize(),
+    Raw.push_back({Name->str(), Tls ? *Addr : *Addr + M.Bias, S.getSize(),
                    Type == ELF::STT_FUNC || Type == ELF::STT_GNU_IFUNC,
-                   Type == ELF::STT_GNU_IFUNC, Local && !Hidden, Local ? Scope : ""});
+                   Type == ELF::STT_GNU_IFUNC, Local && !Hidden, Local ? Scope : "",
+                   Tls});
   }
 
   // Room of a function: up to the next function start (padding included).
@@ -156,7 +165,8 @@ Error LiveSymbols::readModule(const std::string &File, const LoadedModule &M) {
       if (Next != Starts.end())
         Room = std::max(Room, *Next - R.Address);
     }
-    LiveSymbol L{R.Address, Room, R.IsFunction, R.IsIfunc};
+    LiveSymbol L{R.Address, Room, R.IsFunction, R.IsIfunc,
+                 R.IsTls ? M.TlsModule : 0};
     ++Count;
     if (!R.IsLocal) {
       // Hidden ones included (__dso_handle): the executable, read first,

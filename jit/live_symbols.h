@@ -21,6 +21,7 @@ struct LoadedModule {
   std::string Path; // empty for the main executable
   uint64_t Bias = 0;
   std::string BuildId;
+  uint64_t TlsModule = 0; // the dynamic linker's TLS module id, 0 for none
 };
 
 struct LiveSymbol {
@@ -30,6 +31,9 @@ struct LiveSymbol {
   // STT_GNU_IFUNC: Address is the resolver until bindIfuncs() replaces it
   // with the implementation the resolver picks in the process.
   bool IsIfunc = false;
+  // STT_TLS: Address is the variable's offset in the TLS block of module
+  // TlsModule (what __tls_get_addr takes), the same in every thread.
+  uint64_t TlsModule = 0;
 };
 
 using SymbolTable = llvm::StringMap<LiveSymbol>;

@@ -4,6 +4,7 @@
 
 #include "jit/compiler_view.h"
 #include "jit/identity_binding.h"
+#include "jit/thread_locals.h"
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
@@ -86,29 +87,6 @@ std::vector<std::string> usersOf(const Module &M, StringRef Symbol) {
 std::string originalName(StringRef Name) {
   size_t At = Name.rfind(".hotc");
   return At == StringRef::npos ? Name.str() : Name.substr(0, At).str();
-}
-
-// JITLink gives a patch no thread-local storage of its own, and hotc does
-// not bind the process's (initial-exec or general-dynamic accesses): said
-// precisely before anything is generated, rather than as ORC's list of
-// symbols it could not materialise.
-Error refuseThreadLocals(const Module &M, StringRef Unit) {
-  for (const GlobalVariable &G : M.globals()) {
-    if (!G.isThreadLocal() || G.use_empty())
-      continue;
-    std::vector<std::string> Users = usersOf(M, G.getName());
-    std::string By;
-    for (size_t I = 0; I < Users.size() && I < 3; ++I)
-      By += (I ? ", " : "") + demangle(originalName(Users[I]));
-    return createStringError(
-        inconvertibleErrorCode(),
-        "%s: the patch uses the thread-local variable %s%s%s: hotc cannot "
-        "link thread-local storage into a patch yet (std::call_once, "
-        "std::async and std::promise use libstdc++'s); nothing was applied",
-        Unit.str().c_str(), demangle(G.getName().str()).c_str(),
-        By.empty() ? "" : " (in ", By.empty() ? "" : (By + ")").c_str());
-  }
-  return Error::success();
 }
 
 // Every symbol the patch refers to must exist: check before code is
@@ -334,6 +312,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
     return make_error<CompilerViewMismatch>(U.Command.File, P.Tu.CompilerView);
   if (Error E = bindStaticsByIdentity(M, U.Command.File, U.LiveStatics, Link, *View))
     return E;
+  if (Error E = lowerThreadLocals(M, *View, U.Command.File))
+    return E;
   P.Plan = preparePatchModule(M, Changed, *View,
                               {Generation + 1, U.OptLevel, &Replaced, &Rerun});
   for (const CreatedSymbol &C : P.Plan.Created)
@@ -347,8 +327,6 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
     return Error::success();
 
   if (Error E = bindConstructorVariants(M, U.Command.File, Link, *View))
-    return E;
-  if (Error E = refuseThreadLocals(M, U.Command.File))
     return E;
   if (Error E = checkResolvable(M, Link, U.Command.File))
     return E;

@@ -15,17 +15,19 @@
 
 namespace hotc::protocol {
 
-inline constexpr uint64_t kProtocolVersion = 2;
+inline constexpr uint64_t kProtocolVersion = 3;
 
 // Bootstrap map key: uint64_t protocol version of the agent.
 inline constexpr const char *kVersionKey = "hotc.protocol";
 
-// Loaded modules of the process: (path, load bias, build-id hex). The main
-// executable comes first with an empty path.
+// Loaded modules of the process: (path, load bias, build-id hex, TLS module
+// id). The main executable comes first with an empty path. The TLS module id
+// is the dynamic linker's (dlpi_tls_modid), 0 for a module without
+// thread-local storage: what __tls_get_addr needs to find its variables.
 inline constexpr const char *kModulesFn = "hotc_agent_modules";
 using SPSModulesSig = llvm::orc::shared::SPSSequence<
     llvm::orc::shared::SPSTuple<llvm::orc::shared::SPSString, uint64_t,
-                                llvm::orc::shared::SPSString>>();
+                                llvm::orc::shared::SPSString, uint64_t>>();
 
 // Re-point function entries: (entry address, new code address, bytes of
 // room at the entry). All entries of one call are written while every other

@@ -220,8 +220,10 @@ void EventOutput::error(Error E, const char *GivenKind) {
       [&](const jit::RemovedStillUsed &F) { logged("removed", F, &F.unit()); },
       [&](const jit::LinkFailure &F) { logged("link", F, &F.unit()); },
       [&](const jit::CompilerViewMismatch &F) { logged("compiler", F, &F.unit()); },
+      // A joined error (a link's cause, then ORC's summary) keeps every
+      // part: the cause is what the user needs.
       [&](const ErrorInfoBase &Other) {
-        Human = Other.message();
+        Human += (Human.empty() ? "" : "\n") + Other.message();
         O["message"] = Human;
       });
   O["kind"] = Kind;

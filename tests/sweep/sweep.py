@@ -304,9 +304,11 @@ def coverage(prog, cache_file):
 # ---- the sweep of one program ----------------------------------------------
 
 class Sweep:
-    def __init__(self, prog, bdir, hotc, work, sample, seed, save_timeout):
+    def __init__(self, prog, bdir, hotc, work, sample, seed, save_timeout,
+                 only=None):
         self.prog, self.bdir, self.hotc, self.work = prog, bdir, hotc, work
         self.sample, self.seed, self.save_timeout = sample, seed, save_timeout
+        self.only = only
         self.marks = os.path.join(work, "marks.txt")
         self.results, self.restarts, self.startup_ignored = [], 0, {}
         self.startup_unlinked = set()
@@ -463,6 +465,8 @@ class Sweep:
         self.times["coverage"] = round(time.time() - t0)
         cands = candidates(self.prog, self.bdir)
         random.Random(self.seed).shuffle(cands)
+        if self.only:  # in the order given, for reproducing one save
+            cands = [c for name in self.only for c in cands if c["name"] == name]
         if os.path.exists(self.marks):
             os.remove(self.marks)
         t0 = time.time()
@@ -562,6 +566,9 @@ def main():
                     help="the hotc binary to use (default BUILD_DIR/bin/hotc);"
                     " the cache stays in BUILD_DIR/sweep-cache")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", metavar="FUNCS",
+                    help="patch only these functions (comma-separated), in "
+                    "this order, to reproduce a result")
     ap.add_argument("--save-timeout", type=int, default=120, metavar="S",
                     help="how long a save hotc watches is given to be "
                     "answered (default 120 s)")
@@ -586,7 +593,9 @@ def main():
             t3 = time.time()
             work = os.path.join(cache, "work-" + name)
             os.makedirs(work, exist_ok=True)
-            sw = Sweep(prog, bdir, hotc, work, sample, a.seed, a.save_timeout)
+            only = a.only.split(",") if a.only else None
+            sw = Sweep(prog, bdir, hotc, work, min(sample, len(only)) if only
+                       else sample, a.seed, a.save_timeout, only)
             sw.times.update(fetch=round(t2 - t1), build=round(t3 - t2))
             rep = sw.run()
             rep["seconds"] = round(time.time() - t0)

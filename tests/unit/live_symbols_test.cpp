@@ -6,6 +6,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <link.h>
+#include <mutex>
 #include <unistd.h>
 
 using namespace hotc;
@@ -31,7 +32,8 @@ std::vector<jit::LoadedModule> ownModules() {
   dl_iterate_phdr(
       [](dl_phdr_info *I, size_t, void *D) {
         static_cast<std::vector<jit::LoadedModule> *>(D)->push_back(
-            {I->dlpi_name ? I->dlpi_name : "", I->dlpi_addr, ""});
+            {I->dlpi_name ? I->dlpi_name : "", I->dlpi_addr, "",
+             uint64_t(I->dlpi_tls_modid)});
         return 0;
       },
       &Out);
@@ -121,4 +123,35 @@ TEST(LiveSymbols, OnlyDefaultSymbolVersionsAreBound) {
   reinterpret_cast<decltype(Default)>(S->second.Address)(To, From, 8);
   EXPECT_STREQ(To, "abcdefg");
   EXPECT_EQ(S->second.Address, reinterpret_cast<uint64_t>(dlsym(RTLD_DEFAULT, "memcpy")));
+}
+
+// A patch reaches a live thread-local variable with __tls_get_addr({module
+// id, offset}): the table must give exactly what the dynamic linker uses.
+thread_local int tls_marker = 11;
+static thread_local long tls_local_marker = 12;
+extern "C" void *__tls_get_addr(void *);
+
+TEST(LiveSymbols, ThreadLocalsAreModuleIdAndOffset) {
+  tls_local_marker += tls_marker; // keep both
+  auto Live = jit::LiveSymbols::read(getpid(), ownModules());
+  ASSERT_TRUE(bool(Live)) << llvm::toString(Live.takeError());
+  auto G = Live->globals().find("tls_marker");
+  ASSERT_NE(G, Live->globals().end());
+  ASSERT_NE(G->second.TlsModule, 0u);
+  uint64_t Index[2] = {G->second.TlsModule, G->second.Address};
+  EXPECT_EQ(__tls_get_addr(Index), static_cast<void *>(&tls_marker));
+
+  auto Locals = Live->localsOf("live_symbols_test.cpp");
+  ASSERT_TRUE(bool(Locals) && *Locals);
+  auto L = (*Locals)->find("_ZL16tls_local_marker");
+  ASSERT_NE(L, (*Locals)->end());
+  uint64_t LocalIndex[2] = {L->second.TlsModule, L->second.Address};
+  EXPECT_EQ(__tls_get_addr(LocalIndex), static_cast<void *>(&tls_local_marker));
+
+  // libstdc++'s (std::call_once): another module, another id.
+  auto Once = Live->globals().find("_ZSt15__once_callable");
+  ASSERT_NE(Once, Live->globals().end());
+  EXPECT_NE(Once->second.TlsModule, G->second.TlsModule);
+  uint64_t OnceIndex[2] = {Once->second.TlsModule, Once->second.Address};
+  EXPECT_EQ(__tls_get_addr(OnceIndex), static_cast<void *>(&std::__once_callable));
 }

@@ -1,0 +1,48 @@
+// The module ids of a patch's thread-local accesses.
+//
+// A general-dynamic access calls __tls_get_addr with a descriptor
+// {module id, offset}. JITLink makes one descriptor per variable (its
+// $__TLSINFO entries), fills in the offset (the symbol's value: for a live
+// TLS variable, its offset in its module's TLS block) and leaves the module
+// id to a platform runtime hotc does not load. This plugin writes the id the
+// dynamic linker gave the variable's module, as the agent reported it.
+#pragma once
+
+#include "jit/live_symbols.h"
+
+#include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
+
+namespace hotc::jit {
+
+class TlsDescriptorPlugin : public llvm::orc::ObjectLinkingLayer::Plugin {
+public:
+  // The symbols the next link resolves against, in lookup order: the unit's
+  // internal ones (may be null), then the process's. Links run one at a
+  // time; the tables outlive the link.
+  void setScope(const SymbolTable *Locals, const SymbolTable *Globals) {
+    this->Locals = Locals;
+    this->Globals = Globals;
+  }
+
+  void modifyPassConfig(llvm::orc::MaterializationResponsibility &MR,
+                        llvm::jitlink::LinkGraph &G,
+                        llvm::jitlink::PassConfiguration &Config) override;
+  llvm::Error notifyFailed(llvm::orc::MaterializationResponsibility &) override {
+    return llvm::Error::success();
+  }
+  llvm::Error notifyRemovingResources(llvm::orc::JITDylib &,
+                                      llvm::orc::ResourceKey) override {
+    return llvm::Error::success();
+  }
+  void notifyTransferringResources(llvm::orc::JITDylib &, llvm::orc::ResourceKey,
+                                   llvm::orc::ResourceKey) override {}
+
+private:
+  llvm::Error fillModuleIds(llvm::jitlink::LinkGraph &G) const;
+  const LiveSymbol *find(llvm::StringRef Name) const;
+
+  const SymbolTable *Locals = nullptr;
+  const SymbolTable *Globals = nullptr;
+};
+
+} // namespace hotc::jit
