@@ -111,8 +111,8 @@ Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
       Guards.push_back(&G); // bound with the variable it guards
       continue;
     }
-    if (G.isConstant() && !Baseline.Names.contains(G.getName()))
-      continue; // a literal or table: a private copy holds the same bytes
+    if (G.isConstant())
+      continue; // a literal or table: a private copy (jit/patch_module.cpp)
     unsigned Line = 0;
     std::optional<StaticIdentity> Id = identityOf(G, &Line);
     if (!Id) {

@@ -37,6 +37,12 @@ void makeDeclaration(GlobalValue &GV) {
     GO->setComdat(nullptr);
 }
 
+// Type info, its name and virtual tables (_ZTI, _ZTS, _ZTV).
+bool isRtti(StringRef Name) {
+  return Name.starts_with("_ZTI") || Name.starts_with("_ZTS") ||
+         Name.starts_with("_ZTV");
+}
+
 void exportDefinition(GlobalObject &GO) {
   GO.setLinkage(GlobalValue::ExternalLinkage);
   GO.setVisibility(GlobalValue::DefaultVisibility);
@@ -203,6 +209,13 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
     if (G.isDeclaration() || G.getName().starts_with("llvm."))
       continue;
     bool Local = G.hasLocalLinkage();
+    // A constant of the unit (a table, a literal, lua's dispatch table of
+    // label addresses) is a private copy even when the process has one:
+    // its bytes are the edit's (the live copy holds the old values, or the
+    // addresses of older code), and nothing writes it. RTTI keeps binding:
+    // exceptions and dynamic_cast compare it by address.
+    if (Local && G.isConstant() && !isRtti(G.getName()))
+      continue;
     if (Live.find(G.getName(), Local)) {
       if (Opts.Rerun && Opts.Rerun->contains(G.getName())) {
         NewGlobals.insert(&G); // its dynamic initialiser may run
@@ -210,8 +223,6 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
           Stores.emplace_back(&G, G.getInitializer());
       }
       makeDeclaration(G);
-    } else if (Local && G.isConstant() && G.hasGlobalUnnamedAddr()) {
-      continue; // string literals and such: a private copy is the same
     } else {
       exportDefinition(G);
       NewGlobals.insert(&G);
