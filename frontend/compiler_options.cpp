@@ -117,6 +117,10 @@ bool droppedFromPatchCompiles(OptionRole Role) {
   return false;
 }
 
+bool droppedFromBuildCompilerPatches(OptionRole Role) {
+  return Role != R::GccOnly && Role != R::Ordinary;
+}
+
 bool isSourceFile(StringRef Path) {
   StringRef Ext = sys::path::extension(Path);
   for (StringRef S : {".c", ".cc", ".cp", ".cpp", ".cxx", ".c++", ".C", ".CPP",

@@ -49,6 +49,10 @@ MatchedOption matchOption(llvm::StringRef Arg);
 
 // Whether hotc's patch compiles (Clang, writing nothing to disk) drop Arg.
 bool droppedFromPatchCompiles(OptionRole Role);
+// Whether a patch compiled by the build's own compiler (to an object of
+// hotc's, jit/build_compiler_patch.h) drops it: its outputs and the build's
+// business go, GCC-only options stay.
+bool droppedFromBuildCompilerPatches(OptionRole Role);
 
 // Source files a compiler compiles (by extension), and which are C++.
 bool isSourceFile(llvm::StringRef Path);

@@ -10,8 +10,9 @@
 // exact instead: each conditional directive of a project file whose
 // condition uses a macro the two compilers predefine differently is
 // evaluated again under GCC's predefined macros (preprocessing only); a
-// different outcome, or such a macro expanded in project code, refuses the
-// patch with the place and both values.
+// different outcome, or such a macro expanded in project code, is reported
+// with the place and both values, and the patch of that unit is compiled
+// by the build's own compiler instead (jit/build_compiler_patch.h).
 #pragma once
 
 #include "jit/tu_compiler.h"
@@ -90,7 +91,8 @@ std::string compareWithBuildCompiler(const CompileCommand &Cmd,
                                      llvm::StringRef ClangPredefines);
 
 // A patch refused because Clang's view of its unit differs from the build
-// compiler's (the message names the place and both values).
+// compiler's and the build's compiler cannot make this patch either (the
+// message names the place, both values and why).
 class CompilerViewMismatch : public llvm::ErrorInfo<CompilerViewMismatch> {
 public:
   static char ID;

@@ -290,6 +290,24 @@ Expected<LinkedObject> LinkSession::link(StringRef SourcePath,
                                          StringRef DylibName,
                                          std::unique_ptr<MemoryBuffer> Object,
                                          ArrayRef<std::string> Names) {
+  return linkWith(SourcePath, DylibName, Names, [&](JITDylib &JD) {
+    return Linker->add(JD, std::move(Object));
+  });
+}
+
+Expected<LinkedObject> LinkSession::link(StringRef SourcePath,
+                                         StringRef DylibName,
+                                         std::unique_ptr<jitlink::LinkGraph> Graph,
+                                         ArrayRef<std::string> Names) {
+  return linkWith(SourcePath, DylibName, Names, [&](JITDylib &JD) {
+    return Linker->add(JD, std::move(Graph));
+  });
+}
+
+Expected<LinkedObject>
+LinkSession::linkWith(StringRef SourcePath, StringRef DylibName,
+                      ArrayRef<std::string> Names,
+                      function_ref<Error(JITDylib &)> Add) {
   auto LocalsJD = localsDylib(SourcePath);
   if (!LocalsJD)
     return LocalsJD.takeError();
@@ -299,7 +317,7 @@ Expected<LinkedObject> LinkSession::link(StringRef SourcePath,
   Out.Dylib->addToLinkOrder(*ProcessDylib, JITDylibLookupFlags::MatchAllSymbols);
   Reported->clear();
   TlsDescriptors->setScope(&Locals[SourcePath], &Globals);
-  if (Error E = Linker->add(*Out.Dylib, std::move(Object))) {
+  if (Error E = Add(*Out.Dylib)) {
     discard(Out);
     return std::move(E);
   }

@@ -58,6 +58,12 @@ public:
                                     llvm::StringRef DylibName,
                                     std::unique_ptr<llvm::MemoryBuffer> Object,
                                     llvm::ArrayRef<std::string> Names);
+  // The same for a graph already cut to the patch (a GCC object,
+  // jit/build_compiler_patch.h).
+  llvm::Expected<LinkedObject> link(llvm::StringRef SourcePath,
+                                    llvm::StringRef DylibName,
+                                    std::unique_ptr<llvm::jitlink::LinkGraph> Graph,
+                                    llvm::ArrayRef<std::string> Names);
   // Of Names (symbols a patch of the TU refers to), those neither the
   // process nor earlier patches define.
   llvm::Expected<std::vector<std::string>>
@@ -92,6 +98,10 @@ private:
   llvm::Error adoptRecordedSymbols();
   llvm::Error bindIfuncs();
   llvm::Expected<llvm::orc::JITDylib *> localsDylib(llvm::StringRef SourcePath);
+  llvm::Expected<LinkedObject>
+  linkWith(llvm::StringRef SourcePath, llvm::StringRef DylibName,
+           llvm::ArrayRef<std::string> Names,
+           llvm::function_ref<llvm::Error(llvm::orc::JITDylib &)> Add);
   llvm::Error defineCreated(llvm::orc::JITDylib &JD, llvm::StringRef Name, uint64_t Addr,
                      bool IsFunction);
 

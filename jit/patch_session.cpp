@@ -2,6 +2,7 @@
 #include "support/elapsed.h"
 #include "jit/patch_transaction.h"
 
+#include "jit/build_compiler_patch.h"
 #include "jit/compiler_view.h"
 #include "jit/identity_binding.h"
 #include "jit/thread_locals.h"
@@ -308,12 +309,15 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   }
   if (Changed.empty() && Rerun.empty())
     return Error::success();
-  if (!P.Tu.CompilerView.empty())
-    return make_error<CompilerViewMismatch>(U.Command.File, P.Tu.CompilerView);
-  if (Error E = bindStaticsByIdentity(M, U.Command.File, U.LiveStatics, Link, *View))
-    return E;
-  if (Error E = lowerThreadLocals(M, *View, U.Command.File))
-    return E;
+  // Clang's view differs from GCC's: GCC compiles the patch's code, Clang's
+  // plan says what it replaces and creates (binding by GCC's own names).
+  bool ByBuildCompiler = !P.Tu.CompilerView.empty();
+  if (!ByBuildCompiler) {
+    if (Error E = bindStaticsByIdentity(M, U.Command.File, U.LiveStatics, Link, *View))
+      return E;
+    if (Error E = lowerThreadLocals(M, *View, U.Command.File))
+      return E;
+  }
   P.Plan = preparePatchModule(M, Changed, *View,
                               {Generation + 1, U.OptLevel, &Replaced, &Rerun});
   for (const CreatedSymbol &C : P.Plan.Created)
@@ -325,6 +329,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   if (P.Plan.Replaced.empty() && P.Plan.Created.empty() &&
       P.Plan.InitFunction.empty())
     return Error::success();
+  if (ByBuildCompiler)
+    return linkByBuildCompiler(U, P, *View, Replaced, Entries, R, LinkMs);
 
   if (Error E = bindConstructorVariants(M, U.Command.File, Link, *View))
     return E;
@@ -353,8 +359,55 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
     return explainLinkError(Linked.takeError(), M, U.Command.File);
   P.Linked = std::move(*Linked);
 
+  return recordLinked(U, P, *View, Replaced, Entries, R);
+}
+
+// A unit whose patch GCC compiles (jit/build_compiler_patch.h).
+Error PatchSession::linkByBuildCompiler(UnitState &U, Prepared &P,
+                                        const LiveView &View,
+                                        StringSet<> &Replaced,
+                                        std::vector<EntryRepoint> &Entries,
+                                        PatchReport &R, double &LinkMs) {
+  const std::string &File = U.Command.File;
+  if (!P.Plan.InitFunction.empty())
+    return make_error<CompilerViewMismatch>(
+        File, P.Tu.CompilerView + "; and the edit needs an initialiser to run "
+                                  "(a new global with a dynamic initialiser, "
+                                  "or `hotc: rerun`), which a patch compiled "
+                                  "by the build's compiler cannot run yet");
+  auto T0 = std::chrono::steady_clock::now();
+  auto Object = compileWithBuildCompiler(U.Command);
+  if (!Object)
+    return Object.takeError();
+  auto Cut = cutToPatch(**Object, P.Plan, View, Generation + 1, File);
+  if (!Cut)
+    return Cut.takeError();
+  P.Plan.Replaced = std::move(Cut->Replaced);
+  P.Plan.Created = std::move(Cut->Created);
+  std::vector<std::string> Names;
+  for (const Replacement &Rep : P.Plan.Replaced)
+    Names.push_back(Rep.Versioned);
+  for (const CreatedSymbol &C : P.Plan.Created)
+    Names.push_back(C.Name);
+  std::string DylibName = formatv("patch{0}:{1}", Generation + 1, File).str();
+  auto Linked = Link.link(File, DylibName, std::move(Cut->Graph), Names);
+  LinkMs += msSince(T0);
+  if (!Linked)
+    return explainLinkError(Linked.takeError(), *P.Tu.Module, File);
+  P.Linked = std::move(*Linked);
+  R.BuildCompiled.push_back(File);
+  return recordLinked(U, P, View, Replaced, Entries, R);
+}
+
+// The entries a linked unit re-points and the symbols it created, made
+// visible to the units linked after it.
+Error PatchSession::recordLinked(UnitState &U, Prepared &P, const LiveView &View,
+                                 StringSet<> &Replaced,
+                                 std::vector<EntryRepoint> &Entries,
+                                 PatchReport &R) {
   for (const Replacement &Rep : P.Plan.Replaced) {
-    const LiveSymbol *Entry = View->find(Rep.Name, Rep.Local);
+    const LiveSymbol *Entry = View.find(Rep.Name, Rep.Local);
+    assert(Entry && "a replacement is of a function the process runs");
     Entries.push_back({Rep.Name, Entry->Address,
                        P.Linked.Addresses[Rep.Versioned], Entry->Room});
     if (!Rep.Local)

@@ -63,6 +63,9 @@ struct PatchReport {
   std::vector<std::string> Rerun;     // `hotc: rerun` globals initialised again
   std::vector<std::string> Warnings;
   std::vector<std::string> Units;     // source files recompiled
+  // Units whose patch the build's own compiler compiled (Clang's view of
+  // them differs from GCC's: jit/build_compiler_patch.h).
+  std::vector<std::string> BuildCompiled;
   bool Focused = true; // every unit generated only the functions edited
   PatchTiming Ms;
   bool empty() const {
@@ -146,6 +149,13 @@ private:
                        llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,
                        double &CodegenMs, double &LinkMs);
+  llvm::Error linkByBuildCompiler(UnitState &U, Prepared &P, const LiveView &View,
+                                  llvm::StringSet<> &Replaced,
+                                  std::vector<EntryRepoint> &Entries,
+                                  PatchReport &R, double &LinkMs);
+  llvm::Error recordLinked(UnitState &U, Prepared &P, const LiveView &View,
+                           llvm::StringSet<> &Replaced,
+                           std::vector<EntryRepoint> &Entries, PatchReport &R);
 
   LinkSession &Link;
   ObjectCodegen &Codegen;

@@ -122,6 +122,9 @@ void EventOutput::patched(const jit::PatchReport &R,
               R.Ms.Patch, describe(R));
   for (const std::string &I : R.Inlined)
     Human += "\n  also relinked " + I;
+  for (const std::string &F : R.BuildCompiled)
+    Human += "\n  compiled by the build's compiler (Clang's view of " +
+             sys::path::filename(F).str() + " differs from it)";
   for (const std::string &W : R.Warnings)
     Human += "\n  warning: " + W;
   for (const std::string &M : R.Missed)
@@ -141,6 +144,7 @@ void EventOutput::patched(const jit::PatchReport &R,
                        {"created", toArray(R.Created)},
                        {"rerun", toArray(R.Rerun)},
                        {"files", toArray(R.Units)},
+                       {"build_compiled", toArray(R.BuildCompiled)},
                        {"warnings", toArray(R.Warnings)},
                        {"ms", json::Object{{"total", R.Ms.Total},
                                            {"compile", R.Ms.Compile},

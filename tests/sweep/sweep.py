@@ -601,9 +601,9 @@ def main():
             rep["seconds"] = round(time.time() - t0)
             json.dump(rep, open(os.path.join(work, "report.json"), "w"), indent=1)
             report(name, rep)
-            if rep["attempted"] < sample:
+            if rep["attempted"] < sw.sample:
                 failed.append("%s: %d functions attempted, fewer than %d" % (
-                    name, rep["attempted"], sample))
+                    name, rep["attempted"], sw.sample))
             # The outcomes hotc must never cause: the suite fails on them,
             # while refusals and other classes are reported.
             for r in rep["results"]:
