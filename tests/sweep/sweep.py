@@ -213,7 +213,10 @@ def helper(n, marks, lang):
     # libc's syscall(2) under a private name (an asm label, not inline asm:
     # hotc's JIT has no asm parser) so the edit needs no #include, works in
     # C and C++, and changes nothing the workload prints.
-    sc = "hotc_sweep_sc_%d" % n
+    # One name for every helper's declaration: Clang 19 emits only the
+    # first of two functions whose declarations share one asm label (it
+    # drops the second's definition without a diagnostic), GCC both.
+    sc = "hotc_sweep_sc"
     return (('extern "C" ' if lang == "c++" else "") +
             'long %s(long, ...) __asm__("syscall"); ' % sc +
             "static int hotc_sweep_done_%d; static void hotc_sweep_mark_%d(void) { "
@@ -224,10 +227,22 @@ def helper(n, marks, lang):
             % (sc, n, len(str(n)) + 1, sc))
 
 
+def name_line_of(lines, cand):
+    """The 0-based line naming the candidate in the text as it is now: the
+    list's line numbers are the pristine file's, and earlier saves of the
+    sweep added helper lines above it."""
+    pat = re.compile(r"\b%s\s*\(" % re.escape(cand["name"]))
+    hits = [i for i, l in enumerate(lines) if pat.search(l)
+            and not l.lstrip().startswith(("hotc_sweep", "long hotc_sweep"))]
+    if not hits:
+        return None
+    return min(hits, key=lambda i: (abs(i - (cand["line"] - 1)), i))
+
+
 def make_edit(text, cand, n, marks, lang):
     lines = text.splitlines(keepends=True)
-    name_line = cand["line"] - 1
-    if name_line >= len(lines):
+    name_line = name_line_of(lines, cand)
+    if name_line is None:
         return None
     start = declaration_start(lines, name_line)
     at = sum(len(x) for x in lines[:start])
@@ -257,7 +272,10 @@ def compiles(unit, text, lang, marker):
             continue
         else:
             cmd.append(a)
-    cmd += ["-w", "-iquote", os.path.dirname(unit["file"]), "-x", lang, "-"]
+    # An edit whose helper landed where the compiler cannot see it (in a
+    # comment) calls an undeclared function: C compilers only warn.
+    cmd += ["-w", "-Werror=implicit-function-declaration", "-iquote",
+            os.path.dirname(unit["file"]), "-x", lang, "-"]
     if subprocess.run(cmd + ["-fsyntax-only"], input=text,
                       cwd=unit["directory"], text=True,
                       capture_output=True).returncode != 0:
