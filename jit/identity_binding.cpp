@@ -5,6 +5,7 @@
 #include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/Instructions.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -72,12 +73,34 @@ pair(const std::vector<Unbound> &Patch, const std::vector<LiveDwarf::Candidate> 
 
 } // namespace
 
+// Whether code may change V after its initialiser: any use but a load from
+// it (through constant offsets) counts, so this errs towards "written".
+bool mayBeWritten(const Value &V) {
+  for (const User *U : V.users()) {
+    if (auto *L = dyn_cast<LoadInst>(U)) {
+      if (L->getPointerOperand() == &V)
+        continue;
+      return true;
+    }
+    if (auto *CE = dyn_cast<ConstantExpr>(U);
+        CE && CE->getOpcode() == Instruction::GetElementPtr) {
+      if (mayBeWritten(*CE))
+        return true;
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
 BaselineStatics staticsOf(const Module &M) {
   BaselineStatics Out;
   for (const GlobalVariable &G : M.globals()) {
     if (!isState(G))
       continue;
     Out.Names.insert(G.getName());
+    if (mayBeWritten(G))
+      Out.Written.insert(G.getName());
     if (auto Id = identityOf(G))
       ++Out.Identities[Id->key()];
   }
@@ -141,8 +164,13 @@ Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
       return refusal(SourcePath, Patch.front().Id.spelled(),
                      "several statics of that scope and name, and the edit "
                      "changed how many there are");
+    // One the baseline only ever read still holds its constant initial
+    // value, which is what a fresh copy starts from (at -O2 the compiler
+    // folds such a variable away).
     for (const Unbound &U : Patch)
-      if (!Bound.count(U.G->getName()) && Baseline.Names.contains(U.G->getName()))
+      if (!Bound.count(U.G->getName()) && Baseline.Names.contains(U.G->getName()) &&
+          (Baseline.Written.contains(U.G->getName()) ||
+           !Link.dwarf().describes(SourcePath)))
         return refusal(SourcePath, U.Id.spelled(),
                        !Link.dwarf().describes(SourcePath)
                            ? "the binary has no DWARF for this unit; build with -g"

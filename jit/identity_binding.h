@@ -16,6 +16,10 @@ namespace hotc::jit {
 // spells them.
 struct BaselineStatics {
   llvm::StringSet<> Names;              // non-constant definitions: state
+  // Of Names, those the baseline may change after their constant
+  // initialiser (stores, a dynamic initialiser, an address that escapes):
+  // only these have a live value a fresh copy could lose.
+  llvm::StringSet<> Written;
   llvm::StringMap<unsigned> Identities; // variables per StaticIdentity::key()
 };
 BaselineStatics staticsOf(const llvm::Module &M);

@@ -1,6 +1,7 @@
 // Binding by source identity, on binaries built by GCC: a C function
 // static (GCC: calls.0, Clang: fn.calls) is found through the binary's
 // DWARF; Clang's view of the same source names it the same way.
+#include "ir_fixture.h"
 #include "jit/identity_binding.h"
 #include "jit/live_dwarf.h"
 #include "jit/tu_compiler.h"
@@ -118,6 +119,35 @@ int main() { return state + Box::count; }
   auto Member = Dwarf.find(Dir + "/anon.cpp", {{"Box"}, "count"});
   ASSERT_EQ(Member.size(), 1u);
   EXPECT_EQ(Member[0].Address, symbolValue(Dir + "/prog", "_ZN3Box5countE"));
+}
+
+} // namespace
+
+namespace {
+
+// A variable the baseline only reads still holds its initial value: a fresh
+// copy is exact where the optimiser folded the live one away. Any other use
+// may have changed it.
+TEST(BaselineStatics, OnlyVariablesCodeMayChangeCountAsWritten) {
+  jit::CompiledTu Tu = test::compileSnippet("baseline.cpp", R"(
+static int read_only = 3;
+static int stored;
+static int escaped;
+static int table[4] = {1, 2, 3, 4};
+void sink(int *);
+int use(int i) {
+  stored = i;
+  sink(&escaped);
+  return read_only + table[2];
+}
+)");
+  jit::BaselineStatics B = jit::staticsOf(*Tu.Module);
+  for (const char *N : {"_ZL9read_only", "_ZL6stored", "_ZL7escaped", "_ZL5table"})
+    EXPECT_TRUE(B.Names.contains(N)) << N;
+  EXPECT_FALSE(B.Written.contains("_ZL9read_only"));
+  EXPECT_FALSE(B.Written.contains("_ZL5table"));
+  EXPECT_TRUE(B.Written.contains("_ZL6stored"));
+  EXPECT_TRUE(B.Written.contains("_ZL7escaped"));
 }
 
 } // namespace
