@@ -1,6 +1,8 @@
 #include "jit/function_hash.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Instruction.h"
 #include "llvm/IR/ModuleSlotTracker.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -82,16 +84,64 @@ void canonicaliseLine(StringRef Line, const StringMap<std::string> &Constants,
 
 } // namespace
 
+namespace {
+
+void referencedConstants(const Constant *C, std::vector<const GlobalVariable *> &Out) {
+  if (auto *G = dyn_cast<GlobalVariable>(C)) {
+    if (G->isConstant() && G->hasLocalLinkage() && G->hasInitializer())
+      Out.push_back(G);
+    return;
+  }
+  for (const Use &U : C->operands())
+    if (auto *Op = dyn_cast<Constant>(U.get()))
+      referencedConstants(Op, Out);
+}
+
+// The content name of a local constant: its initialiser's text, with the
+// local constants it points to (lua's `opts`: an array of string literals)
+// named by their own content, so that literals renumbered by an edit
+// elsewhere (.str.29 -> .str.31) do not change it.
+const std::string &contentName(const GlobalVariable &G, StringMap<std::string> &Out,
+                               StringSet<> &Busy) {
+  auto Done = Out.find(G.getName());
+  if (Done != Out.end())
+    return Done->second;
+  std::string Text;
+  raw_string_ostream OS(Text);
+  G.getInitializer()->print(OS);
+  OS.flush();
+  std::vector<const GlobalVariable *> Refs;
+  if (Busy.insert(G.getName()).second) {
+    referencedConstants(G.getInitializer(), Refs);
+    for (const GlobalVariable *R : Refs) {
+      if (R == &G || Busy.contains(R->getName()))
+        continue; // a cycle keeps the name
+      std::string From = "@" + R->getName().str();
+      std::string To = contentName(*R, Out, Busy);
+      for (size_t At = Text.find(From); At != std::string::npos;
+           At = Text.find(From, At + To.size())) {
+        size_t End = At + From.size();
+        if (End < Text.size() && (isalnum(Text[End]) || Text[End] == '.' ||
+                                  Text[End] == '_' || Text[End] == '$')) {
+          At = End - To.size(); // a longer name sharing this prefix
+          continue;
+        }
+        Text.replace(At, From.size(), To);
+      }
+    }
+    Busy.erase(G.getName());
+  }
+  return Out[G.getName()] = formatv("c.{0:x}", xxh3(Text)).str();
+}
+
+} // namespace
+
 StringMap<std::string> constantNamesByContent(const Module &M) {
   StringMap<std::string> Out;
-  for (const GlobalVariable &G : M.globals()) {
-    if (!G.isConstant() || !G.hasLocalLinkage() || !G.hasInitializer())
-      continue;
-    std::string Text;
-    raw_string_ostream OS(Text);
-    G.getInitializer()->print(OS);
-    Out[G.getName()] = formatv("c.{0:x}", xxh3(OS.str())).str();
-  }
+  StringSet<> Busy;
+  for (const GlobalVariable &G : M.globals())
+    if (G.isConstant() && G.hasLocalLinkage() && G.hasInitializer())
+      contentName(G, Out, Busy);
   return Out;
 }
 

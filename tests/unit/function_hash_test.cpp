@@ -59,4 +59,29 @@ TEST(FunctionHash, StringLiteralsCountByContentNotByName) {
   EXPECT_NE(A["_Z5hellov"], C["_Z5hellov"]);
 }
 
+// Lua's luaB_collectgarbage: a static table of string literals. A literal
+// added elsewhere renumbers the table's literals (.str.29 -> .str.31); its
+// users must not count as changed (the sweep reported them `missed`).
+TEST(FunctionHash, TablesOfLiteralsCountByContentNotByTheirLiteralsNames) {
+  const char *Unit = R"(#include <cstring>
+int pick(const char *s) {
+  static const char *const opts[] = {"stop", "restart", "collect"};
+  for (int i = 0; i < 3; ++i)
+    if (!std::strcmp(opts[i], s)) return i;
+  return -1;
+}
+)";
+  std::string Src = Unit;
+  Src.insert(0, "int first(const char *s) { return std::strlen(s) + std::strlen(\"x\"); }\n");
+  Src.insert(0, "#include <cstring>\n");
+  auto A = hashesOf("t1.cpp", Unit);
+  auto B = hashesOf("t2.cpp", Src);
+  ASSERT_TRUE(A.count("_Z4pickPKc"));
+  EXPECT_EQ(A["_Z4pickPKc"], B["_Z4pickPKc"]);
+  std::string Changed = Unit;
+  Changed.replace(Changed.find("\"restart\""), 9, "\"resume\"");
+  auto C = hashesOf("t3.cpp", Changed);
+  EXPECT_NE(A["_Z4pickPKc"], C["_Z4pickPKc"]);
+}
+
 } // namespace
