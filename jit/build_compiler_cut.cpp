@@ -39,16 +39,16 @@ StringRef changedFunctionOf(StringRef Name, const StringSet<> &Changed) {
 // reference into a rebound block goes to the external of the same name.
 class Rebinding {
 public:
-  explicit Rebinding(LinkGraph &G) : G(G) {}
+  explicit Rebinding(LinkGraph &G) : G(G) {
+    for (Symbol *E : G.external_symbols())
+      Externals[E->getName()] = E;
+  }
 
   // WholeBlock: references into S's block through its section (GAS turns
   // references to local symbols into section + offset) go live too; not
   // for a block that holds new code (its jump tables point into it).
   void bind(Symbol &S, bool WholeBlock) {
-    Symbol *Ext = nullptr;
-    for (Symbol *E : G.external_symbols())
-      if (E->getName() == S.getName())
-        Ext = E;
+    Symbol *&Ext = Externals[S.getName()];
     if (!Ext)
       Ext = &G.addExternalSymbol(S.getName(), 0, false);
     Of[&S] = Ext;
@@ -92,6 +92,7 @@ public:
 
 private:
   LinkGraph &G;
+  StringMap<Symbol *> Externals; // the graph's, by name
   DenseMap<Symbol *, Symbol *> Of;
   DenseMap<Block *, std::map<orc::ExecutorAddrDiff, Symbol *>> ByBlock;
 };
@@ -167,9 +168,7 @@ Expected<BuildCompilerPatch> cutToPatch(const MemoryBuffer &Object,
     bool Writable = (S->getBlock().getSection().getMemProt() &
                      orc::MemProt::Write) != orc::MemProt::None;
     // The unit's constants are private copies (as in jit/patch_module.cpp).
-    bool Rtti = Name.starts_with("_ZTI") || Name.starts_with("_ZTS") ||
-                Name.starts_with("_ZTV");
-    if (L && !(Local && !S->isCallable() && !Writable && !Rtti)) {
+    if (L && !(Local && !S->isCallable() && !Writable && !isRtti(Name))) {
       ToBind.push_back(S);
       continue;
     }

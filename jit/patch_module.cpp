@@ -37,12 +37,6 @@ void makeDeclaration(GlobalValue &GV) {
     GO->setComdat(nullptr);
 }
 
-// Type info, its name and virtual tables (_ZTI, _ZTS, _ZTV).
-bool isRtti(StringRef Name) {
-  return Name.starts_with("_ZTI") || Name.starts_with("_ZTS") ||
-         Name.starts_with("_ZTV");
-}
-
 void exportDefinition(GlobalObject &GO) {
   GO.setLinkage(GlobalValue::ExternalLinkage);
   GO.setVisibility(GlobalValue::DefaultVisibility);
@@ -159,6 +153,11 @@ std::string buildInitFunction(Module &M,
 }
 
 } // namespace
+
+bool isRtti(StringRef Name) {
+  return Name.starts_with("_ZTI") || Name.starts_with("_ZTS") ||
+         Name.starts_with("_ZTV");
+}
 
 PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
                              const LiveView &Live, const PatchOptions &Opts) {

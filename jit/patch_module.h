@@ -58,6 +58,10 @@ struct PatchOptions {
   const llvm::StringSet<> *Rerun = nullptr;
 };
 
+// Type info, its name and virtual tables (_ZTI, _ZTS, _ZTV): bound by
+// address even when constant (exceptions and dynamic_cast compare them).
+bool isRtti(llvm::StringRef Name);
+
 // Rewrites M in place. Changed: functions whose canonical hash differs from
 // the live version or that are new.
 PatchPlan preparePatchModule(llvm::Module &M, const llvm::StringSet<> &Changed,

@@ -330,7 +330,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
       P.Plan.InitFunction.empty())
     return Error::success();
   if (ByBuildCompiler)
-    return linkByBuildCompiler(U, P, *View, Replaced, Entries, R, LinkMs);
+    return linkByBuildCompiler(U, P, *View, Replaced, Entries, R, CodegenMs,
+                               LinkMs);
 
   if (Error E = bindConstructorVariants(M, U.Command.File, Link, *View))
     return E;
@@ -367,7 +368,8 @@ Error PatchSession::linkByBuildCompiler(UnitState &U, Prepared &P,
                                         const LiveView &View,
                                         StringSet<> &Replaced,
                                         std::vector<EntryRepoint> &Entries,
-                                        PatchReport &R, double &LinkMs) {
+                                        PatchReport &R, double &CodegenMs,
+                                        double &LinkMs) {
   const std::string &File = U.Command.File;
   if (!P.Plan.InitFunction.empty())
     return make_error<CompilerViewMismatch>(
@@ -377,8 +379,10 @@ Error PatchSession::linkByBuildCompiler(UnitState &U, Prepared &P,
                                   "by the build's compiler cannot run yet");
   auto T0 = std::chrono::steady_clock::now();
   auto Object = compileWithBuildCompiler(U.Command);
+  CodegenMs += msSince(T0); // the build compiler's frontend and codegen
   if (!Object)
     return Object.takeError();
+  auto T1 = std::chrono::steady_clock::now();
   auto Cut = cutToPatch(**Object, P.Plan, View, Generation + 1, File);
   if (!Cut)
     return Cut.takeError();
@@ -391,7 +395,7 @@ Error PatchSession::linkByBuildCompiler(UnitState &U, Prepared &P,
     Names.push_back(C.Name);
   std::string DylibName = formatv("patch{0}:{1}", Generation + 1, File).str();
   auto Linked = Link.link(File, DylibName, std::move(Cut->Graph), Names);
-  LinkMs += msSince(T0);
+  LinkMs += msSince(T1);
   if (!Linked)
     return explainLinkError(Linked.takeError(), *P.Tu.Module, File);
   P.Linked = std::move(*Linked);

@@ -152,7 +152,8 @@ private:
   llvm::Error linkByBuildCompiler(UnitState &U, Prepared &P, const LiveView &View,
                                   llvm::StringSet<> &Replaced,
                                   std::vector<EntryRepoint> &Entries,
-                                  PatchReport &R, double &LinkMs);
+                                  PatchReport &R, double &CodegenMs,
+                                  double &LinkMs);
   llvm::Error recordLinked(UnitState &U, Prepared &P, const LiveView &View,
                            llvm::StringSet<> &Replaced,
                            std::vector<EntryRepoint> &Entries, PatchReport &R);

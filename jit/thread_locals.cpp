@@ -117,13 +117,14 @@ Error lowerThreadLocals(Module &M, const LiveView &Live, StringRef Unit) {
   for (GlobalVariable &G : M.globals())
     if (G.isThreadLocal())
       Tls.push_back(&G);
+  bool ReachesLiveTls = false;
   for (GlobalVariable *G : Tls) {
     const LiveSymbol *L = Live.find(G->getName(), G->hasLocalLinkage());
     if (L && L->TlsModule) {
       // __tls_get_addr works for every module; the initial- and local-exec
       // sequences a tls_model attribute asks for do not reach a JIT object.
       G->setThreadLocalMode(GlobalValue::GeneralDynamicTLSModel);
-      dropPieLevel(M);
+      ReachesLiveTls = true;
       // Its DWARF location (DW_OP_GNU_push_tls_address) needs a DTPOFF64
       // relocation JITLink does not apply; the binary's DWARF has it.
       G->eraseMetadata(LLVMContext::MD_dbg);
@@ -137,6 +138,8 @@ Error lowerThreadLocals(Module &M, const LiveView &Live, StringRef Unit) {
     if (Error E = emulate(M, *G, Unit))
       return E;
   }
+  if (ReachesLiveTls)
+    dropPieLevel(M);
   return Error::success();
 }
 
