@@ -12,6 +12,7 @@
 #include "clang/Frontend/FrontendAction.h"
 #include "clang/Lex/Preprocessor.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/VirtualFileSystem.h"
 
 using namespace llvm;
 
@@ -80,9 +81,21 @@ private:
   ParseResult &Out;
 };
 
-Expected<ParseResult> parse(const jit::CompileCommand &Cmd) {
+Expected<ParseResult> parse(const jit::CompileCommand &Cmd,
+                            const StringMap<std::string> *Texts) {
   IntrusiveRefCntPtr<vfs::FileSystem> VFS(
       vfs::createPhysicalFileSystem().release());
+  if (Texts && !Texts->empty()) {
+    auto Memory = makeIntrusiveRefCnt<vfs::InMemoryFileSystem>();
+    // Not a structured binding: its value would be a copy, gone with the
+    // iteration, and the buffers refer to the texts.
+    for (const auto &E : *Texts)
+      Memory->addFile(E.getKey(), 0,
+                      MemoryBuffer::getMemBuffer(E.getValue(), E.getKey()));
+    auto Layered = makeIntrusiveRefCnt<vfs::OverlayFileSystem>(VFS);
+    Layered->pushOverlay(Memory);
+    VFS = Layered;
+  }
   VFS->setCurrentWorkingDirectory(Cmd.Directory);
   jit::CollectingDiagnostics Diags;
   unsigned OptLevel = 0;
@@ -138,8 +151,9 @@ uint64_t inputsHash(const std::vector<std::string> &Inputs) {
   });
 }
 
-Expected<FormIndex> indexTranslationUnit(const jit::CompileCommand &Cmd) {
-  auto Parsed = parse(Cmd);
+Expected<FormIndex> indexTranslationUnit(const jit::CompileCommand &Cmd,
+                                         const StringMap<std::string> *Texts) {
+  auto Parsed = parse(Cmd, Texts);
   if (!Parsed)
     return Parsed.takeError();
   FormIndex Out;

@@ -3,6 +3,8 @@
 // with the build's own command.
 #pragma once
 
+#include "llvm/ADT/StringMap.h"
+
 #include "analysis/form.h"
 #include "jit/tu_compiler.h"
 
@@ -45,7 +47,11 @@ uint64_t inputsHash(const std::vector<std::string> &Inputs,
                     llvm::function_ref<std::optional<uint64_t>(const std::string &)> HashOf);
 
 // Parses the unit (syntax only) and splits it into forms. A parse error is
-// a jit::CompileFailure with file:line:col.
-llvm::Expected<FormIndex> indexTranslationUnit(const jit::CompileCommand &Cmd);
+// a jit::CompileFailure with file:line:col. Texts (path -> content), when
+// given, are read instead of those files on disk: the analysis then
+// describes the text the process runs, not a save that came later.
+llvm::Expected<FormIndex>
+indexTranslationUnit(const jit::CompileCommand &Cmd,
+                     const llvm::StringMap<std::string> *Texts = nullptr);
 
 } // namespace hotc::index

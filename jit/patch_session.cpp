@@ -14,8 +14,10 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/ThreadPool.h"
 
 #include <chrono>
+#include <optional>
 #include <set>
 
 using namespace llvm;
@@ -43,37 +45,6 @@ void LinkFailure::log(raw_ostream &OS) const {
 }
 
 namespace {
-
-// Inputs as absolute paths without dots, made once: every save compares
-// against them.
-std::vector<std::string> absoluteInputs(const std::vector<std::string> &Inputs,
-                                        StringRef Directory) {
-  std::vector<std::string> Out;
-  for (const std::string &In : Inputs) {
-    SmallString<256> P(In);
-    if (!sys::path::is_absolute(P))
-      sys::fs::make_absolute(Directory, P);
-    sys::path::remove_dots(P, true);
-    Out.push_back(P.str().str());
-  }
-  return Out;
-}
-
-// Whether a unit's code is part of the process: it has internal symbols
-// there, or one of its strong external functions is there.
-bool linkedIntoProcess(const Module &M, const CompileCommand &Cmd,
-                       const LiveSymbols &Process) {
-  auto Locals = Process.localsOf(sys::path::filename(Cmd.File));
-  if (!Locals) // cannot tell: compiling it is the safe side
-    return (consumeError(Locals.takeError()), true);
-  if (*Locals)
-    return true;
-  for (const Function &F : M)
-    if (!F.isDeclaration() && F.hasExternalLinkage() &&
-        Process.globals().count(F.getName()))
-      return true;
-  return false;
-}
 
 std::vector<std::string> usersOf(const Module &M, StringRef Symbol) {
   std::set<std::string> Out;
@@ -202,34 +173,40 @@ void relinkInliners(const Module &M, size_t Unit, const PatchGuide &Guide,
 
 } // namespace
 
-Expected<UnitState> PatchSession::baseline(const CompileCommand &Cmd,
-                                           const LiveSymbols &Process,
-                                           const FileOverlay *Snapshot) {
-  auto Compiler = std::make_unique<UnitCompiler>(Cmd);
-  UnitCompileStats Stats;
-  auto Compiled = Compiler->compileAll(&Stats, Snapshot);
-  if (!Compiled)
-    return Compiled.takeError();
-  Compiler->accept();
-  UnitState U;
-  U.Command = Cmd;
-  U.Compiler = std::move(Compiler);
-  U.PreambleBytes = Stats.PreambleBytes;
-  U.PreambleMs = Stats.PreambleMs;
-  U.Live = canonicalFunctionHashes(*Compiled->Module);
-  for (const std::string &G : Compiled->Rerun)
-    U.Live["init:" + G] = initialiserHash(*Compiled->Module, G);
-  U.LiveLayouts = typeLayoutsOf(*Compiled->Module);
-  U.LiveStatics = staticsOf(*Compiled->Module);
-  U.Inputs = absoluteInputs(Compiled->Inputs, Cmd.Directory);
-  U.OptLevel = Compiled->OptLevel;
-  U.InProcess = linkedIntoProcess(*Compiled->Module, Cmd, Process);
-  return std::move(U);
-}
-
 void PatchSession::addUnit(UnitState State) {
   Units.push_back(std::move(State));
-  touch(Units.size() - 1);
+  if (Units.back().Loaded)
+    touch(Units.size() - 1);
+}
+
+std::vector<std::pair<size_t, Error>>
+PatchSession::load(const std::vector<size_t> &Indices) {
+  std::vector<size_t> Pending;
+  for (size_t I : Indices)
+    if (!Units[I].Loaded && Units[I].InProcess)
+      Pending.push_back(I);
+  std::vector<std::optional<Expected<UnitState>>> Results(Pending.size());
+  {
+    DefaultThreadPool Pool(hardware_concurrency());
+    for (size_t K = 0; K < Pending.size(); ++K)
+      Pool.async([&, K] {
+        const UnitState &U = Units[Pending[K]];
+        Results[K].emplace(compileBaseline(U.Command, Link.process(), &U.BuildText));
+      });
+    Pool.wait();
+  }
+  std::vector<std::pair<size_t, Error>> Failures;
+  for (size_t K = 0; K < Pending.size(); ++K) {
+    UnitState &U = Units[Pending[K]];
+    if (!*Results[K]) {
+      U.InProcess = false;
+      Failures.emplace_back(Pending[K], Results[K]->takeError());
+      continue;
+    }
+    U = std::move(**Results[K]);
+    touch(Pending[K]);
+  }
+  return Failures;
 }
 
 void PatchSession::addNewUnit(const CompileCommand &Cmd) {
@@ -450,6 +427,10 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
   std::vector<Prepared> Prep(Indices.size());
   for (size_t I = 0; I < Indices.size(); ++I) {
     UnitState &U = Units[Indices[I]];
+    if (!U.Loaded) // the caller loads what it patches
+      return createStringError(inconvertibleErrorCode(),
+                               "%s: no baseline to patch against",
+                               U.Command.File.c_str());
     touch(Indices[I]);
     UnitCompileStats Stats;
     bool Focus = !(U.OptLevel > 0 && Guide.InlinedInto) &&

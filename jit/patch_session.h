@@ -13,6 +13,7 @@
 #include "jit/removed_functions.h"
 #include "jit/identity_binding.h"
 #include "jit/tu_compiler.h"
+#include "jit/unit_baseline.h"
 #include "jit/unit_compiler.h"
 
 #include "llvm/Support/Error.h"
@@ -31,6 +32,8 @@ struct PatchTiming {
   // Compile = Frontend (Clang to IR, Preamble included) + Codegen (keep/
   // demote, optimisation, machine code).
   double Frontend = 0, Codegen = 0, Preamble = 0;
+  // Baselines compiled first (a unit's first save), part of Total.
+  double Baseline = 0;
 };
 
 // What the analysis of a save (analysis/'s rebuild set) tells the
@@ -94,33 +97,21 @@ private:
   std::vector<Missing> Symbols;
 };
 
-struct UnitState {
-  CompileCommand Command;
-  FunctionHashes Live; // hashes of what the process runs for this unit
-  TypeLayouts LiveLayouts; // layouts of the types that code was built with
-  BaselineStatics LiveStatics; // variables the process has (Clang's spelling)
-  std::vector<std::string> Inputs; // absolute, without dots
-  bool InProcess = false;
-  unsigned OptLevel = 0;
-  std::unique_ptr<UnitCompiler> Compiler; // warm: preamble, accepted text
-  size_t PreambleBytes = 0;               // after the baseline compile
-  double PreambleMs = 0;
-};
-
 class PatchSession {
 public:
   PatchSession(LinkSession &Link, ObjectCodegen &Codegen)
       : Link(Link), Codegen(Codegen) {}
 
-  // Records the baseline of a unit: the hashes of its current source,
-  // taken to be what the process runs. Safe to call from several threads
-  // for different units (compiles in parallel).
-  // With a Snapshot (the files as the build compiled them), the baseline is
-  // the snapshot instead of the disk.
-  static llvm::Expected<UnitState> baseline(const CompileCommand &Cmd,
-                                            const LiveSymbols &Process,
-                                            const FileOverlay *Snapshot = nullptr);
+  // A unit whose baseline is known (compileBaseline) or pending
+  // (pendingBaseline).
   void addUnit(UnitState State);
+  // Compiles the baselines of those of Indices still pending, in parallel
+  // (a save needs them). A unit whose baseline does not compile stays
+  // pending and out of the process (InProcess false); its error is
+  // returned with its index. One found not linked into the process after
+  // all is loaded with InProcess false.
+  std::vector<std::pair<size_t, llvm::Error>>
+  load(const std::vector<size_t> &Indices);
   // A unit the build gained while the process runs (a new source file):
   // none of its code is live, so its first patch links all of it.
   void addNewUnit(const CompileCommand &Cmd);

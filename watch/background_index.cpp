@@ -15,7 +15,8 @@
 
 #include <chrono>
 #include <optional>
-#include <sys/resource.h>
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 using namespace llvm;
@@ -52,6 +53,7 @@ BackgroundIndex::~BackgroundIndex() {
     Queue.clear();
   }
   Wake.notify_all();
+  hurryWorker(); // a busy machine would leave an idle-priority parse unfinished
   if (Worker.joinable())
     Worker.join();
 }
@@ -83,45 +85,28 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
     auto A = Applied.find(Path);
     return A == Applied.end() ? std::nullopt : std::optional<uint64_t>(A->second);
   };
-  std::vector<size_t> Stale;
-  for (size_t I = 0; I < Commands.size(); ++I) {
-    const index::FormIndex *U = Graph.unit(RealMains[I]);
-    if (!U || U->CommandHash != index::commandHash(Commands[I]) ||
-        U->InputsHash != index::inputsHash(U->Inputs, HashOf))
-      Stale.push_back(I);
-  }
-  ToDo = Stale.size();
-  std::vector<std::optional<Expected<index::FormIndex>>> Fresh(Stale.size());
-  {
-    DefaultThreadPool Pool(hardware_concurrency());
-    for (size_t K = 0; K < Stale.size(); ++K)
-      Pool.async([&, K] {
-        Fresh[K].emplace(index::indexTranslationUnit(Commands[Stale[K]]));
-        ++Done;
-      });
-    Pool.wait();
-  }
-  for (size_t K = 0; K < Stale.size(); ++K) {
-    Expected<index::FormIndex> &R = *Fresh[K];
-    if (!R) {
-      S.Failures.push_back(toString(R.takeError()));
-      continue;
-    }
-    if (Error E = index::saveUnit(IndexDir, *R))
-      S.Failures.push_back(toString(std::move(E)));
-    Graph.replaceUnit(std::move(*R));
-  }
   // The process runs what the build compiled: the disk (files new to the
-  // analyses are read now), but for files edited since the build (until
-  // the patch of those edits applies).
-  for (const auto &[Main, Unit] : Graph.Units)
-    for (const std::string &In : Unit.Inputs)
-      rememberText(In);
+  // analyses are read when their unit is analysed), but for files edited
+  // since the build (until the patch of those edits applies).
   for (const auto &B : BuildTexts) {
     uint64_t H = index::hashString(B.second);
     Applied[realPathOf(B.first())] = H;
+    ++AppliedVersion;
     Texts.try_emplace(H, B.second);
   }
+  // Units whose analysis is missing or stale are analysed in the
+  // background, or at once when a save needs them (prepare): start-up
+  // waits for none.
+  for (size_t I = 0; I < Commands.size(); ++I) {
+    const index::FormIndex *U = Graph.unit(RealMains[I]);
+    if (!U || U->CommandHash != index::commandHash(Commands[I]) ||
+        U->InputsHash != index::inputsHash(U->Inputs, HashOf)) {
+      Unanalysed.insert(RealMains[I]);
+      Queue.push_back(RealMains[I]);
+    }
+  }
+  ToDo = Unanalysed.size();
+  S.Pending = Unanalysed.size();
 
   auto Inlines = index::readInlineSites(Executable);
   if (!Inlines)
@@ -129,7 +114,8 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
   else
     Sites = std::move(*Inlines);
   S.Dwarf = Sites.HasDebugInfo;
-  S.Units = Graph.Units.size();
+  for (const std::string &Main : RealMains)
+    S.Units += Graph.unit(Main) && !Unanalysed.contains(Main);
   Worker = std::thread([this] { work(); });
   return S;
 }
@@ -140,10 +126,12 @@ void BackgroundIndex::rememberText(const std::string &Path) {
   std::optional<std::string> Text = readText(Path);
   if (!Text) {
     Applied.erase(Path);
+    ++AppliedVersion;
     return;
   }
   uint64_t H = index::hashString(*Text);
   Applied[Path] = H;
+  ++AppliedVersion;
   Texts.try_emplace(H, std::move(*Text));
 }
 
@@ -237,9 +225,11 @@ void BackgroundIndex::applied(
       std::optional<std::string> Text = readText(Path);
       if (!Text || index::hashString(*Text) != Hash) {
         Applied.erase(Path); // saved again: the compile read one of the two
+        ++AppliedVersion;
         continue;
       }
       Applied[Path] = Hash;
+      ++AppliedVersion;
       Texts.try_emplace(Hash, std::move(*Text));
     }
     // A saved file whose running text is not known stays so: the disk may
@@ -269,6 +259,7 @@ void BackgroundIndex::adoptSameTokens(const index::FormIndex &Unit) {
         index::diffSource(Texts.find(A->second)->second, *Now, {}).Changed)
       continue;
     A->second = Unit.InputHashes[I];
+    ++AppliedVersion;
     Texts.try_emplace(Unit.InputHashes[I], std::move(*Now));
   }
 }
@@ -297,9 +288,10 @@ void BackgroundIndex::reanalyse(const std::vector<std::string> &Files) {
       std::vector<std::string> Units = Graph.unitsReading(Path);
       if (is_contained(RealMains, Path) && !is_contained(Units, Path))
         Units.push_back(Path); // a unit that has no analysis yet
+      // Ahead of start-up analyses: the next save of these files is near.
       for (const std::string &U : Units)
         if (!is_contained(Queue, U))
-          Queue.push_back(U);
+          Queue.push_front(U);
     }
   }
   Wake.notify_one();
@@ -322,36 +314,132 @@ const jit::CompileCommand *BackgroundIndex::commandOf(StringRef MainFile) const 
   return nullptr;
 }
 
+// A start-up analysis read the disk: its unit's files not known yet are
+// taken as the process runs them (the build's texts came first). Called
+// with Lock held.
+void BackgroundIndex::adoptAnalysis(index::FormIndex Unit, bool Initial) {
+  if (Initial)
+    for (const std::string &In : Unit.Inputs)
+      rememberText(In);
+  adoptSameTokens(Unit);
+  Graph.replaceUnit(std::move(Unit));
+}
+
+// The analysis running now is waited for (a save needs it, or hotc is
+// ending): it runs at normal priority until it is done.
+void BackgroundIndex::hurryWorker() {
+  if (!Worker.joinable())
+    return;
+  sched_param Normal{};
+  pthread_setschedparam(Worker.native_handle(), SCHED_OTHER, &Normal);
+}
+
+std::shared_ptr<const StringMap<std::string>> BackgroundIndex::runningTexts() {
+  if (Running && RunningVersion == AppliedVersion)
+    return Running;
+  auto Map = std::make_shared<StringMap<std::string>>();
+  for (const auto &A : Applied)
+    if (index::isProjectFile(A.getKey()))
+      if (auto T = Texts.find(A.second); T != Texts.end())
+        (*Map)[A.getKey()] = T->second;
+  Running = std::move(Map);
+  RunningVersion = AppliedVersion;
+  return Running;
+}
+
+void BackgroundIndex::prepare(const std::vector<std::string> &Mains) {
+  std::vector<jit::CompileCommand> Cmds;
+  std::shared_ptr<const StringMap<std::string>> Run;
+  {
+    std::unique_lock<std::mutex> G(Lock);
+    // One the worker is analysing for start-up is waited for.
+    if (is_contained(Mains, Current))
+      hurryWorker();
+    Analysed.wait(G, [&] { return !is_contained(Mains, Current); });
+    for (const std::string &M : Mains)
+      if (Unanalysed.erase(M)) {
+        Queue.erase(std::remove(Queue.begin(), Queue.end(), M), Queue.end());
+        if (const jit::CompileCommand *C = commandOf(M))
+          Cmds.push_back(*C);
+      }
+    Run = runningTexts();
+  }
+  if (Cmds.empty())
+    return;
+  std::vector<std::optional<Expected<index::FormIndex>>> Fresh(Cmds.size());
+  {
+    DefaultThreadPool Pool(hardware_concurrency());
+    for (size_t K = 0; K < Cmds.size(); ++K)
+      Pool.async([&, K] {
+        Fresh[K].emplace(index::indexTranslationUnit(Cmds[K], Run.get()));
+      });
+    Pool.wait();
+  }
+  std::lock_guard<std::mutex> G(Lock);
+  for (size_t K = 0; K < Cmds.size(); ++K) {
+    ++Done;
+    Expected<index::FormIndex> &R = *Fresh[K];
+    if (!R) { // planned as a unit without an analysis: recompiled whole
+      Failures.push_back(toString(R.takeError()));
+      continue;
+    }
+    if (Error E = index::saveUnit(IndexDir, *R))
+      Failures.push_back(toString(std::move(E)));
+    adoptAnalysis(std::move(*R), /*Initial=*/true);
+  }
+}
+
+std::vector<std::string> BackgroundIndex::takeFailures() {
+  std::lock_guard<std::mutex> G(Lock);
+  return std::exchange(Failures, {});
+}
+
 void BackgroundIndex::work() {
-  // Patches come first: the analysis only serves the next save (nice is
-  // per thread on Linux).
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   std::unique_lock<std::mutex> G(Lock);
   for (;;) {
     Wake.wait(G, [&] { return Stopping || !Queue.empty(); });
     if (Stopping)
       return;
+    // Patches come first: the analysis only serves the next save, and runs
+    // only on a core nothing else wants (SCHED_IDLE is per thread on
+    // Linux), unless hurried.
+    sched_param Idle{};
+    pthread_setschedparam(pthread_self(), SCHED_IDLE, &Idle);
     std::string Main = Queue.front();
     Queue.pop_front();
     const jit::CompileCommand *Cmd = commandOf(Main);
     if (!Cmd) // not a unit of the build (cannot happen: queued from it)
       continue;
+    bool Initial = Unanalysed.erase(Main);
+    Current = Initial ? Main : "";
     jit::CompileCommand Copy = *Cmd;
+    // A start-up analysis describes the text the process runs; one after a
+    // save, the disk (later saves leave it not fresh: recompiled whole).
+    std::shared_ptr<const StringMap<std::string>> Run;
+    if (Initial)
+      Run = runningTexts();
     G.unlock();
     // A unit that does not parse keeps its last analysis: it is not fresh
     // any more, so saves of what it reads recompile it whole.
-    Expected<index::FormIndex> R = index::indexTranslationUnit(Copy);
+    Expected<index::FormIndex> R = index::indexTranslationUnit(Copy, Run.get());
+    std::optional<std::string> Failure;
     if (R) {
       if (Error E = index::saveUnit(IndexDir, *R))
-        consumeError(std::move(E)); // the next start analyses it again
+        Failure = toString(std::move(E)); // the next start analyses it again
+    } else if (Initial) {
+      Failure = toString(R.takeError());
     } else {
       consumeError(R.takeError()); // the patch already reported why
     }
     G.lock();
-    if (R) {
-      adoptSameTokens(*R);
-      Graph.replaceUnit(std::move(*R));
-    }
+    if (Failure)
+      Failures.push_back(std::move(*Failure));
+    if (Initial)
+      ++Done;
+    if (R)
+      adoptAnalysis(std::move(*R), Initial);
+    Current.clear();
+    Analysed.notify_all();
     if (Queue.empty())
       dropUnusedTexts();
   }

@@ -14,11 +14,13 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,7 +30,8 @@
 namespace hotc::driver {
 
 struct IndexSummary {
-  size_t Units = 0;    // units with an analysis
+  size_t Units = 0;    // units with an analysis that still fits
+  size_t Pending = 0;  // units left to analyse (in the background)
   std::vector<std::string> Failures; // "file: why", one per unit left out
   bool Dwarf = false;  // the executable has debug info
 };
@@ -38,15 +41,22 @@ public:
   BackgroundIndex(std::string BuildDir, std::vector<jit::CompileCommand> Commands);
   ~BackgroundIndex(); // waits for the analysis running, drops the queue
 
-  // Loads the stored analyses, analyses the units whose inputs changed (in
-  // parallel) and stores them, and reads the inlining records of Executable.
+  // Loads the stored analyses, queues the units whose inputs changed for
+  // analysis in the background (each stored when done), and reads the
+  // inlining records of Executable.
   // BuildTexts: path -> text of the files the build compiled (the
   // launcher's snapshots): the process runs those; other files are taken
   // as on disk.
   IndexSummary initialise(const std::string &Executable,
                           const llvm::StringMap<std::string> &BuildTexts);
-  // Units analysed so far by initialise, and how many it must analyse.
+  // Start-up analyses done so far, and how many there are.
   std::pair<size_t, size_t> progress() const { return {Done, ToDo}; }
+  // Analyses the units of Mains (real paths) whose start-up analysis has
+  // not run yet, now and in parallel: a save about to be planned reads
+  // them. Waits for one the background is analysing.
+  void prepare(const std::vector<std::string> &Mains);
+  // Why start-up analyses failed ("file: why"), each said once.
+  std::vector<std::string> takeFailures();
 
   using UnitQuery = std::function<bool(llvm::StringRef MainFile)>;
   using ReaderQuery =
@@ -74,6 +84,11 @@ public:
 private:
   void rememberText(const std::string &Path);
   void adoptSameTokens(const index::FormIndex &Unit);
+  void adoptAnalysis(index::FormIndex Unit, bool Initial);
+  void hurryWorker();
+  // The project files' texts the process runs (Applied), shared by the
+  // analyses that must read them rather than the disk. With Lock held.
+  std::shared_ptr<const llvm::StringMap<std::string>> runningTexts();
   bool fresh(const index::FormIndex &Unit) const;
   std::optional<std::string> analysedText(llvm::StringRef Path,
                                           std::optional<uint64_t> Running) const;
@@ -90,7 +105,13 @@ private:
   llvm::DenseMap<uint64_t, std::string> Texts; // by index::hashString
   // Path -> hash of the text the process runs (absent: not known).
   llvm::StringMap<uint64_t> Applied;
-  std::deque<std::string> Queue;    // main files to analyse again
+  unsigned AppliedVersion = 0, RunningVersion = 0; // changes of Applied
+  std::shared_ptr<const llvm::StringMap<std::string>> Running;
+  std::deque<std::string> Queue;    // main files to analyse (again)
+  llvm::StringSet<> Unanalysed;     // queued at start-up, not analysed yet
+  std::string Current;              // the one of them the worker analyses
+  std::condition_variable Analysed; // Current is done
+  std::vector<std::string> Failures;
   bool Stopping = false;
   std::condition_variable Wake;
   std::thread Worker;

@@ -93,23 +93,27 @@ void EventOutput::note(const std::string &Text) {
   deliver(json::Object{{"event", "note"}, {"message", Text}}, "");
 }
 
-void EventOutput::ready(int Pid, size_t Units, size_t Symbols, double Ms,
-                        size_t Preambles, size_t PreambleBytes, size_t Indexed,
-                        bool Dwarf) {
-  double MB = PreambleBytes / 1e6;
+void EventOutput::ready(const ReadyReport &R) {
+  auto Int = [](size_t N) { return static_cast<int64_t>(N); };
   deliver(json::Object{{"event", "ready"},
-                       {"pid", Pid},
-                       {"units", static_cast<int64_t>(Units)},
-                       {"symbols", static_cast<int64_t>(Symbols)},
-                       {"preambles", static_cast<int64_t>(Preambles)},
-                       {"preamble_bytes", static_cast<int64_t>(PreambleBytes)},
-                       {"indexed", static_cast<int64_t>(Indexed)},
-                       {"dwarf_inlines", Dwarf},
-                       {"ms", Ms}},
+                       {"pid", R.Pid},
+                       {"units", Int(R.Units)},
+                       {"symbols", Int(R.Symbols)},
+                       {"baselines", Int(R.Baselines)},
+                       {"preambles", Int(R.Preambles)},
+                       {"preamble_bytes", Int(R.PreambleBytes)},
+                       {"indexed", Int(R.Indexed)},
+                       {"indexing", Int(R.Indexing)},
+                       {"dwarf_inlines", R.Dwarf},
+                       {"rss_bytes", Int(R.RssBytes)},
+                       {"ms", R.Ms}},
           formatv("hotc: watching {0} translation units of pid {1} (ready in "
-                  "{2:f0} ms; {3} preambles, {4:f1} MB; {5} units indexed): "
-                  "edit and save to patch",
-                  Units, Pid, Ms, Preambles, MB, Indexed));
+                  "{2:f0} ms; {3} baselines compiled, the others when first "
+                  "saved; {4} preambles, {5:f1} MB; {6} units indexed, {7} "
+                  "left to the background; hotc RSS {8:f0} MB): edit and save "
+                  "to patch",
+                  R.Units, R.Pid, R.Ms, R.Baselines, R.Preambles,
+                  R.PreambleBytes / 1e6, R.Indexed, R.Indexing, R.RssBytes / 1e6));
 }
 
 void EventOutput::patched(const jit::PatchReport &R,
@@ -153,6 +157,7 @@ void EventOutput::patched(const jit::PatchReport &R,
                                            {"frontend", R.Ms.Frontend},
                                            {"codegen", R.Ms.Codegen},
                                            {"preamble", R.Ms.Preamble},
+                                           {"baseline", R.Ms.Baseline},
                                            {"plan", Plan ? Plan->Ms : 0.0}}},
                        {"focused", R.Focused}},
           Human);

@@ -16,6 +16,19 @@
 
 namespace hotc::driver {
 
+// What `ready` says: hotc is attached and answers saves from now on.
+struct ReadyReport {
+  int Pid = 0;
+  size_t Units = 0, Symbols = 0;
+  double Ms = 0;
+  size_t Baselines = 0; // compiled at start (units the launcher did not record)
+  size_t Preambles = 0, PreambleBytes = 0; // held now, and their total size
+  size_t Indexed = 0;   // units the static graph has a fitting analysis of
+  size_t Indexing = 0;  // analyses left to the background
+  bool Dwarf = false;   // the executable's inlining records were read
+  size_t RssBytes = 0;  // hotc's resident memory
+};
+
 class EventOutput {
 public:
   // LogFile: every event is also appended there as a JSON line (empty:
@@ -23,11 +36,7 @@ public:
   explicit EventOutput(bool Json, const std::string &LogFile = "");
   ~EventOutput();
 
-  // Preambles: units holding a precompiled preamble, and their total size.
-  // Indexed: units the static graph has an analysis of; Dwarf: whether
-  // the executable's inlining records were read.
-  void ready(int Pid, size_t Units, size_t Symbols, double Ms,
-             size_t Preambles, size_t PreambleBytes, size_t Indexed, bool Dwarf);
+  void ready(const ReadyReport &R);
   // Plan: the analysis that chose the units and functions, when there was one.
   void patched(const jit::PatchReport &R, const index::SavePlan *Plan = nullptr);
   void unchanged(const std::vector<std::string> &Files,

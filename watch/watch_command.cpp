@@ -13,6 +13,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 
@@ -82,32 +83,35 @@ void clearProgress() {
     fprintf(stderr, "\r\033[K");
 }
 
-// Compiles every unit once, in parallel, to learn what the process runs:
-// the files as the build compiled them when the launcher recorded them,
-// else as they are now.
+// What the process runs of each unit. A unit the launcher recorded is
+// pending: its baseline is compiled from that record when a save first
+// needs it, so start-up costs nothing per unit. Units built without the
+// launcher are compiled now, in parallel (the disk is all there is, and it
+// can only change later): the files as they are now.
 // Indexing: the progress of the static graph's analysis, shown on the
 // same line.
 // Unpatchable: the sources hotc will not patch, with the reason a save of
 // one of them is answered with.
 Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
-                    const StringMap<SourceSnapshot> &Snapshots,
+                    StringMap<SourceSnapshot> &Snapshots,
                     jit::PatchSession &Session, const jit::LiveSymbols &Live,
                     EventOutput &Out, const BackgroundIndex &Indexing,
                     jit::LiveDwarf &Dwarf, StringMap<std::string> &Unpatchable) {
+  std::vector<size_t> Eager;
+  for (size_t I = 0; I < Commands.size(); ++I)
+    if (!Snapshots.count(Commands[I].File))
+      Eager.push_back(I);
   std::vector<std::optional<Expected<jit::UnitState>>> Results(Commands.size());
   std::atomic<size_t> Done{0};
   {
     DefaultThreadPool Pool(hardware_concurrency());
-    for (size_t I = 0; I < Commands.size(); ++I)
+    for (size_t I : Eager)
       Pool.async([&, I] {
-        auto Snap = Snapshots.find(Commands[I].File);
-        Results[I].emplace(jit::PatchSession::baseline(
-            Commands[I], Live,
-            Snap == Snapshots.end() ? nullptr : &Snap->second.Contents));
+        Results[I].emplace(jit::compileBaseline(Commands[I], Live, nullptr));
         ++Done;
       });
-    while (Done < Commands.size()) {
-      showProgress(Indexing, Done, Commands.size());
+    while (Done < Eager.size()) {
+      showProgress(Indexing, Done, Eager.size());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     clearProgress();
@@ -120,8 +124,12 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
                            return Dwarf.hasUnit(C.File);
                          });
   for (size_t I = 0; I < Commands.size(); ++I) {
-    Expected<jit::UnitState> &R = *Results[I];
-    if (!R) {
+    jit::UnitState U;
+    if (!Results[I]) {
+      // The record moves into the unit: its only reader from now on.
+      U = jit::pendingBaseline(
+          Commands[I], std::move(Snapshots.find(Commands[I].File)->second.Contents));
+    } else if (Expected<jit::UnitState> &R = *Results[I]; !R) {
       // Without a baseline there is nothing to diff a save against (the
       // text on disk later is not what the process runs): its saves are
       // answered, not patched.
@@ -131,24 +139,38 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
           "its baseline did not compile when hotc watch started: " +
           Why.substr(0, Why.find('\n'));
       continue;
+    } else {
+      U = std::move(*R);
     }
     // Symbols alone mislead: another program's unit defines main() too.
     // Where the process has DWARF, its compile units say which are in it.
-    std::string NotLinked = "not linked into this process";
-    if (R->InProcess && DwarfNamesUnits && !Dwarf.hasUnit(Commands[I].File)) {
-      R->InProcess = false;
-      NotLinked += " (the process's DWARF has no compile unit for it)";
+    bool NotInDwarf = DwarfNamesUnits && !Dwarf.hasUnit(Commands[I].File);
+    if (U.InProcess && NotInDwarf)
+      U.InProcess = false;
+    if (!U.InProcess) {
+      std::string Why = notLinkedReason(NotInDwarf);
+      Out.note(Commands[I].File + " is " + Why + ": its edits are not patched");
+      Unpatchable[Commands[I].File] = Why;
     }
-    if (!R->InProcess) {
-      Out.note(Commands[I].File + " is " + NotLinked + ": its edits are not "
-               "patched");
-      Unpatchable[Commands[I].File] = NotLinked;
-    }
-    Session.addUnit(std::move(*R));
+    Session.addUnit(std::move(U));
   }
   return Error::success();
 }
 
+// hotc's own resident memory (VmRSS of /proc/self/status), 0 if unknown.
+size_t residentBytes() {
+  auto Buf = MemoryBuffer::getFileAsStream("/proc/self/status");
+  if (!Buf)
+    return 0;
+  SmallVector<StringRef, 64> Lines;
+  (*Buf)->getBuffer().split(Lines, '\n');
+  for (StringRef Line : Lines) {
+    size_t KB = 0;
+    if (Line.consume_front("VmRSS:") && !Line.trim().split(' ').first.getAsInteger(10, KB))
+      return KB * 1024;
+  }
+  return 0;
+}
 
 // The running executable as ninja names it: its path, without the
 // " (deleted)" the kernel adds once a relink replaced the file.
@@ -265,9 +287,9 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   for (const std::string &Why : Recorded.Unreadable)
     Out.note("build record unusable, its unit's baseline is the file on disk: " +
              Why);
-  const StringMap<SourceSnapshot> &Snapshots = Recorded.Sources;
-  // The static graph is brought up to date while the baselines compile;
-  // `ready` waits for both: every save is planned from it.
+  StringMap<SourceSnapshot> &Snapshots = Recorded.Sources;
+  // The stored graph is loaded while the baselines of units built without
+  // the launcher compile; its stale units are analysed in the background.
   // Files edited between the build and now: the process runs the build's
   // version; they are patched right after ready.
   std::vector<std::string> EditedSinceBuild;
@@ -315,16 +337,24 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   if (Error E = Loop.watchInputs())
     return Fail(std::move(E));
   Loop.Index = &Index;
-  size_t PreambleBytes = 0, Preambles = 0;
-  for (const jit::UnitState &U : Session.units())
+  ReadyReport R;
+  for (const jit::UnitState &U : Session.units()) {
     if (size_t B = U.Compiler->preambleBytes()) {
-      PreambleBytes += B;
-      ++Preambles;
+      R.PreambleBytes += B;
+      ++R.Preambles;
     }
+    R.Baselines += U.Loaded;
+  }
   Ready = true;
-  Out.ready(T.Pid, Session.units().size(), (*Link)->process().size(),
-            msSince(Start), Preambles, PreambleBytes, Indexed.Units,
-            Indexed.Dwarf);
+  R.Pid = T.Pid;
+  R.Units = Session.units().size();
+  R.Symbols = (*Link)->process().size();
+  R.Ms = msSince(Start);
+  R.Indexed = Indexed.Units;
+  R.Indexing = Indexed.Pending;
+  R.Dwarf = Indexed.Dwarf;
+  R.RssBytes = residentBytes();
+  Out.ready(R);
   if (!EditedSinceBuild.empty()) {
     Out.note("edited since the build: patching them now");
     Loop.saved(EditedSinceBuild, /*Plan=*/false);

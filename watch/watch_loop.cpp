@@ -10,7 +10,12 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include "support/elapsed.h"
+
+#include <chrono>
 #include <map>
+#include <thread>
+#include <utility>
 #include <set>
 
 using namespace llvm;
@@ -27,6 +32,53 @@ Expected<std::vector<jit::CompileCommand>> commandsFor(const WatchOptions &Opts,
                        Opts.ExtraFlags.end());
   }
   return Commands;
+}
+
+std::string notLinkedReason(bool ByDwarf) {
+  return ByDwarf ? "not linked into this process (the process's DWARF has no "
+                   "compile unit for it)"
+                 : "not linked into this process";
+}
+
+double WatchLoop::loadBaselines(std::set<size_t> &Units, bool Analyse) {
+  auto Start = std::chrono::steady_clock::now();
+  std::vector<size_t> Pending;
+  std::vector<std::string> Mains;
+  for (size_t I : Units)
+    if (!Session.units()[I].Loaded) {
+      Pending.push_back(I);
+      Mains.push_back(realMains()[I]);
+    }
+  if (Pending.empty())
+    return 0;
+  std::thread Analysis;
+  if (Analyse && Index)
+    Analysis = std::thread([&] { Index->prepare(Mains); });
+  auto Failures = Session.load(Pending);
+  if (Analysis.joinable())
+    Analysis.join();
+  for (auto &[I, E] : Failures) {
+    const std::string &File = Session.units()[I].Command.File;
+    std::string Why = toString(std::move(E));
+    Out.note(File + ": its baseline (the text the build compiled) does not "
+             "compile: " + Why + "; its edits are not patched");
+    Unpatchable[File] = "its baseline (the text the build compiled) did not "
+                        "compile: " + Why.substr(0, Why.find('\n'));
+    Units.erase(I);
+  }
+  for (size_t I : Pending)
+    if (Units.count(I) && !Session.units()[I].InProcess) {
+      const std::string &File = Session.units()[I].Command.File;
+      Out.note(File + " is " + notLinkedReason(false) +
+               ": its edits are not patched");
+      Unpatchable[File] = notLinkedReason(false);
+      Units.erase(I);
+    }
+  if (Index)
+    for (const std::string &F : Index->takeFailures())
+      Out.note("index: " + F + "; saves of the files it reads recompile every "
+               "unit reading them");
+  return msSince(Start);
 }
 
 bool WatchLoop::wanted(StringRef File) const {
@@ -74,9 +126,14 @@ void WatchLoop::patch(std::vector<size_t> Units,
     for (const std::string &F : Saved)
       if (auto Buf = MemoryBuffer::getFile(F))
         Compiled.push_back({F, index::hashString((*Buf)->getBuffer())});
+  // A save's first compile of a unit takes its baseline too: the user
+  // waits for both.
+  double Baseline = std::exchange(BaselineMs, 0);
   auto R = Session.apply(Units, Guide);
   if (!R)
     return Out.error(R.takeError(), "patch");
+  R->Ms.Baseline = Baseline;
+  R->Ms.Total += Baseline;
   // Before the event, which may prompt the next save: what the disk holds
   // now is still what the compile read.
   if (Index) {
@@ -117,11 +174,14 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
   index::SavePlan Plan = Index->plan(Files, Optimised, Readers);
   for (const std::string &N : Plan.Notes)
     Out.note(N);
-  std::map<size_t, bool> Units; // unit -> recompiled whole
+  std::set<size_t> Reached; // the set may reach units no saved file is read by
   for (size_t I = 0; I < Mains.size(); ++I)
-    if (auto P = Plan.Units.find(Mains[I]);
-        P != Plan.Units.end() && Session.units()[I].InProcess)
-      Units[I] = P->second;
+    if (Plan.Units.count(Mains[I]) && Session.units()[I].InProcess)
+      Reached.insert(I);
+  BaselineMs += loadBaselines(Reached, false);
+  std::map<size_t, bool> Units; // unit -> recompiled whole
+  for (size_t I : Reached)
+    Units[I] = Plan.Units.find(Mains[I])->second;
   if (Units.empty())
     return Out.unchanged(Files);
   jit::PatchGuide Guide;
@@ -203,6 +263,15 @@ void WatchLoop::buildChanged() {
 }
 
 void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {
+  // The baselines (and analyses) of the units reading the files first:
+  // what a unit is, and whether it is in the process, is known only then.
+  std::set<size_t> Readers;
+  for (const std::string &F : Files)
+    if (wanted(F) && !Unpatchable.count(F))
+      for (size_t I : Session.unitsReading(F))
+        if (Session.units()[I].InProcess)
+          Readers.insert(I);
+  BaselineMs = loadBaselines(Readers, Index && Plan);
   std::vector<std::string> Sources;
   std::set<size_t> Units;
   for (const std::string &F : Files) {

@@ -15,6 +15,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ namespace hotc::driver {
 // The build's commands, with hotreload.toml's compiler and extra flags.
 llvm::Expected<std::vector<jit::CompileCommand>>
 commandsFor(const WatchOptions &Opts, const std::string &Dir);
+
+// Why a unit's edits are not patched when it is not part of the process;
+// ByDwarf: the process's DWARF has no compile unit for it (else: none of
+// its symbols is in the process).
+std::string notLinkedReason(bool ByDwarf);
 
 struct WatchLoop {
   const WatchOptions &Opts;
@@ -41,6 +47,7 @@ struct WatchLoop {
   // process): watched all the same, so that each save is answered with
   // `ignored` and this reason instead of nothing.
   llvm::StringMap<std::string> Unpatchable;
+  double BaselineMs = 0; // baselines compiled for the save being patched
 
   // Plan=false: recompile every unit reading the files, without the graph
   // (files edited before hotc started differ from the build, not from the
@@ -54,6 +61,11 @@ struct WatchLoop {
 
 private:
   const std::vector<std::string> &realMains();
+  // Compiles the pending baselines of Units (and, with Analyse, their
+  // start-up analyses, in parallel with them): a save needs both. Units
+  // that turn out unpatchable are said so and taken out. Returns the
+  // milliseconds it took.
+  double loadBaselines(std::set<size_t> &Units, bool Analyse);
   // Saved: the files behind the patch; once it is applied, the graph
   // analyses the units reading them again (in the background).
   void patch(std::vector<size_t> Units, const std::vector<std::string> &Saved,

@@ -39,6 +39,42 @@ TEST(LivePatch, EditsMadeBeforeWatchStartsArePatchedAtOnce) {
       << Hotc.history();
 }
 
+// A build the launcher recorded costs nothing per unit at start: `ready`
+// compiles no baseline and holds no preamble; a unit's first save compiles
+// its baseline from the record (the save reports that time), later saves
+// do not.
+TEST(LivePatch, BaselinesAreCompiledWhenAUnitIsFirstSaved) {
+  FixtureProject P = copyFixture("live_app", testName());
+  ASSERT_EQ(buildWithLauncher(P), 0);
+  AppLog Log(P.path("app.log"));
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.BuildDir + "/live_app", P.path("app.log")},
+                   P.Dir);
+  auto R = Hotc.waitEvent("ready");
+  ASSERT_TRUE(R) << Hotc.history();
+  EXPECT_EQ(R->getInteger("units"), 5);
+  EXPECT_EQ(R->getInteger("baselines"), 0);
+  EXPECT_EQ(R->getInteger("preambles"), 0);
+  EXPECT_GT(*R->getInteger("rss_bytes"), 0);
+  auto BaselineMs = [](const llvm::json::Object &E) {
+    const llvm::json::Object *Ms = E.getObject("ms");
+    return Ms ? Ms->getNumber("baseline").value_or(-1) : -1;
+  };
+  P.edit("calls.cpp", "int extension() { return 0; }",
+         "int extension() { return 41; }");
+  auto First = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(First) << Hotc.history();
+  EXPECT_GT(BaselineMs(*First), 0) << Hotc.history();
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "41"; }))
+      << Hotc.history();
+  P.edit("calls.cpp", "return 41;", "return 42;");
+  auto Second = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(Second) << Hotc.history();
+  EXPECT_EQ(BaselineMs(*Second), 0) << Hotc.history();
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "42"; }))
+      << Hotc.history();
+}
+
 // A source of the build that the process does not run is not patched,
 // and its saves are answered (they were met with silence).
 TEST(LivePatch, SaveOfAUnitNotInTheProcessIsAnswered) {

@@ -33,7 +33,8 @@ TEST(HeaderEdits, InlineFunctionEditReachesEveryUnit) {
   HeaderSession S;
   auto Ready = S.Hotc.waitEvent("ready");
   ASSERT_TRUE(Ready) << S.Hotc.history();
-  EXPECT_EQ(Ready->getInteger("indexed"), 3) << "ready before the index";
+  // Ready waits for no analysis: the save analyses the units it needs.
+  EXPECT_EQ(*Ready->getInteger("indexed") + *Ready->getInteger("indexing"), 3);
   ASSERT_TRUE(S.showsBoth("107", "1007"));
   S.Project.edit("shared.h", "V > 100 ? 100 : V", "V > 50 ? 50 : V");
   auto P = S.Hotc.waitEvent("patched");

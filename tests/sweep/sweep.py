@@ -342,6 +342,8 @@ class Sweep:
         _, ev = self.session.wait(("ready",), 0, 900)
         if not ev or ev["event"] != "ready":
             raise HarnessError("hotc watch never got ready: %s" % ev)
+        self.ready = {k: ev.get(k) for k in ("ms", "units", "baselines",
+                                             "rss_bytes", "indexing")}
         self.startup_ignored = {e.get("file"): e.get("reason", "")[:300]
                                 for e in self.session.events
                                 if e["event"] == "ignored"}
@@ -439,6 +441,9 @@ class Sweep:
             r["detail"] = json.dumps(ev)[:400]
         else:
             r["version"] = ev.get("version")
+            ms = ev.get("ms", {})
+            r["patch_ms"] = ms.get("total")
+            r["cold"] = (ms.get("baseline") or 0) > 0
             names = ev.get("functions", []) + ev.get("inlined", [])
             ok, why = self.rounds(2, 60)
             if not ok:
@@ -520,7 +525,8 @@ class Sweep:
                 "attempted": attempted, "restarts": self.restarts,
                 "startup_ignored": self.startup_ignored,
                 "startup_unlinked": sorted(self.startup_unlinked),
-                "times": self.times, "results": self.results}
+                "times": self.times, "results": self.results,
+                "ready": getattr(self, "ready", {})}
 
 
 def report(name, rep):
@@ -564,6 +570,21 @@ def report(name, rep):
         print("   answers to saves: median %.2f s, slowest %.2f s; unanswered %d"
               % (answers[len(answers) // 2], answers[-1],
                  sum(1 for r in res if r.get("answer_s") is None)))
+    rd = rep.get("ready") or {}
+    if rd:
+        print("   hotc ready in %.0f ms (%s units, %s baselines compiled at start, "
+              "%s analyses left to the background), hotc RSS %.0f MB" % (
+                  rd.get("ms") or 0, rd.get("units"), rd.get("baselines"),
+                  rd.get("indexing"), (rd.get("rss_bytes") or 0) / 1e6))
+    for cold in (True, False):
+        ms = sorted(r["patch_ms"] for r in res
+                    if r.get("patch_ms") is not None and r.get("cold") == cold)
+        if ms:
+            print("   %s patches (%s): median %.0f ms, p95 %.0f ms, n=%d" % (
+                "cold" if cold else "warm",
+                "the unit's first save: baseline compiled too" if cold
+                else "baseline known", ms[len(ms) // 2],
+                ms[min(len(ms) - 1, int(len(ms) * 0.95))], len(ms)))
     t = rep.get("times", {})
     print("   times: fetch %s s, build %s s, coverage %s s, ready %s s, "
           "saves %s s" % (t.get("fetch"), t.get("build"), t.get("coverage"),

@@ -1,5 +1,6 @@
 // Forms of a unit: what is a form, and what does (not) change its hash.
 #include "index_fixture.h"
+#include "analysis/token_hash.h"
 
 #include <gtest/gtest.h>
 
@@ -162,6 +163,28 @@ TEST(FormIndex, ProjectHeadersAreSplitToo) {
   EXPECT_TRUE(formNamed(I, "clamp()").Inline);
   EXPECT_EQ(I.MainFile, P.path("a.cpp"));
   EXPECT_EQ(I.Inputs, (std::vector<std::string>{P.path("a.cpp"), P.path("geometry.h")}));
+}
+
+// A unit analysed after a save it must not see (hotc watch starts, the
+// process runs the build's text) reads the given texts, not the disk.
+TEST(FormIndex, GivenTextsAreReadInsteadOfTheDisk) {
+  IndexProject P;
+  P.write("g.h", "inline int saved_later() { return 2; }\n");
+  P.write("a.cpp", "#include \"g.h\"\nint saved_later_too() { return 1; }\n");
+  llvm::StringMap<std::string> Running;
+  Running[P.path("g.h")] = "inline int built() { return 2; }\n";
+  Running[P.path("a.cpp")] = "#include \"g.h\"\nint built_too() { return 1; }\n";
+  auto R = index::indexTranslationUnit(P.command("a.cpp"), &Running);
+  ASSERT_TRUE(static_cast<bool>(R)) << llvm::toString(R.takeError());
+  const index::FormIndex &I = *R;
+  auto Has = [&](const std::string &Name) {
+    return std::any_of(I.Forms.begin(), I.Forms.end(),
+                       [&](const index::Form &F) { return F.Name == Name; });
+  };
+  EXPECT_TRUE(Has("built()")) << "the header's given text";
+  EXPECT_TRUE(Has("built_too()")) << "the main file's given text";
+  EXPECT_FALSE(Has("saved_later()"));
+  EXPECT_EQ(I.InputHashes[0], index::hashString(Running[P.path("a.cpp")]));
 }
 
 TEST(FormIndex, ParseErrorNamesTheLine) {
