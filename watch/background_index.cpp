@@ -116,8 +116,16 @@ IndexSummary BackgroundIndex::initialise(const std::string &Executable,
   S.Dwarf = Sites.HasDebugInfo;
   for (const std::string &Main : RealMains)
     S.Units += Graph.unit(Main) && !Unanalysed.contains(Main);
-  Worker = std::thread([this] { work(); });
   return S;
+}
+
+void BackgroundIndex::startWorker(const std::vector<std::string> &Running) {
+  {
+    std::lock_guard<std::mutex> G(Lock);
+    for (const std::string &F : Running)
+      rememberText(realPathOf(F));
+  }
+  Worker = std::thread([this] { work(); });
 }
 
 void BackgroundIndex::rememberText(const std::string &Path) {
@@ -345,6 +353,13 @@ std::shared_ptr<const StringMap<std::string>> BackgroundIndex::runningTexts() {
   Running = std::move(Map);
   RunningVersion = AppliedVersion;
   return Running;
+}
+
+bool BackgroundIndex::unanalysed(const std::vector<std::string> &Mains) const {
+  std::lock_guard<std::mutex> G(Lock);
+  return any_of(Mains, [&](const std::string &M) {
+    return Unanalysed.contains(M) || M == Current;
+  });
 }
 
 void BackgroundIndex::prepare(const std::vector<std::string> &Mains) {

@@ -49,12 +49,18 @@ public:
   // as on disk.
   IndexSummary initialise(const std::string &Executable,
                           const llvm::StringMap<std::string> &BuildTexts);
+  // Starts the background analyses, once the texts the process runs of
+  // Running (files the baselines read from disk) are taken: an analysis
+  // after a save must describe them, not the save.
+  void startWorker(const std::vector<std::string> &Running);
   // Start-up analyses done so far, and how many there are.
   std::pair<size_t, size_t> progress() const { return {Done, ToDo}; }
   // Analyses the units of Mains (real paths) whose start-up analysis has
   // not run yet, now and in parallel: a save about to be planned reads
   // them. Waits for one the background is analysing.
   void prepare(const std::vector<std::string> &Mains);
+  // Whether some unit of Mains waits for its start-up analysis.
+  bool unanalysed(const std::vector<std::string> &Mains) const;
   // Why start-up analyses failed ("file: why"), each said once.
   std::vector<std::string> takeFailures();
 

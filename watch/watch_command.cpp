@@ -1,6 +1,7 @@
 #include "watch/watch_command.h"
 #include "support/elapsed.h"
 
+#include "frontend/project_files.h"
 #include "launcher/build_snapshot.h"
 #include "watch/process_launcher.h"
 #include "watch/watch_loop.h"
@@ -232,18 +233,27 @@ struct Ending {
 // Saves arriving soon after a patch (an editor writing several files, or
 // the user saving again while it ran) are gathered until the burst is
 // quiet for DebounceMs; a save after a quiet spell is processed at once.
+// Only saves of watched files keep a burst going: a program writing a log
+// beside its sources wakes the watcher all the time, and must not hold
+// patches back.
 std::vector<std::string> gatherBurst(FileWatcher &Watcher,
                                      std::vector<std::string> Changed,
                                      Clock::time_point LastPatch,
                                      unsigned DebounceMs) {
   if (msSince(LastPatch) >= DebounceMs)
     return Changed;
+  auto LastSave = Clock::now();
   pollfd P{Watcher.fd(), POLLIN, 0};
-  while (poll(&P, 1, static_cast<int>(DebounceMs)) > 0)
-    for (std::string &F : Watcher.takeChanged())
+  for (;;) {
+    int Left = static_cast<int>(DebounceMs - msSince(LastSave));
+    if (Left <= 0 || poll(&P, 1, Left) <= 0)
+      return Changed;
+    for (std::string &F : Watcher.takeChanged()) {
+      LastSave = Clock::now();
       if (!is_contained(Changed, F))
         Changed.push_back(std::move(F));
-  return Changed;
+    }
+  }
 }
 
 Ending finish(const Target &T, EventOutput &Out) {
@@ -317,6 +327,13 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   clearProgress();
+  std::vector<std::string> ReadFromDisk;
+  for (const jit::UnitState &U : Session.units())
+    if (U.Loaded)
+      for (const std::string &In : U.Inputs)
+        if (frontend::isProjectFile(In))
+          ReadFromDisk.push_back(In);
+  Index.startWorker(ReadFromDisk);
   for (const std::string &F : Indexed.Failures)
     Out.note("index: " + F + "; saves of the files it reads recompile every "
              "unit reading them");

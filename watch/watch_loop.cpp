@@ -43,13 +43,13 @@ std::string notLinkedReason(bool ByDwarf) {
 double WatchLoop::loadBaselines(std::set<size_t> &Units, bool Analyse) {
   auto Start = std::chrono::steady_clock::now();
   std::vector<size_t> Pending;
-  std::vector<std::string> Mains;
-  for (size_t I : Units)
-    if (!Session.units()[I].Loaded) {
+  std::vector<std::string> Mains; // units built without the launcher too
+  for (size_t I : Units) {
+    Mains.push_back(realMains()[I]);
+    if (!Session.units()[I].Loaded)
       Pending.push_back(I);
-      Mains.push_back(realMains()[I]);
-    }
-  if (Pending.empty())
+  }
+  if (Pending.empty() && !(Analyse && Index && Index->unanalysed(Mains)))
     return 0;
   std::thread Analysis;
   if (Analyse && Index)

@@ -233,6 +233,23 @@ TEST(LivePatch, ReattachAfterWatcherIsKilled) {
   EXPECT_TRUE(Again.waitEvent("exited")) << Again.history();
 }
 
+// A save right after a patch is gathered into a burst for the debounce
+// only: the app writing its log beside the sources every 10 ms wakes the
+// watcher all the time, and once held such a save back for good.
+TEST(LivePatch, SaveRightAfterAPatchIsNotHeldBackByTheAppsWrites) {
+  LiveSession S;
+  S.expectReady();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "int extension() { return 1; }");
+  S.expectPatched();
+  S.Project.edit("calls.cpp", "int extension() { return 1; }",
+                 "int extension() { return 2; }");
+  auto E = S.Hotc->waitEvent("patched", 20s);
+  ASSERT_TRUE(E) << S.Hotc->history();
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("ext") == "2"; }))
+      << S.Hotc->history();
+}
+
 TEST(LivePatch, ExitCodeIsPassedThrough) {
   LiveSession S(/*Threads=*/0, /*Ticks=*/150);
   S.expectReady();

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""hotc watch on a generated project of N units (issue: real-size projects).
+
+  tests/bench/startup_scale.py [--units N] [--work DIR] [--hotc PATH]
+
+Generates N C++ units, each including four standard headers and two of the
+project's headers (a shared one and one of ten group headers), plus a main
+that calls every unit once a round; configures with CMake (Ninja, GCC, -O0
+-g, hotc as the compiler launcher) and builds; starts `hotc watch --json
+--exec` on it and reports: `ready` ms and hotc's RSS then, the first save of
+a unit (cold: its baseline is compiled too), the next saves of it (warm),
+and a save of a group header read by N/10 units. Each save is written, its
+`patched` event waited for, and the new value looked for in the program's
+log. Results are printed as one table; nothing is asserted (a benchmark).
+"""
+import argparse, json, os, shutil, subprocess, sys, time, select
+
+UNIT = """#include <map>
+#include <string>
+#include <vector>
+#include <algorithm>
+#include "shared.h"
+#include "group{g}.h"
+int unit{i}(int x) {{
+  std::vector<int> v{{x, {i}, 3}};
+  std::map<std::string, int> m{{{{"k", x}}}};
+  std::sort(v.begin(), v.end());
+  return scale(v.back() + m["k"]) + group{g}_bias() + {value};
+}}
+"""
+
+def generate(root, n):
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "shared.h"), "w") as f:
+        f.write("#pragma once\ninline int scale(int v) { return v * 2; }\n")
+    for g in range(10):
+        with open(os.path.join(root, "group%d.h" % g), "w") as f:
+            f.write("#pragma once\ninline int group%d_bias() { return %d; }\n" % (g, g))
+    for i in range(n):
+        with open(os.path.join(root, "unit%d.cpp" % i), "w") as f:
+            f.write(UNIT.format(i=i, g=i % 10, value=0))
+    with open(os.path.join(root, "main.cpp"), "w") as f:
+        f.write("#include <cstdio>\n#include <unistd.h>\n")
+        for i in range(n):
+            f.write("int unit%d(int);\n" % i)
+        f.write("int main(int, char **argv) {\n  for (;;) {\n"
+                "    FILE *log = fopen(argv[1], \"a\");\n")
+        for i in (7, 11):
+            f.write("    fprintf(log, \"u%d=%%d\\n\", unit%d(1));\n" % (i, i))
+        f.write("    long sum = 0;\n")
+        for i in range(n):
+            f.write("    sum += unit%d(1);\n" % i)
+        f.write("    fprintf(log, \"sum=%ld\\n\", sum);\n    fclose(log);\n"
+                "    usleep(50000);\n  }\n}\n")
+    with open(os.path.join(root, "CMakeLists.txt"), "w") as f:
+        f.write("cmake_minimum_required(VERSION 3.20)\nproject(scale CXX)\n"
+                "file(GLOB SRC ${CMAKE_SOURCE_DIR}/*.cpp)\n"
+                "add_executable(scale ${SRC})\n")
+
+
+class Watch:
+    def __init__(self, hotc, bdir, log):
+        self.p = subprocess.Popen([hotc, "watch", "-p", bdir, "--json", "--exec",
+                                   os.path.join(bdir, "scale"), log],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True, bufsize=1)
+        self.events = []
+
+    def wait(self, kinds, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            r, _, _ = select.select([self.p.stdout], [], [], 0.2)
+            if not r:
+                continue
+            line = self.p.stdout.readline()
+            if not line:
+                return None
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            self.events.append(ev)
+            if ev.get("event") in kinds:
+                return ev
+        return None
+
+    def close(self):
+        self.p.terminate()
+        try:
+            self.p.wait(20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+
+
+def shows(log, text, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if text in open(log).read()[-4000:]:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--units", type=int, default=100)
+    ap.add_argument("--work", default="/tmp/hotc-startup-scale")
+    ap.add_argument("--hotc", default=os.path.join(here, "../../build/bin/hotc"))
+    a = ap.parse_args()
+    hotc = os.path.abspath(a.hotc)
+    root = os.path.join(a.work, "u%d" % a.units)
+    shutil.rmtree(root, ignore_errors=True)
+    generate(root, a.units)
+    bdir = os.path.join(root, "build")
+    t0 = time.time()
+    subprocess.run("cmake -S '%s' -B '%s' -G Ninja -DCMAKE_BUILD_TYPE=Debug "
+                   "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DCMAKE_CXX_COMPILER=g++ "
+                   "-DCMAKE_CXX_COMPILER_LAUNCHER='%s' > '%s/configure.log' 2>&1 && "
+                   "cmake --build '%s' > '%s/build.log' 2>&1"
+                   % (root, bdir, hotc, root, bdir, root), shell=True, check=True)
+    build_s = time.time() - t0
+    log = os.path.join(root, "app.log")
+    w = Watch(hotc, bdir, log)
+    rows = []
+    try:
+        ready = w.wait(("ready",), 600)
+        if not ready:
+            sys.exit("no ready: %s" % w.events[-3:])
+        if not shows(log, "sum="):
+            sys.exit("the program does not run")
+
+        def save(name, path, old, new, expect):
+            text = open(path).read()
+            assert old in text, (path, old)
+            t = time.time()
+            open(path, "w").write(text.replace(old, new, 1))
+            ev = w.wait(("patched", "error", "ignored", "unchanged"), 300)
+            seen = shows(log, expect)
+            wall = (time.time() - t) * 1000
+            ms = (ev or {}).get("ms", {})
+            rows.append((name, ev.get("event") if ev else "none", wall,
+                         ms.get("total"), ms.get("baseline"), seen))
+
+        unit7 = os.path.join(root, "unit7.cpp")
+        # unit7(1) = scale(7 + 1) + group7_bias() + value = 23 + value
+        save("cold: first save of unit7.cpp", unit7, "+ 0;", "+ 100;", "u7=123\n")
+        for k in range(1, 6):
+            save("warm: save %d of unit7.cpp" % k, unit7, "+ %d;" % (100 * k),
+                 "+ %d;" % (100 * (k + 1)), "u7=%d\n" % (23 + 100 * (k + 1)))
+        g = os.path.join(root, "group1.h")
+        save("header: group1.h (read by %d units)" % len([i for i in range(a.units) if i % 10 == 1]),
+             g, "return 1;", "return 51;", "u11=75\n")  # scale(12) + 51
+        rss = ready.get("rss_bytes", 0) / 1e6
+        print("units %d (+ main.cpp), built in %.0f s with g++ -O0 -g through the launcher"
+              % (a.units, build_s))
+        print("ready: %.0f ms after start, %s baselines compiled at start, "
+              "%s analyses left to the background, hotc RSS %.0f MB"
+              % (ready["ms"], ready.get("baselines"), ready.get("indexing"), rss))
+        print("%-44s %-9s %9s %9s %9s %s" % ("save", "answer", "wall ms",
+                                              "total ms", "baseline", "in log"))
+        for r in rows:
+            print("%-44s %-9s %9.0f %9s %9s %s" % (
+                r[0], r[1], r[2], "%.0f" % r[3] if r[3] is not None else "-",
+                "%.0f" % r[4] if r[4] is not None else "-", r[5]))
+    finally:
+        w.close()
+
+
+if __name__ == "__main__":
+    main()
