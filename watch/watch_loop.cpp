@@ -172,6 +172,16 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
     return Out;
   };
   index::SavePlan Plan = Index->plan(Files, Optimised, Readers);
+  // A removed or re-typed form may be used by any unit: its users are only
+  // known once every unit has its analysis, so those left to the
+  // background are done now and the save planned again.
+  bool Removes = any_of(Plan.Changes, [](const index::FormChange &C) {
+    return C.Kind == index::ChangeKind::Removed || C.signatureChanged();
+  });
+  if (Removes && Index->unanalysed(Mains)) {
+    Index->prepare(Mains);
+    Plan = Index->plan(Files, Optimised, Readers);
+  }
   for (const std::string &N : Plan.Notes)
     Out.note(N);
   std::set<size_t> Reached; // the set may reach units no saved file is read by
