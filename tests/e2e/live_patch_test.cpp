@@ -1,6 +1,7 @@
 // End-to-end: live_app runs under `hotc watch --exec`, the test edits its
 // sources, and the app's own output shows what the running process does.
 #include "live_session.h"
+#include "protocol/agent_protocol.h"
 
 #include <csignal>
 #include <sys/stat.h>
@@ -296,16 +297,19 @@ TEST(LivePatch, ProgramThatCannotRunIsAStartupError) {
 TEST(LivePatch, AnotherUserIsRefused) {
   if (geteuid() != 0 || shell("command -v setpriv >/dev/null") != 0)
     GTEST_SKIP() << "needs root and setpriv to act as a second user";
+  // The directory is opened up below: it must be this test's own, or the
+  // agents of tests running beside it refuse to start in the meantime.
+  char Private[] = "/tmp/hotc-sockets-XXXXXX";
+  ASSERT_NE(mkdtemp(Private), nullptr);
+  setenv(protocol::kEnvSocketDir, Private, 1);
   LiveSession S;
   S.expectReady();
   int AppPid = -1;
   shell("pgrep -P " + std::to_string(S.Hotc->pid()) + " > '" +
         S.Project.path("pids") + "'");
   AppPid = std::stoi(S.Project.read("pids"));
-  std::string Socket = "/tmp/hotc-0/" + std::to_string(AppPid) + ".sock";
-  if (const char *X = getenv("XDG_RUNTIME_DIR"); X && *X)
-    Socket = std::string(X) + "/hotc/" + std::to_string(AppPid) + ".sock";
-  std::string Dir = Socket.substr(0, Socket.rfind('/'));
+  std::string Dir = Private;
+  std::string Socket = Dir + "/" + std::to_string(AppPid) + ".sock";
   struct stat St;
   ASSERT_EQ(stat(Dir.c_str(), &St), 0);
   EXPECT_EQ(St.st_mode & 0777, 0700u) << Dir;
