@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -81,6 +83,24 @@ bool prepareSocketDir(std::string &Dir, std::string &Why) {
     return false;
   }
   return true;
+}
+
+// Sockets and crash logs of processes that are gone: a process killed by a
+// signal could not remove its socket, and a crash log nobody read stays.
+void removeStaleFiles(const std::string &Dir) {
+  DIR *D = opendir(Dir.c_str());
+  if (!D)
+    return;
+  while (dirent *E = readdir(D)) {
+    char *End = nullptr;
+    long Pid = strtol(E->d_name, &End, 10);
+    if (End == E->d_name || Pid <= 0 ||
+        (strcmp(End, ".sock") != 0 && strcmp(End, ".crash") != 0))
+      continue;
+    if (kill(static_cast<pid_t>(Pid), 0) != 0 && errno == ESRCH)
+      unlinkat(dirfd(D), E->d_name, 0);
+  }
+  closedir(D);
 }
 
 int listenOn(const std::string &Path, std::string &Why) {
@@ -206,10 +226,11 @@ __attribute__((constructor)) void startAgent() {
   if (!shouldStart())
     return;
   std::string Dir, Why;
-  if (!initServices(Why) || !prepareSocketDir(Dir, Why)) {
+  if (!prepareSocketDir(Dir, Why) || !initServices(Why)) {
     say("not started: %s", Why.c_str());
     return;
   }
+  removeStaleFiles(Dir);
   std::string Path = protocol::socketPath(getpid());
   int Listener = listenOn(Path, Why);
   if (Listener < 0) {

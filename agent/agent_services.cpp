@@ -1,5 +1,6 @@
 #include "agent/agent_services.h"
 
+#include "agent/crash_guard.h"
 #include "agent/entry_patcher.h"
 #include "hotreload/hotreload.h"
 #include "protocol/agent_protocol.h"
@@ -83,14 +84,25 @@ std::vector<ModuleInfo> listModules() {
   return Out;
 }
 
-Error applyPatches(
-    const std::vector<std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>> &In) {
+using PatchedCodeArg = std::tuple<ExecutorAddr, uint64_t, bool>;
+using EntryArg = std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>;
+
+// The code is guarded before any entry leads to it.
+Error applyPatches(uint64_t Version, uint8_t Policy,
+                   const std::vector<PatchedCodeArg> &Code,
+                   const std::vector<EntryArg> &In) {
+  std::vector<PatchedCode> Guarded;
+  for (auto &[Start, Size, Leavable] : Code)
+    Guarded.push_back({Start.getValue(), Size, Version, Leavable});
+  crash_guard::protect(Guarded.data(), Guarded.size(), Policy);
   std::vector<EntryPatch> Patches;
   for (auto &[Entry, Target, Room] : In)
     Patches.push_back({Entry.getValue(), Target.getValue(), Room});
-  std::string Why = patcher().apply(Patches);
-  if (!Why.empty())
+  std::string Why = patcher().apply(Version, Patches);
+  if (!Why.empty()) {
+    crash_guard::forget(Version);
     return createStringError(inconvertibleErrorCode(), Why);
+  }
   std::lock_guard<std::mutex> Guard(CallbackLock);
   for (int I = 0; I < NumCallbacks; ++I)
     Callbacks[I].Fn(patcher().appliedCount(), Callbacks[I].User);
@@ -148,7 +160,10 @@ CWrapperFunctionResult recordedWrapper(const char *Data, size_t Size) {
 
 } // namespace
 
-bool initServices(std::string &Why) { return WorldStop::installHandler(Why); }
+bool initServices(std::string &Why) {
+  return WorldStop::installHandler(Why) &&
+         crash_guard::install(patcher(), protocol::crashLogPath(getpid()), Why);
+}
 
 void addServiceSymbols(StringMap<ExecutorAddr> &S) {
   S[protocol::kModulesFn] = ExecutorAddr::fromPtr(&modulesWrapper);

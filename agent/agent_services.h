@@ -13,7 +13,8 @@ namespace hotc::agent {
 // Adds every wrapper function the agent serves, by protocol name.
 void addServiceSymbols(llvm::StringMap<llvm::orc::ExecutorAddr> &Symbols);
 
-// Prepares process-wide state (signal handler); false with Why on failure.
+// Prepares process-wide state (the world-stop and crash handlers, once the
+// socket directory exists); false with Why on failure.
 bool initServices(std::string &Why);
 
 } // namespace hotc::agent

@@ -112,10 +112,13 @@ std::string EntryPatcher::allocateSlot(uint64_t Entry, uint64_t &Slot) {
 
 std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
                                std::vector<PlannedWrite> &Writes,
-                               std::vector<PlannedRepoint> &Repoints) {
+                               std::vector<PlannedRepoint> &Repoints,
+                               VersionUndo &Undo) {
   for (const EntryPatch &P : Patches) {
-    if (auto It = TargetOfEntry.find(P.Entry); It != TargetOfEntry.end()) {
-      Repoints.push_back({It->second, P.Target});
+    auto It = Entries.find(P.Entry);
+    if (It != Entries.end() && It->second.Jumping) {
+      Undo.Repoints.push_back({It->second.Slot, *It->second.Slot});
+      Repoints.push_back({It->second.Slot, P.Target});
       continue;
     }
     if (P.Room < 5)
@@ -124,20 +127,27 @@ std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
              " bytes, too few for a 5-byte jump; build with "
              "-fpatchable-function-entry=16,14 or at -O0";
     uint64_t Slot = 0;
-    if (std::string Err = allocateSlot(P.Entry, Slot); !Err.empty())
-      return Err;
-    // The slot is unreachable until the entry jumps to it, so it can be
-    // filled now, before the world stops.
-    static const uint8_t Jump[8] = {0xFF, 0x25, 0x02, 0, 0, 0, 0xCC, 0xCC};
-    if (!setProtection(Slot, kSlotSize, kWritable))
-      return std::string("cannot write a trampoline: ") + strerror(errno);
-    memcpy(reinterpret_cast<void *>(Slot), Jump, sizeof(Jump));
-    memcpy(reinterpret_cast<void *>(Slot + 8), &P.Target, 8);
-    setProtection(Slot, kSlotSize, kCode);
+    if (It != Entries.end()) {
+      Slot = reinterpret_cast<uint64_t>(It->second.Slot) - 8;
+    } else {
+      if (std::string Err = allocateSlot(P.Entry, Slot); !Err.empty())
+        return Err;
+      // The slot is unreachable until the entry jumps to it, so it can be
+      // filled now, before the world stops.
+      static const uint8_t Jump[8] = {0xFF, 0x25, 0x02, 0, 0, 0, 0xCC, 0xCC};
+      if (!setProtection(Slot, kSlotSize, kWritable))
+        return std::string("cannot write a trampoline: ") + strerror(errno);
+      memcpy(reinterpret_cast<void *>(Slot), Jump, sizeof(Jump));
+      memcpy(reinterpret_cast<void *>(Slot + 8), &P.Target, 8);
+      setProtection(Slot, kSlotSize, kCode);
+    }
     PlannedWrite W{P.Entry, {0xE9}};
     int32_t Rel = static_cast<int32_t>(Slot - (P.Entry + 5));
     memcpy(W.Bytes + 1, &Rel, 4);
     Writes.push_back(W);
+    PlannedWrite Back{P.Entry, {}};
+    memcpy(Back.Bytes, reinterpret_cast<const void *>(P.Entry), 5);
+    Undo.Writes.push_back(Back);
     Repoints.push_back({reinterpret_cast<uint64_t *>(Slot + 8), P.Target});
   }
   return "";
@@ -203,16 +213,20 @@ std::string EntryPatcher::write(std::vector<PlannedWrite> &Writes,
   return "";
 }
 
-std::string EntryPatcher::apply(const std::vector<EntryPatch> &Patches) {
+std::string EntryPatcher::apply(uint64_t Version,
+                                const std::vector<EntryPatch> &Patches) {
   std::lock_guard<std::mutex> Guard(Lock);
   std::vector<PlannedWrite> Writes;
   std::vector<PlannedRepoint> Repoints;
   Writes.reserve(Patches.size());
   Repoints.reserve(Patches.size());
-  if (std::string Err = plan(Patches, Writes, Repoints); !Err.empty())
+  VersionUndo Undo{Version, {}, {}, {}, false};
+  if (std::string Err = plan(Patches, Writes, Repoints, Undo); !Err.empty())
     return Err;
   std::vector<uint64_t> Pages;
   Pages.reserve(2 * (Writes.size() + Repoints.size()) + 2);
+  Undo.Pages.reserve(2 * (Undo.Writes.size() + Undo.Repoints.size()) + 2);
+  History.reserve(History.size() + 1); // no allocation once it is live
   if (std::string Err = stopClearOf(Writes); !Err.empty())
     return Err;
   std::string Err = write(Writes, Repoints, Pages);
@@ -223,10 +237,58 @@ std::string EntryPatcher::apply(const std::vector<EntryPatch> &Patches) {
     int32_t Rel;
     memcpy(&Rel, W.Bytes + 1, 4);
     uint64_t Slot = W.Entry + 5 + static_cast<int64_t>(Rel);
-    TargetOfEntry[W.Entry] = reinterpret_cast<uint64_t *>(Slot + 8);
+    auto [It, New] = Entries.try_emplace(
+        W.Entry, EntryState{reinterpret_cast<uint64_t *>(Slot + 8), true, {}});
+    It->second.Jumping = true;
+    if (New)
+      for (const PlannedWrite &B : Undo.Writes)
+        if (B.Entry == W.Entry)
+          memcpy(It->second.Original, B.Bytes, 5);
   }
+  History.push_back(std::move(Undo));
   ++Applied;
   return "";
+}
+
+// Runs in a fault handler: nothing here allocates.
+std::string EntryPatcher::revert(VersionUndo &Undo) {
+  if (std::string Err = stopClearOf(Undo.Writes); !Err.empty())
+    return Err;
+  Undo.Pages.clear();
+  std::string Err = write(Undo.Writes, Undo.Repoints, Undo.Pages);
+  Stop.release();
+  if (!Err.empty())
+    return Err;
+  for (const PlannedWrite &W : Undo.Writes)
+    if (auto It = Entries.find(W.Entry); It != Entries.end())
+      It->second.Jumping = false;
+  Undo.Reverted = true;
+  return "";
+}
+
+std::string EntryPatcher::revertFrom(uint64_t Version, uint64_t *Reverted,
+                                     size_t Max, size_t &NumReverted) {
+  NumReverted = 0;
+  // The patcher may be applying a patch on the agent's thread; this thread
+  // still answers its world stop while it waits here.
+  bool Locked = false;
+  for (int Try = 0; Try < 2000 && !(Locked = Lock.try_lock()); ++Try) {
+    timespec Wait{0, 1000 * 1000};
+    nanosleep(&Wait, nullptr);
+  }
+  if (!Locked)
+    return "the agent was busy applying a patch";
+  std::string Err;
+  for (size_t I = History.size(); I-- > 0 && Err.empty();) {
+    VersionUndo &U = History[I];
+    if (U.Reverted || U.Version < Version)
+      continue;
+    Err = revert(U);
+    if (Err.empty() && NumReverted < Max)
+      Reverted[NumReverted++] = U.Version;
+  }
+  Lock.unlock();
+  return Err;
 }
 
 } // namespace hotc::agent

@@ -26,10 +26,19 @@ struct EntryPatch {
 
 class EntryPatcher {
 public:
-  // Applies every patch while all other threads are stopped, or none.
-  // Returns an empty string on success, the reason otherwise.
-  std::string apply(const std::vector<EntryPatch> &Patches);
+  // Applies every patch while all other threads are stopped, or none, as
+  // hotc's version Version. Returns an empty string on success, the reason
+  // otherwise.
+  std::string apply(uint64_t Version, const std::vector<EntryPatch> &Patches);
   unsigned long appliedCount() const { return Applied; }
+
+  // Puts back every entry as it was before version Version, undoing each
+  // applied version from Version up, newest first, all while the other
+  // threads are stopped. Safe in a signal handler: it allocates nothing
+  // (the undo steps were prepared by apply) and waits at most ~2 s for the
+  // patcher's lock. Reverted receives the versions undone (at most Max).
+  std::string revertFrom(uint64_t Version, uint64_t *Reverted, size_t Max,
+                         size_t &NumReverted);
 
 private:
   struct Pool {
@@ -45,18 +54,36 @@ private:
     uint64_t *Slot;
     uint64_t Target;
   };
+  // An entry hotc re-pointed at least once: its trampoline slot, whether
+  // the entry jumps to it now (a revert of its first patch puts the
+  // original bytes back), and those bytes.
+  struct EntryState {
+    uint64_t *Slot;
+    bool Jumping;
+    uint8_t Original[5];
+  };
+  // What undoes one applied version, prepared when it was applied.
+  struct VersionUndo {
+    uint64_t Version;
+    std::vector<PlannedWrite> Writes;     // original bytes back
+    std::vector<PlannedRepoint> Repoints; // previous targets back
+    std::vector<uint64_t> Pages;          // reserved for write()
+    bool Reverted;
+  };
 
   std::string plan(const std::vector<EntryPatch> &Patches,
                    std::vector<PlannedWrite> &Writes,
-                   std::vector<PlannedRepoint> &Repoints);
+                   std::vector<PlannedRepoint> &Repoints, VersionUndo &Undo);
   std::string allocateSlot(uint64_t Entry, uint64_t &Slot);
   std::string stopClearOf(const std::vector<PlannedWrite> &Writes);
   std::string write(std::vector<PlannedWrite> &Writes,
                     std::vector<PlannedRepoint> &Repoints,
                     std::vector<uint64_t> &Pages);
+  std::string revert(VersionUndo &Undo);
 
   std::mutex Lock;
-  std::unordered_map<uint64_t, uint64_t *> TargetOfEntry;
+  std::unordered_map<uint64_t, EntryState> Entries;
+  std::vector<VersionUndo> History; // oldest first
   std::vector<Pool> Pools;
   WorldStop Stop;
   unsigned long Applied = 0;

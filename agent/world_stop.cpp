@@ -1,5 +1,7 @@
 #include "agent/world_stop.h"
 
+#include "agent/crash_guard.h"
+
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -49,6 +51,9 @@ void onStopSignal(int, siginfo_t *, void *Ctx) {
     errno = SavedErrno;
     return;
   }
+  // Every thread alive at a patch gets an alternate stack, so that a stack
+  // overflow in patched code can be reported and left.
+  crash_guard::ensureAltStack(Ctx);
   auto *UC = static_cast<ucontext_t *>(Ctx);
   uint32_t I = SlotCount.fetch_add(1, std::memory_order_relaxed);
   if (I < SlotCapacity)

@@ -49,6 +49,8 @@ const std::vector<std::string> &configKeys() {
 
 StringRef onCrashName(OnCrash O) {
   switch (O) {
+  case OnCrash::Rollback:
+    return "rollback";
   case OnCrash::Report:
     return "report";
   case OnCrash::Restart:
@@ -197,11 +199,13 @@ Expected<OnCrash> readOnCrash(const toml::node &N, const FileReader &F) {
   auto S = readString(N, "on_crash", F);
   if (!S)
     return S.takeError();
-  for (OnCrash O : {OnCrash::Report, OnCrash::Restart, OnCrash::Ignore})
+  for (OnCrash O : {OnCrash::Rollback, OnCrash::Report, OnCrash::Restart,
+                    OnCrash::Ignore})
     if (*S == onCrashName(O))
       return O;
-  return F.error(N.source(), formatv("'on_crash' must be one of \"report\", "
-                                     "\"restart\", \"ignore\", not \"{0}\"",
+  return F.error(N.source(), formatv("'on_crash' must be one of \"rollback\", "
+                                     "\"report\", \"restart\", \"ignore\", "
+                                     "not \"{0}\"",
                                      *S));
 }
 
@@ -268,7 +272,7 @@ Config defaultConfig(StringRef StartDir) {
   C.BuildDir.Value = defaultBuildDir(absolute(currentDirectory(), StartDir),
                                      /*RootIsStart=*/true);
   C.DebounceMs.Value = 100;
-  C.Crash.Value = OnCrash::Report;
+  C.Crash.Value = OnCrash::Rollback;
   C.SocketDir.Value = protocol::socketDirectory();
   return C;
 }

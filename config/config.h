@@ -15,7 +15,10 @@ namespace hotc::driver {
 inline constexpr const char *kConfigFileName = "hotreload.toml";
 
 // What hotc does when the watched program crashes.
-enum class OnCrash { Report, Restart, Ignore };
+// What a crash in patched code leads to: undo the version and let the
+// thread leave the function (Rollback), only report it (Report), report it
+// and start the program again (Restart), or nothing hotc-specific (Ignore).
+enum class OnCrash { Rollback, Report, Restart, Ignore };
 
 // Where a value came from. `hotc config` shows it, and errors cite it.
 struct Origin {

@@ -1,5 +1,6 @@
 #include "jit/link_session.h"
 
+#include "jit/patched_code.h"
 #include "jit/tls_descriptors.h"
 
 #include "protocol/agent_protocol.h"
@@ -176,6 +177,9 @@ Error LinkSession::setUp() {
   auto Tls = std::make_unique<TlsDescriptorPlugin>();
   TlsDescriptors = Tls.get();
   Linker->addPlugin(std::move(Tls));
+  auto Map = std::make_unique<CodeMapPlugin>();
+  CodeMap = Map.get();
+  Linker->addPlugin(std::move(Map));
 
   ProcessDylib = &ES->createBareJITDylib("<process>");
   if (Error E = ProcessDylib->define(absoluteSymbols(toSymbolMap(*ES, Globals))))
@@ -317,6 +321,7 @@ LinkSession::linkWith(StringRef SourcePath, StringRef DylibName,
   Out.Dylib->addToLinkOrder(*ProcessDylib, JITDylibLookupFlags::MatchAllSymbols);
   Reported->clear();
   TlsDescriptors->setScope(&Locals[SourcePath], &Globals);
+  (void)CodeMap->take(); // what a failed link left
   if (Error E = Add(*Out.Dylib)) {
     discard(Out);
     return std::move(E);
@@ -339,6 +344,7 @@ LinkSession::linkWith(StringRef SourcePath, StringRef DylibName,
   }
   for (auto &[Name, Def] : *Found)
     Out.Addresses[*Name] = Def.getAddress().getValue();
+  Out.Code = CodeMap->take();
   return std::move(Out);
 }
 
@@ -434,12 +440,18 @@ Error LinkSession::runInitialiser(uint64_t Address) {
   return R ? Error::success() : R.takeError();
 }
 
-Error LinkSession::repointEntries(ArrayRef<EntryRepoint> Entries) {
+Error LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
+                                  ArrayRef<GuardedFunction> Code,
+                                  ArrayRef<EntryRepoint> Entries) {
+  std::vector<std::tuple<ExecutorAddr, uint64_t, bool>> Guarded;
+  for (const GuardedFunction &F : Code)
+    Guarded.emplace_back(ExecutorAddr(F.Start), F.Size, F.Leavable);
   std::vector<std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>> Args;
   for (const EntryRepoint &E : Entries)
     Args.emplace_back(ExecutorAddr(E.Entry), ExecutorAddr(E.Target), E.Room);
   Error Result = Error::success();
-  if (Error E = ES->callSPSWrapper<protocol::SPSPatchSig>(PatchFn, Result, Args))
+  if (Error E = ES->callSPSWrapper<protocol::SPSPatchSig>(
+          PatchFn, Result, Version, Policy, Guarded, Args))
     return joinErrors(std::move(E), std::move(Result));
   return Result;
 }

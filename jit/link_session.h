@@ -7,6 +7,7 @@
 #include "jit/live_dwarf.h"
 #include "jit/live_symbols.h"
 #include "jit/patch_module.h"
+#include "jit/patched_code.h"
 
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
@@ -18,6 +19,7 @@
 namespace hotc::jit {
 
 class TlsDescriptorPlugin;
+class CodeMapPlugin;
 
 // A function entry to re-point, as sent to the agent.
 struct EntryRepoint {
@@ -30,6 +32,15 @@ struct EntryRepoint {
 struct LinkedObject {
   llvm::orc::JITDylib *Dylib = nullptr;
   llvm::StringMap<uint64_t> Addresses; // of the symbols asked for
+  LinkedCode Code;                     // every function it linked
+};
+
+// Code the agent guards: a crash in it is reported and, under the rollback
+// policy, left (when the function returns in registers).
+struct GuardedFunction {
+  uint64_t Start = 0;
+  uint64_t Size = 0;
+  bool Leavable = false;
 };
 
 class LinkSession {
@@ -86,7 +97,11 @@ public:
                             const llvm::StringMap<uint64_t> &Addresses);
 
   llvm::Error runInitialiser(uint64_t Address);
-  llvm::Error repointEntries(llvm::ArrayRef<EntryRepoint> Entries);
+  // Re-points Entries as patch Version, with Code guarded under Policy
+  // (protocol::CrashPolicy) from before the first entry leads to it.
+  llvm::Error repointEntries(uint64_t Version, uint8_t Policy,
+                             llvm::ArrayRef<GuardedFunction> Code,
+                             llvm::ArrayRef<EntryRepoint> Entries);
 
   // Leaves the process running the patched code: the JIT memory stays, the
   // session is not ended.
@@ -121,6 +136,7 @@ private:
   std::unique_ptr<llvm::orc::ExecutionSession> ES;
   std::unique_ptr<llvm::orc::ObjectLinkingLayer> Linker;
   TlsDescriptorPlugin *TlsDescriptors = nullptr; // owned by Linker
+  CodeMapPlugin *CodeMap = nullptr;               // owned by Linker
   llvm::orc::JITDylib *ProcessDylib = nullptr;
   llvm::orc::ExecutorAddr PatchFn, RecordFn, RecordedFn, ModulesFn, ResolveIfuncsFn;
 };

@@ -1,4 +1,6 @@
 #include "jit/patch_session.h"
+
+#include "jit/patch_prepared.h"
 #include "support/elapsed.h"
 #include "jit/patch_transaction.h"
 
@@ -238,15 +240,6 @@ std::vector<size_t> PatchSession::unitsReading(StringRef File) const {
   return Out;
 }
 
-struct PatchSession::Prepared {
-  CompiledTu Tu;
-  FunctionHashes Hashes;
-  LinkedObject Linked;
-  PatchPlan Plan;
-  TypeLayouts Layouts;
-  StringSet<> NoReload;            // edits kept out (`hotc: no-reload`)
-  StringMap<uint64_t> InitHashes;  // of `hotc: rerun` globals, by "init:" key
-};
 
 Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
                              Prepared &P, StringSet<> &Replaced,
@@ -267,7 +260,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   }
   // Only code the process runs can be stale: a function new to the unit is
   // linked as new (PatchReport::Created) whether the analysis named it or not.
-  if (Guide.ExpectsChange)
+  if (Guide.ExpectsChange && !U.RolledBack) // after a rollback, all may
     for (const auto &C : Changed)
       if (U.Live.count(C.getKey()) && !Guide.ExpectsChange(Index, C.getKey()))
         R.Missed.push_back(C.getKey().str());
@@ -412,9 +405,10 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
       if (Error E = Link.runInitialiser(
               P.Linked.Addresses.lookup(P.Plan.InitFunction)))
         return E;
-  if (!Entries.empty())
-    if (Error E = Link.repointEntries(Entries))
-      return E;
+  // The code is guarded even when no entry moves: initialisers ran it.
+  if (Error E = Link.repointEntries(Generation + 1, CrashPolicy,
+                                    guardedCode(Prep), Entries))
+    return E;
   Tx.goneLive();
   return Error::success();
 }
@@ -433,7 +427,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
                                U.Command.File.c_str());
     touch(Indices[I]);
     UnitCompileStats Stats;
-    bool Focus = !(U.OptLevel > 0 && Guide.InlinedInto) &&
+    bool Focus = !U.RolledBack && !(U.OptLevel > 0 && Guide.InlinedInto) &&
                  !(Guide.CompileWhole && Guide.CompileWhole(Indices[I]));
     auto Tu = U.Compiler->compileEdit(&Stats, Focus);
     R.Focused &= Stats.Focused;
@@ -487,8 +481,10 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
 
   auto PatchStart = std::chrono::steady_clock::now();
   if (!R.empty()) {
+    remember(Indices, Prep);
     if (Error E = goLive(Prep, Entries, Tx))
       return std::move(E);
+    History.markLastApplied();
     R.Version = ++Generation;
     // The patch is live: what fails now is not "nothing applied".
     for (size_t I = 0; I < Indices.size(); ++I)
@@ -514,6 +510,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     for (const auto &E : Prep[I].Layouts)
       Units[Indices[I]].LiveLayouts[E.getKey()] = E.second;
     Units[Indices[I]].Compiler->accept();
+    Units[Indices[I]].RolledBack = false;
     Failed.erase(Indices[I]);
   }
   R.Ms.Patch = msSince(PatchStart);

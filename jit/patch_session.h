@@ -9,6 +9,7 @@
 #include "jit/function_hash.h"
 #include "jit/layout_check.h"
 #include "jit/link_session.h"
+#include "jit/patch_history.h"
 #include "jit/object_codegen.h"
 #include "jit/removed_functions.h"
 #include "jit/identity_binding.h"
@@ -125,6 +126,19 @@ public:
   llvm::Expected<PatchReport> apply(const std::vector<size_t> &UnitIndices,
                                     const PatchGuide &Guide = {});
 
+  // What the agent does on a crash in patched code (protocol::CrashPolicy),
+  // from the next patch on.
+  void setCrashPolicy(uint8_t Policy) { CrashPolicy = Policy; }
+  // The version and source of an address of patched code (a return
+  // address when IsReturn).
+  std::optional<VersionedLocation> locate(uint64_t Pc, bool IsReturn) const {
+    return History.locate(Pc, IsReturn);
+  }
+  // The agent undid Versions after a crash: the record of the running code
+  // goes back to before them, and their units compile whole next time.
+  // Returns the units concerned.
+  std::vector<std::string> rollBack(llvm::ArrayRef<unsigned> Versions);
+
   // At most Limit units keep a preamble in memory (least recently edited
   // ones give theirs up first).
   void setPreambleLimit(size_t Limit) { PreambleLimit = Limit; }
@@ -133,6 +147,8 @@ private:
   void touch(size_t Unit);
 
   struct Prepared;
+  std::vector<GuardedFunction> guardedCode(const std::vector<Prepared> &Prep) const;
+  void remember(const std::vector<size_t> &Indices, std::vector<Prepared> &Prep);
   llvm::Error goLive(std::vector<Prepared> &Prep,
                      const std::vector<EntryRepoint> &Entries,
                      PatchTransaction &Tx);
@@ -153,6 +169,8 @@ private:
   ObjectCodegen &Codegen;
   std::vector<UnitState> Units;
   unsigned Generation = 0;
+  uint8_t CrashPolicy = 1; // protocol::CrashPolicy::Rollback
+  PatchHistory History;
   size_t PreambleLimit = 64;
   std::vector<size_t> RecentlyUsed; // most recent last
   std::set<size_t> Failed;

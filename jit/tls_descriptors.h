@@ -10,11 +10,13 @@
 
 #include "jit/live_symbols.h"
 
+#include "jit/graph_pass_plugin.h"
+
 #include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
 
 namespace hotc::jit {
 
-class TlsDescriptorPlugin : public llvm::orc::ObjectLinkingLayer::Plugin {
+class TlsDescriptorPlugin : public GraphPassPlugin {
 public:
   // The symbols the next link resolves against, in lookup order: the unit's
   // internal ones (may be null), then the process's. Links run one at a
@@ -27,15 +29,6 @@ public:
   void modifyPassConfig(llvm::orc::MaterializationResponsibility &MR,
                         llvm::jitlink::LinkGraph &G,
                         llvm::jitlink::PassConfiguration &Config) override;
-  llvm::Error notifyFailed(llvm::orc::MaterializationResponsibility &) override {
-    return llvm::Error::success();
-  }
-  llvm::Error notifyRemovingResources(llvm::orc::JITDylib &,
-                                      llvm::orc::ResourceKey) override {
-    return llvm::Error::success();
-  }
-  void notifyTransferringResources(llvm::orc::JITDylib &, llvm::orc::ResourceKey,
-                                   llvm::orc::ResourceKey) override {}
 
 private:
   llvm::Error fillModuleIds(llvm::jitlink::LinkGraph &G) const;

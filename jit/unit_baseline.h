@@ -39,6 +39,10 @@ struct UnitState {
   bool Loaded = true;
   FileOverlay BuildText;
   double BaselineMs = 0; // the baseline compile, once loaded
+  // A crash undid a version that patched this unit: its accepted text is
+  // no longer what runs, so its next patch compiles every function and
+  // compares each with Live.
+  bool RolledBack = false;
 };
 
 // Compiles the baseline of a unit: its text as the build compiled it

@@ -15,7 +15,7 @@
 
 namespace hotc::protocol {
 
-inline constexpr uint64_t kProtocolVersion = 3;
+inline constexpr uint64_t kProtocolVersion = 4;
 
 // Bootstrap map key: uint64_t protocol version of the agent.
 inline constexpr const char *kVersionKey = "hotc.protocol";
@@ -29,11 +29,23 @@ using SPSModulesSig = llvm::orc::shared::SPSSequence<
     llvm::orc::shared::SPSTuple<llvm::orc::shared::SPSString, uint64_t,
                                 llvm::orc::shared::SPSString, uint64_t>>();
 
-// Re-point function entries: (entry address, new code address, bytes of
-// room at the entry). All entries of one call are written while every other
-// thread is stopped: either all are applied or none (the error says why).
+// What the agent does when a thread faults in patched code (after writing
+// the crash record): undo the version and leave the function, or only
+// report (the fault then takes its course), or nothing at all.
+enum class CrashPolicy : uint8_t { Report = 0, Rollback = 1, Ignore = 2 };
+
+// Re-point function entries as hotc's patch version V: (V, crash policy,
+// the code of every function the patch linked as (start, size, returns in
+// registers), the entries as (entry address, new code address, bytes of
+// room at the entry)). All entries of one call are written while every
+// other thread is stopped: either all are applied or none (the error says
+// why).
 inline constexpr const char *kPatchFn = "hotc_agent_patch";
+using SPSPatchedCode =
+    llvm::orc::shared::SPSTuple<llvm::orc::shared::SPSExecutorAddr, uint64_t,
+                                bool>;
 using SPSPatchSig = llvm::orc::shared::SPSError(
+    uint64_t, uint8_t, llvm::orc::shared::SPSSequence<SPSPatchedCode>,
     llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<
         llvm::orc::shared::SPSExecutorAddr, llvm::orc::shared::SPSExecutorAddr,
         uint64_t>>);
@@ -91,6 +103,18 @@ inline std::string socketDirectory() {
 
 inline std::string socketPath(int Pid) {
   return socketDirectory() + "/" + std::to_string(Pid) + ".sock";
+}
+
+// Where the agent of Pid appends a record of each fault in patched code,
+// one line each, written with one write() from the fault handler:
+//   crash SEQ signal=N code=N address=HEX tid=N version=N frames=HEX,HEX,...
+// (code: si_code as an unsigned 32-bit number)
+//   outcome SEQ rolled-back left=HEX versions=N,N,...
+//   outcome SEQ reported reason=TEXT
+// frames starts with the faulting PC, then return addresses; `left` is the
+// start of the patched function the thread left; `versions` were undone.
+inline std::string crashLogPath(int Pid) {
+  return socketDirectory() + "/" + std::to_string(Pid) + ".crash";
 }
 
 } // namespace hotc::protocol

@@ -249,6 +249,78 @@ void EventOutput::error(Error E, const char *GivenKind) {
   deliver(std::move(O), Human);
 }
 
+namespace {
+
+json::Value locationJson(const std::optional<jit::VersionedLocation> &L) {
+  if (!L)
+    return nullptr;
+  json::Object O{{"function", L->Where.Function}, {"version", L->Version}};
+  if (L->Where.Line) {
+    O["file"] = L->Where.File;
+    O["line"] = L->Where.Line;
+  }
+  return std::move(O);
+}
+
+std::string where(const jit::VersionedLocation &L) {
+  std::string S = L.Where.Function;
+  if (L.Where.Line)
+    S += formatv(" at {0}:{1}", sys::path::filename(L.Where.File), L.Where.Line).str();
+  return S + formatv(" (version {0})", L.Version).str();
+}
+
+} // namespace
+
+void EventOutput::crashed(const CrashReport &C) {
+  const CrashRecord &R = C.Record;
+  const char *Name = sigabbrev_np(R.Signal);
+  json::Array Frames;
+  for (const CrashFrame &F : C.Frames) {
+    json::Object O{{"address", formatv("{0:x}", F.Address).str()}};
+    if (F.Patched)
+      O["patched"] = locationJson(F.Patched);
+    Frames.push_back(std::move(O));
+  }
+  json::Array Undone, Units;
+  for (unsigned V : R.Undone)
+    Undone.push_back(V);
+  for (const std::string &U : C.UndoneUnits)
+    Units.push_back(U);
+  std::string Action =
+      R.RolledBack ? "rolled_back" : R.HasOutcome ? "reported" : "none";
+  json::Object O{{"event", "crashed"},
+                 {"signal", R.Signal},
+                 {"signal_name", Name ? std::string("SIG") + Name : "?"},
+                 {"address", formatv("{0:x}", R.Address).str()},
+                 {"tid", R.Tid},
+                 {"version", R.Version},
+                 {"at", locationJson(C.Fault)},
+                 {"frames", std::move(Frames)},
+                 {"action", Action}};
+  if (!R.Reason.empty())
+    O["reason"] = R.Reason;
+  if (R.RolledBack) {
+    O["undone"] = std::move(Undone);
+    O["left"] = C.LeftFunction;
+    O["units"] = std::move(Units);
+  }
+  std::string Human = formatv("hotc: crash in {0}: {1} at address {2:x}, thread {3}",
+                              C.Fault ? where(*C.Fault) : "patched code",
+                              strsignal(R.Signal), R.Address, R.Tid).str();
+  if (R.RolledBack) {
+    std::string Versions;
+    for (unsigned V : R.Undone)
+      Versions += (Versions.empty() ? "" : ", ") + std::to_string(V);
+    Human += formatv("\nhotc: rolled back version {0}; {1} returned 0 to its "
+                     "caller and the process keeps running: fix the code and save",
+                     Versions, C.LeftFunction.empty() ? "the function" : C.LeftFunction)
+                 .str();
+  } else if (R.HasOutcome) {
+    Human += "\nhotc: not rolled back: " + R.Reason;
+  }
+  deliver(std::move(O), Human);
+}
+
 void EventOutput::exited(std::optional<ExitStatus> Status) {
   json::Object O{{"event", "exited"}, {"code", nullptr}};
   std::string Human = "hotc: the process exited";

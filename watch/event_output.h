@@ -3,6 +3,7 @@
 #pragma once
 
 #include "jit/patch_session.h"
+#include "watch/crash_report.h"
 #include "watch/process_launcher.h"
 #include "analysis/save_plan.h"
 
@@ -50,6 +51,8 @@ public:
   void error(llvm::Error E, const char *Kind);
   // The on-disk build caught up with the process (Outputs rebuilt).
   void rebuilt(const std::vector<std::string> &Outputs, double Ms);
+  // A thread faulted in patched code: where, and what the agent did.
+  void crashed(const CrashReport &C);
   // Status: absent for a process hotc did not start (--pid).
   void exited(std::optional<ExitStatus> Status);
   // Something the user should know that is not an outcome of a save: on

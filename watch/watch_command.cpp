@@ -4,6 +4,8 @@
 #include "frontend/project_files.h"
 #include "launcher/build_snapshot.h"
 #include "watch/process_launcher.h"
+#include "watch/crash_log.h"
+#include "watch/crash_report.h"
 #include "watch/watch_loop.h"
 
 #include "jit/link_session.h"
@@ -225,6 +227,19 @@ Expected<Target> startOrAttach(const WatchOptions &Opts) {
   return T;
 }
 
+protocol::CrashPolicy crashPolicyOf(OnCrash O) {
+  switch (O) {
+  case OnCrash::Rollback:
+    return protocol::CrashPolicy::Rollback;
+  case OnCrash::Report:
+  case OnCrash::Restart: // reported, then started again once it has died
+    return protocol::CrashPolicy::Report;
+  case OnCrash::Ignore:
+    return protocol::CrashPolicy::Ignore;
+  }
+  return protocol::CrashPolicy::Rollback;
+}
+
 struct Ending {
   int Code = 0;
   bool Crashed = false; // a signal ended the process hotc started
@@ -293,6 +308,19 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     return Fail(Commands.takeError());
   jit::PatchSession Session(**Link, **Codegen);
   Session.setPreambleLimit(Opts.MaxPreambles);
+  Session.setCrashPolicy(static_cast<uint8_t>(crashPolicyOf(Opts.Crash)));
+  // Crashes in patched code are the agent's to catch; it writes them here.
+  std::unique_ptr<CrashLog> Crashes;
+  if (auto C = CrashLog::open(T.Pid))
+    Crashes = std::move(*C);
+  else
+    Out.note("crashes in patched code will be seen only as the process's "
+             "exit: " + toString(C.takeError()));
+  auto ReportCrashes = [&](bool ProcessGone) {
+    if (Crashes)
+      for (CrashRecord &R : Crashes->take(ProcessGone))
+        Out.crashed(takeCrash(std::move(R), Session));
+  };
   BuildSnapshots Recorded = readBuildSnapshots(BuildDir);
   for (const std::string &Why : Recorded.Unreadable)
     Out.note("build record unusable, its unit's baseline is the file on disk: " +
@@ -379,12 +407,18 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
 
   Clock::time_point LastPatch = Clock::now() - std::chrono::hours(1);
   for (;;) {
-    pollfd Fds[3] = {{Watcher->fd(), POLLIN, 0}, {T.PidFd, POLLIN, 0},
-                     {SigFd, POLLIN, 0}};
-    if (poll(Fds, 3, -1) < 0 && errno != EINTR)
+    pollfd Fds[4] = {{Watcher->fd(), POLLIN, 0}, {T.PidFd, POLLIN, 0},
+                     {SigFd, POLLIN, 0}, {Crashes ? Crashes->fd() : -1, POLLIN, 0}};
+    if (poll(Fds, 4, -1) < 0 && errno != EINTR)
       return Fail(errorCodeToError(std::error_code(errno, std::generic_category())));
-    if (Fds[1].revents)
+    if (Fds[3].revents)
+      ReportCrashes(false);
+    if (Fds[1].revents) {
+      ReportCrashes(true);
+      if (Crashes)
+        Crashes->remove();
       return finish(T, Out);
+    }
     if (Fds[2].revents) {
       signalfd_siginfo Info;
       (void)!read(SigFd, &Info, sizeof(Info));

@@ -29,7 +29,7 @@ struct WatchOptions {
   // gathered into the next one.
   unsigned DebounceMs = 100;
   std::vector<std::string> ExtraFlags; // appended to patch compiles
-  OnCrash Crash = OnCrash::Report;     // when the watched program crashes
+  OnCrash Crash = OnCrash::Rollback;   // when patched code crashes
   std::string LogFile; // events appended as JSON lines too; empty: none
 };
 

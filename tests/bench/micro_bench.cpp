@@ -189,9 +189,10 @@ void BM_PatchEntries(benchmark::State &State) {
   std::vector<agent::EntryPatch> Patches;
   for (int I = 0; I < State.range(0); ++I)
     Patches.push_back({kFunctions[I], reinterpret_cast<uint64_t>(&bench_target), 64});
-  P.apply(Patches); // first patch writes the entries; measured: re-points
+  uint64_t Version = 1;
+  P.apply(Version, Patches); // first patch writes the entries; measured: re-points
   for (auto _ : State) {
-    std::string Err = P.apply(Patches);
+    std::string Err = P.apply(++Version, Patches);
     if (!Err.empty())
       State.SkipWithError(Err.c_str());
   }

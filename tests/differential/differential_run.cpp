@@ -230,6 +230,9 @@ ScenarioOutcome runScenario(LiveSession &L, const Scenario &S,
     NeedRestart = true;
     return O;
   }
+  // Patched code that crashes is rolled back and the host lives on
+  // (on_crash = "rollback"): the `crashed` event is the crash.
+  size_t CrashesBefore = L.Hotc->count("crashed");
   saveFile(L.Project.unitPath(S),
            S.ExpectRefusal ? unitText(S, true) : liveEdit(S, Mode));
   auto Saved = Clock::now();
@@ -255,6 +258,8 @@ ScenarioOutcome runScenario(LiveSession &L, const Scenario &S,
     NeedRestart = true;
     return O;
   }
+  if (L.Hotc->count("crashed") > CrashesBefore)
+    Fail("crash", "  the patched code crashed and was rolled back\n");
   std::vector<std::string> Want =
       S.ExpectRefusal ? std::vector<std::string>(After.size(), Warm.back()) : Expected;
   if (After != Want)

@@ -172,6 +172,15 @@ std::string HotcProcess::history() const {
   return Out;
 }
 
+size_t HotcProcess::count(const std::string &Name) const {
+  std::lock_guard<std::mutex> G(Lock);
+  std::string Key = "\"event\":\"" + Name + "\"";
+  size_t N = 0;
+  for (const std::string &L : Lines)
+    N += L.find(Key) != std::string::npos;
+  return N;
+}
+
 void HotcProcess::signal(int Sig) { ::kill(Pid, Sig); }
 
 int HotcProcess::waitExit(Seconds Timeout) {

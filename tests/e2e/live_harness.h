@@ -54,6 +54,8 @@ public:
   std::optional<llvm::json::Object> waitEvent(const std::string &Name,
                                               Seconds Timeout = 60s);
   std::string history() const;
+  // How many events named Name hotc has written so far (waited for or not).
+  size_t count(const std::string &Name) const;
   int pid() const { return Pid; }
   void signal(int Sig);
   int waitExit(Seconds Timeout = 30s); // exit code; -1 on timeout

@@ -446,7 +446,13 @@ class Sweep:
             r["cold"] = (ms.get("baseline") or 0) > 0
             names = ev.get("functions", []) + ev.get("inlined", [])
             ok, why = self.rounds(2, 60)
-            if not ok:
+            # Patched code that crashed is rolled back and the app lives on
+            # (on_crash = "rollback"): the crashed event is the crash.
+            crashed = s.since(start, "crashed")
+            if crashed:
+                r["class"] = "crash of the app"
+                r["detail"] = json.dumps(crashed[-1])[:600]
+            elif not ok:
                 r["class"] = "crash of the app" if why == "crash" else (
                     "hang" if why == "hang" else "wrong output")
                 r["detail"] = why

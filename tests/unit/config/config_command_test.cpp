@@ -58,7 +58,7 @@ TEST(ConfigCommand, JsonShowsAFileValueAndACommandLineOverride) {
 
   const llvm::json::Object *Crash = S.getObject("on_crash");
   ASSERT_TRUE(Crash) << R.Out;
-  EXPECT_EQ(Crash->getString("value"), "report");
+  EXPECT_EQ(Crash->getString("value"), "rollback");
   EXPECT_EQ(Crash->getString("origin"), "default");
 
   const llvm::json::Object *Flags = S.getObject("extra_flags");

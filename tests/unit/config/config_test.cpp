@@ -81,9 +81,10 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
   EXPECT_EQ(C->DebounceMs.From.describe(), Dir + "/hotreload.toml:4");
 }
 
-TEST(Config, OnCrashAcceptsItsThreeValues) {
+TEST(Config, OnCrashAcceptsItsFourValues) {
   std::string Dir = scratchDir();
-  for (auto [Name, Want] : {std::pair{"report", OnCrash::Report},
+  for (auto [Name, Want] : {std::pair{"rollback", OnCrash::Rollback},
+                            std::pair{"report", OnCrash::Report},
                             std::pair{"restart", OnCrash::Restart},
                             std::pair{"ignore", OnCrash::Ignore}}) {
     auto C = parseConfig(std::string("on_crash = \"") + Name + "\"\n",
@@ -104,7 +105,7 @@ TEST(Config, DefaultsWithoutAFile) {
   EXPECT_TRUE(C.Exclude.Value.empty());
   EXPECT_EQ(C.DebounceMs.Value, 100);
   EXPECT_TRUE(C.ExtraFlags.Value.empty());
-  EXPECT_EQ(C.Crash.Value, OnCrash::Report);
+  EXPECT_EQ(C.Crash.Value, OnCrash::Rollback);
   EXPECT_EQ(C.SocketDir.Value, "/tmp/hotc-config-test-sockets");
   EXPECT_TRUE(C.Log.Value.empty());
   for (const Origin *O : {&C.BuildDir.From, &C.Watch.From, &C.DebounceMs.From,
@@ -122,7 +123,7 @@ TEST(Config, AnEmptyFileKeepsTheDefaults) {
   ASSERT_TRUE(!!C) << llvm::toString(C.takeError());
   EXPECT_EQ(C->DebounceMs.Value, 100);
   EXPECT_EQ(C->DebounceMs.From.From, Origin::Kind::Default);
-  EXPECT_EQ(C->Crash.Value, OnCrash::Report);
+  EXPECT_EQ(C->Crash.Value, OnCrash::Rollback);
 }
 
 TEST(Config, UnknownKeyCitesItsLineAndListsTheValidKeys) {
@@ -169,8 +170,8 @@ TEST(Config, WrongTypesCiteTheLineAndNameTheKey) {
       {"debounce_ms = 5000000000", "'debounce_ms'", "at most 3600000"},
       {"compiler = \"clang++-19\"", "'compiler'", "compiled by hotc's own Clang 19"},
       {"extra_flags = \"-g\"", "'extra_flags'", "array of strings"},
-      {"on_crash = \"reboot\"", "'on_crash'", "\"report\", \"restart\", "
-                                               "\"ignore\", not \"reboot\""},
+      {"on_crash = \"reboot\"", "'on_crash'", "\"rollback\", \"report\", "
+                                               "\"restart\", \"ignore\", not \"reboot\""},
       {"on_crash = true", "'on_crash'", "not a boolean"},
       {"socket_dir = {}", "'socket_dir'", "not a table"},
       {"log = 1979-05-27", "'log'", "not a date or time"},

@@ -1,0 +1,19 @@
+// One unit's part of a patch while PatchSession::apply builds it; internal
+// to jit/patch_session.cpp and jit/patch_rollback.cpp.
+#pragma once
+
+#include "jit/patch_session.h"
+
+namespace hotc::jit {
+
+struct PatchSession::Prepared {
+  CompiledTu Tu;
+  FunctionHashes Hashes;
+  LinkedObject Linked;
+  PatchPlan Plan;
+  TypeLayouts Layouts;
+  llvm::StringSet<> NoReload;           // edits kept out (`hotc: no-reload`)
+  llvm::StringMap<uint64_t> InitHashes; // of `hotc: rerun` globals, by "init:" key
+};
+
+} // namespace hotc::jit
