@@ -15,6 +15,7 @@
 
 #include <cassert>
 #include <cerrno>
+#include <fstream>
 #include <cstring>
 #include <poll.h>
 #include <sys/socket.h>
@@ -90,6 +91,17 @@ SymbolMap toSymbolMap(ExecutionSession &ES, const SymbolTable &T) {
     Out[ES.intern(E.getKey())] = {ExecutorAddr(E.second.Address),
                                   flagsOf(E.second.IsFunction)};
   return Out;
+}
+
+// Gone, or dead and not yet reaped by its parent.
+bool processEnded(int Pid) {
+  std::ifstream Stat("/proc/" + std::to_string(Pid) + "/stat");
+  std::string Line;
+  if (!std::getline(Stat, Line))
+    return true;
+  size_t Paren = Line.rfind(')');
+  return Paren != std::string::npos && Paren + 2 < Line.size() &&
+         (Line[Paren + 2] == 'Z' || Line[Paren + 2] == 'X');
 }
 
 } // namespace
@@ -451,8 +463,17 @@ Error LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
     Args.emplace_back(ExecutorAddr(E.Entry), ExecutorAddr(E.Target), E.Room);
   Error Result = Error::success();
   if (Error E = ES->callSPSWrapper<protocol::SPSPatchSig>(
-          PatchFn, Result, Version, Policy, Guarded, Args))
-    return joinErrors(std::move(E), std::move(Result));
+          PatchFn, Result, Version, Policy, Guarded, Args)) {
+    consumeError(std::move(Result)); // never set: the call did not return
+    if (processEnded(Pid)) // "disconnecting" would say nothing
+      return joinErrors(
+          createStringError(inconvertibleErrorCode(),
+                            "the process ended while patch %llu was applied "
+                            "(its code may have run already)",
+                            (unsigned long long)Version),
+          std::move(E));
+    return E;
+  }
   return Result;
 }
 
