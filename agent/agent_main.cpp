@@ -2,6 +2,7 @@
 // process, creates the private socket, and serves one hotc at a time with
 // ORC's executor server.
 #include "agent/agent_services.h"
+#include "agent/bounded_transport.h"
 #include "protocol/agent_protocol.h"
 
 #include "llvm/ExecutionEngine/Orc/TargetProcess/SimpleExecutorDylibManager.h"
@@ -159,14 +160,15 @@ std::atomic<bool> SessionActive{false};
 // One hotc session, on its own thread so the listener can answer others.
 void runSession(int FD) {
   auto Server =
-      SimpleRemoteEPCServer::Create<FDSimpleRemoteEPCTransport>(setUpServer,
-                                                                FD, FD);
+      SimpleRemoteEPCServer::Create<BoundedTransport>(setUpServer, FD);
   if (!Server) {
+    // The transport, started before the setup message failed, closes FD
+    // when its reader ends.
     say("cannot start a session: %s", toString(Server.takeError()).c_str());
-    close(FD);
     SessionActive = false;
     return;
   }
+  BoundedTransport::open(FD);
   if (verbose())
     say("hotc connected");
   Error Err = (*Server)->waitForDisconnect();

@@ -484,6 +484,11 @@ void LinkSession::detach() {
   // would free the JIT memory the patched entries jump to. Shut the socket
   // down and leak the session objects instead.
   shutdown(Socket, SHUT_RDWR);
+  if (!ES) { // the agent went away before the session was set up
+    close(Socket);
+    Socket = -1;
+    return;
+  }
   // The socket is shut down already: the disconnect's error says only that.
   consumeError(ES->getExecutorProcessControl().disconnect());
   Socket = -1;

@@ -1,0 +1,139 @@
+// The agent's socket takes whatever a peer sends: thousands of malformed
+// and random frames on a live app's socket leave the app running, and a
+// real hotc attaches and patches afterwards.
+#include "live_session.h"
+#include "protocol/agent_protocol.h"
+
+#include <csignal>
+#include <poll.h>
+#include <random>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace hotc::e2e {
+namespace {
+
+int connectTo(const std::string &Path) {
+  sockaddr_un A{};
+  A.sun_family = AF_UNIX;
+  memcpy(A.sun_path, Path.c_str(), Path.size() + 1);
+  int FD = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (FD >= 0 && connect(FD, reinterpret_cast<sockaddr *>(&A), sizeof(A)) == 0)
+    return FD;
+  if (FD >= 0)
+    close(FD);
+  return -1;
+}
+
+void put64(std::string &Out, uint64_t V) {
+  for (int I = 0; I < 8; ++I)
+    Out += static_cast<char>(V >> (8 * I));
+}
+
+// One malformed message of kind Kind: what ORC's own reader would have
+// allocated, called or choked on.
+std::string malformed(int Kind, std::mt19937_64 &R) {
+  std::string F;
+  auto Header = [&](uint64_t Size, uint64_t Op, uint64_t Tag) {
+    put64(F, Size);
+    put64(F, Op);
+    put64(F, R());
+    put64(F, Tag);
+  };
+  auto Junk = [&](size_t N) {
+    for (size_t I = 0; I < N; ++I)
+      F += static_cast<char>(R());
+  };
+  switch (Kind) {
+  case 0: // noise
+    Junk(1 + R() % 4096);
+    break;
+  case 1: // a size no one can allocate
+    Header(~0ull - R() % 1000, 3, R());
+    break;
+  case 2: // a gigabyte announced, a few bytes sent
+    Header((1ull << 30) + 64, 3, R());
+    Junk(64);
+    break;
+  case 3: // an opcode that does not exist
+    Header(32 + 16, 4 + R() % 250, 0);
+    Junk(16);
+    break;
+  case 4: // a call of a random address
+    Header(32 + 64, 3, R());
+    Junk(64);
+    break;
+  case 5: // a result nobody waits for
+    Header(32 + 24, 2, 0);
+    Junk(24);
+    break;
+  case 6: // a second setup
+    Header(32 + 40, 0, 0);
+    Junk(40);
+    break;
+  default: // a hang-up with a garbled payload
+    Header(32 + 12, 1, 0);
+    Junk(12);
+    break;
+  }
+  return F;
+}
+
+TEST(AgentSocket, MalformedFramesLeaveTheAppRunningAndAttachable) {
+  LiveSession S;
+  S.expectReady();
+  shell("pgrep -P " + std::to_string(S.Hotc->pid()) + " > '" +
+        S.Project.path("pids") + "'");
+  int AppPid = std::stoi(S.Project.read("pids"));
+  S.Hotc->signal(SIGKILL); // the socket is free for others
+  S.Hotc->waitExit();
+  std::string Path = protocol::socketPath(AppPid);
+
+  std::mt19937_64 R(20261202);
+  int Sessions = 0;
+  for (int I = 0; I < 2000; ++I) {
+    // The agent serves one session at a time and answers `B` until the
+    // last one has ended: ask again.
+    for (int Try = 0; Try < 1000; ++Try) {
+      int FD = connectTo(Path);
+      ASSERT_GE(FD, 0) << "connection " << I << ": the agent stopped listening";
+      pollfd P{FD, POLLIN, 0};
+      char Greeting = 0;
+      bool Served = poll(&P, 1, 5000) == 1 && read(FD, &Greeting, 1) == 1 &&
+                    Greeting == protocol::kGreeting;
+      if (Served) {
+        ++Sessions;
+        std::string Frames = malformed(I % 8, R);
+        (void)!write(FD, Frames.data(), Frames.size());
+        // Wait for the agent to end the session.
+        shutdown(FD, SHUT_WR);
+        char Sink[256];
+        while (poll(&P, 1, 2000) == 1 && read(FD, Sink, sizeof(Sink)) > 0) {
+        }
+      }
+      close(FD);
+      if (Served)
+        break;
+      usleep(1000);
+    }
+  }
+  EXPECT_EQ(Sessions, 2000) << "every connection must have reached a session";
+  EXPECT_EQ(kill(AppPid, 0), 0) << "the app died";
+  EXPECT_TRUE(S.Log.waitFor([](auto &) { return true; }, 5s))
+      << "the app stopped running";
+
+  HotcProcess Again({"watch", "-p", S.Project.BuildDir, "--json", "--pid",
+                     std::to_string(AppPid)},
+                    S.Project.Dir);
+  ASSERT_TRUE(Again.waitEvent("ready")) << Again.history();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "int extension() { return 31; }");
+  ASSERT_TRUE(Again.waitEvent("patched")) << Again.history();
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("ext") == "31"; }));
+  ::kill(AppPid, SIGTERM);
+  EXPECT_TRUE(Again.waitEvent("exited")) << Again.history();
+}
+
+} // namespace
+} // namespace hotc::e2e
