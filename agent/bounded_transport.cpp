@@ -1,5 +1,6 @@
 #include "agent/bounded_transport.h"
 
+#include "llvm/ExecutionEngine/Orc/Shared/OrcRTBridge.h"
 #include "llvm/Support/Endian.h"
 
 #include <cerrno>
@@ -114,8 +115,19 @@ void BoundedTransport::learnWrappers(ArrayRef<char> SetupArgs) {
           IB, Info))
     return; // then nothing is callable, and the session goes nowhere
   std::lock_guard<std::mutex> Guard(WrapperLock);
-  for (const auto &E : Info.BootstrapSymbols)
+  for (const auto &E : Info.BootstrapSymbols) {
+    StringRef Name = E.first();
+    // Not every bootstrap symbol is a wrapper function: the session object
+    // and the services' instances are data, the dispatch function has
+    // another signature.
+    if (Name == SimpleRemoteEPCDefaultBootstrapSymbolNames::ExecutorSessionObjectName ||
+        Name == SimpleRemoteEPCDefaultBootstrapSymbolNames::DispatchFnName ||
+        Name == rt::SimpleExecutorDylibManagerInstanceName ||
+        Name == rt::SimpleExecutorMemoryManagerInstanceName ||
+        Name.ends_with("Instance") || Name.ends_with("InstanceName"))
+      continue;
     Wrappers.insert(E.second.getValue());
+  }
 }
 
 bool BoundedTransport::callable(uint64_t Tag) {
@@ -145,7 +157,10 @@ Error BoundedTransport::sendMessage(SimpleRemoteEPCOpcode OpC, uint64_t SeqNo,
 void BoundedTransport::disconnect() {
   if (Disconnected.exchange(true))
     return;
-  ::shutdown(FD, SHUT_RDWR); // wakes the listener's read
+  // Under the lock the reader closes FD with: never a reused descriptor.
+  std::lock_guard<std::mutex> Guard(WriteLock);
+  if (!Closed)
+    ::shutdown(FD, SHUT_RDWR); // wakes the listener's read
 }
 
 Error BoundedTransport::readFrame(SimpleRemoteEPCOpcode &OpC, uint64_t &SeqNo,
@@ -227,6 +242,7 @@ void BoundedTransport::listen() {
   {
     std::lock_guard<std::mutex> Guard(WriteLock); // no write into a reused fd
     ::close(FD);
+    Closed = true;
   }
   C.handleDisconnect(std::move(Err));
 }

@@ -62,6 +62,7 @@ private:
   std::condition_variable PhaseChanged;
   Phase Now = Phase::SettingUp;
   std::mutex WriteLock;
+  bool Closed = false; // under WriteLock
   std::atomic<bool> Disconnected{false};
   std::mutex WrapperLock;
   std::set<uint64_t> Wrappers; // the bootstrap symbols announced

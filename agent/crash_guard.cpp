@@ -36,6 +36,7 @@ char LogPath[512];
 struct sigaction Previous[_NSIG];
 
 void onFault(int Sig, siginfo_t *Info, void *Ctx);
+void onFaultOnce(int Sig, siginfo_t *Info, void *Ctx);
 
 const PatchedCode *codeAt(uint64_t Pc) {
   size_t N = NumCode.load(std::memory_order_acquire);
@@ -85,6 +86,7 @@ struct Walk {
   uint64_t Frames[kMaxFrames];
   size_t NumFrames = 0;
   const PatchedCode *Inner = nullptr;
+  uint64_t Version = 0, Start = 0; // Inner's, read once (forget() may zero it)
   bool NeedCaller = false;
   bool HaveCaller = false;
   uint64_t LeaveCfa = 0, CallerIp = 0;
@@ -103,7 +105,7 @@ _Unwind_Reason_Code visitFrame(_Unwind_Context *Ctx, void *Arg) {
   if (W.NumFrames < kMaxFrames)
     W.Frames[W.NumFrames++] = Ip;
   const PatchedCode *C = codeAt(W.Seen == 0 || Before ? Ip : Ip - 1);
-  if (W.NeedCaller && !(C && C->Start == W.Inner->Start)) {
+  if (W.NeedCaller && !(C && C->Start == W.Start)) {
     // This frame called the one to leave: its registers are those the
     // callee's unwind information restores, and the callee's CFA is the
     // stack pointer it would have returned with.
@@ -119,6 +121,8 @@ _Unwind_Reason_Code visitFrame(_Unwind_Context *Ctx, void *Arg) {
     W.HaveCaller = true;
   } else if (!W.Inner && C) {
     W.Inner = C;
+    W.Version = __atomic_load_n(&C->Version, __ATOMIC_ACQUIRE);
+    W.Start = C->Start;
     W.NeedCaller = true;
   }
   if (++W.Seen >= kMaxWalk ||
@@ -170,11 +174,14 @@ void leave(const Walk &W, ucontext_t *UC, const siginfo_t *Info) {
     memset(&UC->uc_mcontext.fpregs->_xmm[0], 0, sizeof(UC->uc_mcontext.fpregs->_xmm[0]));
     memset(&UC->uc_mcontext.fpregs->_xmm[1], 0, sizeof(UC->uc_mcontext.fpregs->_xmm[1]));
   }
-  // A signal the thread sent itself (abort) came from inside raise(),
-  // which blocks every signal around the kill: that mask is raise's, not
-  // the thread's, and must not outlive it.
-  if (Info->si_code <= 0 && Info->si_pid == getpid())
-    sigemptyset(&UC->uc_sigmask);
+  // The thread gets back the mask it had when the signal came. Whatever
+  // that was (a libc that blocks signals around raise() would leave all
+  // blocked), the signals hotc needs stay open: the faults, and the world
+  // stop of the next patch. The application's own choices are kept.
+  (void)Info;
+  for (int Sig : kSignals)
+    sigdelset(&UC->uc_sigmask, Sig);
+  sigdelset(&UC->uc_sigmask, SIGRTMAX - 3); // agent/world_stop.cpp's
 }
 
 void writeCrash(uint32_t Seq, int Sig, const siginfo_t *Info, const Walk &W) {
@@ -190,7 +197,7 @@ void writeCrash(uint32_t Seq, int Sig, const siginfo_t *Info, const Walk &W) {
   L.add(" tid=");
   L.num(static_cast<uint64_t>(syscall(SYS_gettid)));
   L.add(" version=");
-  L.num(W.Inner->Version);
+  L.num(W.Version);
   L.add(" frames=");
   for (size_t I = 0; I < W.NumFrames; ++I) {
     if (I)
@@ -235,12 +242,42 @@ const char *cannotLeave(const Walk &W) {
   return nullptr;
 }
 
+// An application's handler installed after the agent may chain back to
+// it. Such a nested entry (below the frame that passed the fault on, on
+// the same thread) takes the default action instead of looping; a handler
+// that leaves with longjmp leaves the marks behind, which a later fault,
+// entered from the top of its stack again, does not mistake for nesting.
+__attribute__((tls_model("initial-exec"))) __thread uintptr_t ChainFrame = 0;
+
+bool nestedInChain() {
+  auto Here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  return ChainFrame && Here < ChainFrame && ChainFrame - Here < (1u << 20);
+}
+
+void passOn(int Sig, siginfo_t *Info, void *Ctx) {
+  ChainFrame = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  chain(Sig, Info, Ctx);
+  ChainFrame = 0;
+}
+
 void onFault(int Sig, siginfo_t *Info, void *Ctx) {
+  if (nestedInChain()) { // the default action, as the kernel would take it
+    int SavedErrno = errno;
+    signal(Sig, SIG_DFL);
+    if (!synchronous(Sig, Info))
+      syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), Sig);
+    errno = SavedErrno;
+    return;
+  }
+  onFaultOnce(Sig, Info, Ctx);
+}
+
+void onFaultOnce(int Sig, siginfo_t *Info, void *Ctx) {
   int SavedErrno = errno;
   auto *UC = static_cast<ucontext_t *>(Ctx);
   if (Policy.load() == static_cast<uint8_t>(protocol::CrashPolicy::Ignore) ||
       NumCode.load(std::memory_order_acquire) == 0) {
-    chain(Sig, Info, Ctx);
+    passOn(Sig, Info, Ctx);
     errno = SavedErrno;
     return;
   }
@@ -251,9 +288,13 @@ void onFault(int Sig, siginfo_t *Info, void *Ctx) {
     W.Frames[0] = W.FaultPc;
     W.NumFrames = 1;
     W.Inner = codeAt(W.FaultPc);
+    if (W.Inner) {
+      W.Version = __atomic_load_n(&W.Inner->Version, __ATOMIC_ACQUIRE);
+      W.Start = W.Inner->Start;
+    }
   }
-  if (!W.Inner) {
-    chain(Sig, Info, Ctx);
+  if (!W.Inner || !W.Version) {
+    passOn(Sig, Info, Ctx);
     errno = SavedErrno;
     return;
   }
@@ -264,13 +305,13 @@ void onFault(int Sig, siginfo_t *Info, void *Ctx) {
   size_t NumReverted = 0;
   std::string Err;
   if (!Why) {
-    Err = Patcher->revertFrom(W.Inner->Version, Reverted, 64, NumReverted);
+    Err = Patcher->revertFrom(W.Version, Reverted, 64, NumReverted);
     if (!Err.empty())
       Why = Err.c_str();
   }
-  writeOutcome(Seq, Why, Reverted, NumReverted, W.Inner->Start);
+  writeOutcome(Seq, Why, Reverted, NumReverted, W.Start);
   if (Why)
-    chain(Sig, Info, Ctx);
+    passOn(Sig, Info, Ctx);
   else
     leave(W, UC, Info);
   errno = SavedErrno;

@@ -433,8 +433,12 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
       std::vector<std::string> Changed = Watcher->takeChanged();
       if (Changed.empty())
         continue;
-      Loop.saved(gatherBurst(*Watcher, std::move(Changed), LastPatch,
-                             Opts.DebounceMs));
+      auto Burst = gatherBurst(*Watcher, std::move(Changed), LastPatch,
+                               Opts.DebounceMs);
+      // A rollback not yet read would leave the record of the running
+      // code on versions the agent undid.
+      ReportCrashes(false);
+      Loop.saved(std::move(Burst));
       LastPatch = Clock::now();
     }
   }
