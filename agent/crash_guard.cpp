@@ -135,6 +135,14 @@ bool synchronous(int Sig, const siginfo_t *Info) {
   return Info->si_code > 0 && Sig != SIGTRAP && Sig != SIGABRT;
 }
 
+// The kernel's default: a fault re-executes into it; a sent signal is sent
+// again and arrives once the handler returns.
+void takeDefaultAction(int Sig, const siginfo_t *Info) {
+  signal(Sig, SIG_DFL);
+  if (!synchronous(Sig, Info))
+    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), Sig);
+}
+
 // What would have happened without hotc: the application's handler, or
 // the default action (a fault re-executes; a sent signal is sent again and
 // arrives once this handler returns).
@@ -150,9 +158,7 @@ void chain(int Sig, siginfo_t *Info, void *Ctx) {
     P.sa_handler(Sig);
     return;
   }
-  signal(Sig, SIG_DFL);
-  if (!synchronous(Sig, Info))
-    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), Sig);
+  takeDefaultAction(Sig, Info);
 }
 
 // The thread continues in the caller as if the patched function had
@@ -263,9 +269,7 @@ void passOn(int Sig, siginfo_t *Info, void *Ctx) {
 void onFault(int Sig, siginfo_t *Info, void *Ctx) {
   if (nestedInChain()) { // the default action, as the kernel would take it
     int SavedErrno = errno;
-    signal(Sig, SIG_DFL);
-    if (!synchronous(Sig, Info))
-      syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), Sig);
+    takeDefaultAction(Sig, Info);
     errno = SavedErrno;
     return;
   }

@@ -227,12 +227,15 @@ std::string EntryPatcher::apply(uint64_t Version,
   Pages.reserve(2 * (Writes.size() + Repoints.size()) + 2);
   Undo.Pages.reserve(2 * (Undo.Writes.size() + Undo.Repoints.size()) + 2);
   History.reserve(History.size() + 1); // no allocation once it is live
-  if (std::string Err = stopClearOf(Writes); !Err.empty())
-    return Err;
-  std::string Err = write(Writes, Repoints, Pages);
-  Stop.release();
-  if (!Err.empty())
-    return Err;
+  // A patch that only adds code moves no entry: nothing to stop for.
+  if (!Writes.empty() || !Repoints.empty()) {
+    if (std::string Err = stopClearOf(Writes); !Err.empty())
+      return Err;
+    std::string Err = write(Writes, Repoints, Pages);
+    Stop.release();
+    if (!Err.empty())
+      return Err;
+  }
   for (const PlannedWrite &W : Writes) {
     int32_t Rel;
     memcpy(&Rel, W.Bytes + 1, 4);
@@ -252,6 +255,10 @@ std::string EntryPatcher::apply(uint64_t Version,
 
 // Runs in a fault handler: nothing here allocates.
 std::string EntryPatcher::revert(VersionUndo &Undo) {
+  if (Undo.Writes.empty() && Undo.Repoints.empty()) { // it moved no entry
+    Undo.Reverted = true;
+    return "";
+  }
   if (std::string Err = stopClearOf(Undo.Writes); !Err.empty())
     return Err;
   Undo.Pages.clear();

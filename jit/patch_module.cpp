@@ -240,4 +240,9 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
   return Plan;
 }
 
+std::string unversionedName(StringRef Linked) {
+  size_t At = Linked.rfind(".hotc");
+  return At == StringRef::npos ? Linked.str() : Linked.substr(0, At).str();
+}
+
 } // namespace hotc::jit

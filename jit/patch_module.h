@@ -43,6 +43,10 @@ struct CreatedSymbol {
   bool IsFunction = false;
 };
 
+// A replacement's symbol is its name with ".hotcN" (N: the patch version);
+// this gives back the name users know.
+std::string unversionedName(llvm::StringRef Linked);
+
 struct PatchPlan {
   std::vector<Replacement> Replaced;
   std::vector<CreatedSymbol> Created;

@@ -57,11 +57,6 @@ std::vector<std::string> usersOf(const Module &M, StringRef Symbol) {
   return {Out.begin(), Out.end()};
 }
 
-// Versioned names come back to the names users know.
-std::string originalName(StringRef Name) {
-  size_t At = Name.rfind(".hotc");
-  return At == StringRef::npos ? Name.str() : Name.substr(0, At).str();
-}
 
 // Every symbol the patch refers to must exist: check before code is
 // generated and memory allocated in the process, and name the functions
@@ -81,7 +76,7 @@ Error checkResolvable(const Module &M, LinkSession &Link, StringRef Unit) {
   for (const std::string &S : *Missing) {
     std::vector<std::string> Users;
     for (const std::string &U : usersOf(M, S))
-      Users.push_back(originalName(U));
+      Users.push_back(unversionedName(U));
     Out.push_back({S, std::move(Users)});
   }
   return make_error<LinkFailure>(Unit.str(), std::move(Out));
@@ -93,7 +88,7 @@ Error explainLinkError(Error E, const Module &M, StringRef Unit) {
     for (const orc::SymbolStringPtr &S : NF.getSymbols()) {
       std::vector<std::string> Users;
       for (const std::string &U : usersOf(M, *S))
-        Users.push_back(originalName(U));
+        Users.push_back(unversionedName(U));
       Missing.push_back({(*S).str(), std::move(Users)});
     }
   });

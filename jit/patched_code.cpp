@@ -1,5 +1,7 @@
 #include "jit/patched_code.h"
 
+#include "jit/patch_module.h"
+
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/JITLink/JITLink.h"
@@ -12,9 +14,7 @@ namespace hotc::jit {
 namespace {
 
 std::string displayName(StringRef Linked) {
-  size_t At = Linked.rfind(".hotc");
-  std::string Name = At == StringRef::npos ? Linked.str() : Linked.substr(0, At).str();
-  return demangle(Name);
+  return demangle(unversionedName(Linked));
 }
 
 // The line of Offset bytes into the function Name of the relocatable

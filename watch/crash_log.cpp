@@ -117,9 +117,12 @@ CrashLog::~CrashLog() {
 
 std::vector<CrashRecord> CrashLog::take(bool ProcessGone) {
   alignas(inotify_event) char Events[4096];
-  while (read(Inotify, Events, sizeof(Events)) > 0) {
-  }
+  bool Touched = ProcessGone;
+  while (read(Inotify, Events, sizeof(Events)) > 0)
+    Touched = true; // the directory changed: maybe the log
   std::vector<CrashRecord> Out;
+  if (!Touched) // nothing written since the last read: no file I/O per save
+    return Out;
   int FD = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
   char Buf[8192];
   ssize_t Got;
