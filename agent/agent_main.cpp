@@ -65,27 +65,6 @@ bool shouldStart() {
   return !Pid || atoi(Pid) == getpid();
 }
 
-// $HOTC_SOCKET_DIR, $XDG_RUNTIME_DIR/hotc or /tmp/hotc-$UID; created 0700
-// and refused unless it is a directory of ours that nobody else can enter.
-bool prepareSocketDir(std::string &Dir, std::string &Why) {
-  Dir = protocol::socketDirectory();
-  if (mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    Why = "cannot create " + Dir + ": " + strerror(errno);
-    return false;
-  }
-  struct stat St;
-  if (lstat(Dir.c_str(), &St) != 0 || !S_ISDIR(St.st_mode)) {
-    Why = Dir + " is not a directory";
-    return false;
-  }
-  if (St.st_uid != getuid() || (St.st_mode & 077) != 0) {
-    Why = Dir + " must be owned by uid " + std::to_string(getuid()) +
-          " with mode 0700 (fix with: chmod 700 " + Dir + ")";
-    return false;
-  }
-  return true;
-}
-
 // Sockets and crash logs of processes that are gone: a process killed by a
 // signal could not remove its socket, and a crash log nobody read stays.
 void removeStaleFiles(const std::string &Dir) {
@@ -228,7 +207,7 @@ __attribute__((constructor)) void startAgent() {
   if (!shouldStart())
     return;
   std::string Dir, Why;
-  if (!prepareSocketDir(Dir, Why) || !initServices(Why)) {
+  if (!protocol::preparePrivateDirectory(Dir, Why) || !initServices(Why)) {
     say("not started: %s", Why.c_str());
     return;
   }

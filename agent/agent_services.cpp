@@ -109,6 +109,32 @@ Error applyPatches(uint64_t Version, uint8_t Policy,
   return Error::success();
 }
 
+Expected<std::vector<uint64_t>> undoVersions(uint64_t From) {
+  std::vector<uint64_t> Undone;
+  std::string Why = patcher().undoFrom(From, Undone);
+  if (!Why.empty())
+    return createStringError(inconvertibleErrorCode(), Why);
+  return Undone;
+}
+
+Error redoVersion(uint64_t Version) {
+  std::string Why = patcher().redo(Version);
+  if (!Why.empty())
+    return createStringError(inconvertibleErrorCode(), Why);
+  return Error::success();
+}
+
+CWrapperFunctionResult undoWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSUndoSig>::handle(Data, Size,
+                                                       undoVersions)
+      .release();
+}
+
+CWrapperFunctionResult redoWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSRedoSig>::handle(Data, Size, redoVersion)
+      .release();
+}
+
 CWrapperFunctionResult modulesWrapper(const char *Data, size_t Size) {
   return WrapperFunction<protocol::SPSModulesSig>::handle(Data, Size,
                                                           listModules)
@@ -168,6 +194,8 @@ bool initServices(std::string &Why) {
 void addServiceSymbols(StringMap<ExecutorAddr> &S) {
   S[protocol::kModulesFn] = ExecutorAddr::fromPtr(&modulesWrapper);
   S[protocol::kPatchFn] = ExecutorAddr::fromPtr(&patchWrapper);
+  S[protocol::kUndoFn] = ExecutorAddr::fromPtr(&undoWrapper);
+  S[protocol::kRedoFn] = ExecutorAddr::fromPtr(&redoWrapper);
   S[protocol::kResolveIfuncsFn] = ExecutorAddr::fromPtr(&resolveIfuncsWrapper);
   S[protocol::kRecordSymbolsFn] = ExecutorAddr::fromPtr(&recordWrapper);
   S[protocol::kRecordedSymbolsFn] = ExecutorAddr::fromPtr(&recordedWrapper);

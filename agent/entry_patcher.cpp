@@ -111,14 +111,12 @@ std::string EntryPatcher::allocateSlot(uint64_t Entry, uint64_t &Slot) {
 }
 
 std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
-                               std::vector<PlannedWrite> &Writes,
-                               std::vector<PlannedRepoint> &Repoints,
-                               VersionUndo &Undo) {
+                               VersionUndo &V) {
   for (const EntryPatch &P : Patches) {
     auto It = Entries.find(P.Entry);
     if (It != Entries.end() && It->second.Jumping) {
-      Undo.Repoints.push_back({It->second.Slot, *It->second.Slot});
-      Repoints.push_back({It->second.Slot, P.Target});
+      V.Undo.Repoints.push_back({It->second.Slot, *It->second.Slot});
+      V.Redo.Repoints.push_back({It->second.Slot, P.Target});
       continue;
     }
     if (P.Room < 5)
@@ -144,11 +142,12 @@ std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
     PlannedWrite W{P.Entry, {0xE9}};
     int32_t Rel = static_cast<int32_t>(Slot - (P.Entry + 5));
     memcpy(W.Bytes + 1, &Rel, 4);
-    Writes.push_back(W);
+    V.Redo.Writes.push_back(W);
     PlannedWrite Back{P.Entry, {}};
     memcpy(Back.Bytes, reinterpret_cast<const void *>(P.Entry), 5);
-    Undo.Writes.push_back(Back);
-    Repoints.push_back({reinterpret_cast<uint64_t *>(Slot + 8), P.Target});
+    V.Undo.Writes.push_back(Back);
+    V.Redo.Repoints.push_back(
+        {reinterpret_cast<uint64_t *>(Slot + 8), P.Target});
   }
   return "";
 }
@@ -213,30 +212,46 @@ std::string EntryPatcher::write(std::vector<PlannedWrite> &Writes,
   return "";
 }
 
+// Runs with the world stopped only between stopClearOf and release; the
+// pages were reserved, so nothing allocates then (a fault handler may be
+// the caller).
+std::string EntryPatcher::writeStopped(Steps &S) {
+  if (S.Writes.empty() && S.Repoints.empty()) // it moves no entry
+    return "";
+  if (std::string Err = stopClearOf(S.Writes); !Err.empty())
+    return Err;
+  S.Pages.clear();
+  std::string Err = write(S.Writes, S.Repoints, S.Pages);
+  Stop.release();
+  return Err;
+}
+
 std::string EntryPatcher::apply(uint64_t Version,
                                 const std::vector<EntryPatch> &Patches) {
   std::lock_guard<std::mutex> Guard(Lock);
-  std::vector<PlannedWrite> Writes;
-  std::vector<PlannedRepoint> Repoints;
-  Writes.reserve(Patches.size());
-  Repoints.reserve(Patches.size());
-  VersionUndo Undo{Version, {}, {}, {}, false};
-  if (std::string Err = plan(Patches, Writes, Repoints, Undo); !Err.empty())
+  VersionUndo V{Version, {}, {}, false};
+  V.Redo.Writes.reserve(Patches.size());
+  V.Redo.Repoints.reserve(Patches.size());
+  if (std::string Err = plan(Patches, V); !Err.empty())
     return Err;
-  std::vector<uint64_t> Pages;
-  Pages.reserve(2 * (Writes.size() + Repoints.size()) + 2);
-  Undo.Pages.reserve(2 * (Undo.Writes.size() + Undo.Repoints.size()) + 2);
+  for (Steps *S : {&V.Undo, &V.Redo})
+    S->Pages.reserve(2 * (S->Writes.size() + S->Repoints.size()) + 2);
   History.reserve(History.size() + 1); // no allocation once it is live
-  // A patch that only adds code moves no entry: nothing to stop for.
-  if (!Writes.empty() || !Repoints.empty()) {
-    if (std::string Err = stopClearOf(Writes); !Err.empty())
-      return Err;
-    std::string Err = write(Writes, Repoints, Pages);
-    Stop.release();
-    if (!Err.empty())
-      return Err;
-  }
-  for (const PlannedWrite &W : Writes) {
+  if (std::string Err = writeStopped(V.Redo); !Err.empty())
+    return Err;
+  // Undone versions can no longer be redone once another one is applied:
+  // what they would put back is no longer what runs.
+  History.erase(std::remove_if(History.begin(), History.end(),
+                               [](const VersionUndo &U) { return U.Reverted; }),
+                History.end());
+  markJumping(V.Redo, V.Undo);
+  History.push_back(std::move(V));
+  ++Applied;
+  return "";
+}
+
+void EntryPatcher::markJumping(const Steps &Redo, const Steps &Undo) {
+  for (const PlannedWrite &W : Redo.Writes) {
     int32_t Rel;
     memcpy(&Rel, W.Bytes + 1, 4);
     uint64_t Slot = W.Entry + 5 + static_cast<int64_t>(Rel);
@@ -248,29 +263,30 @@ std::string EntryPatcher::apply(uint64_t Version,
         if (B.Entry == W.Entry)
           memcpy(It->second.Original, B.Bytes, 5);
   }
-  History.push_back(std::move(Undo));
-  ++Applied;
-  return "";
 }
 
 // Runs in a fault handler: nothing here allocates.
-std::string EntryPatcher::revert(VersionUndo &Undo) {
-  if (Undo.Writes.empty() && Undo.Repoints.empty()) { // it moved no entry
-    Undo.Reverted = true;
-    return "";
-  }
-  if (std::string Err = stopClearOf(Undo.Writes); !Err.empty())
+std::string EntryPatcher::revert(VersionUndo &V) {
+  if (std::string Err = writeStopped(V.Undo); !Err.empty())
     return Err;
-  Undo.Pages.clear();
-  std::string Err = write(Undo.Writes, Undo.Repoints, Undo.Pages);
-  Stop.release();
-  if (!Err.empty())
-    return Err;
-  for (const PlannedWrite &W : Undo.Writes)
+  for (const PlannedWrite &W : V.Undo.Writes)
     if (auto It = Entries.find(W.Entry); It != Entries.end())
       It->second.Jumping = false;
-  Undo.Reverted = true;
+  V.Reverted = true;
   return "";
+}
+
+void EntryPatcher::revertLocked(uint64_t Version, uint64_t *Reverted,
+                                size_t Max, size_t &NumReverted,
+                                std::string &Err) {
+  for (size_t I = History.size(); I-- > 0 && Err.empty();) {
+    VersionUndo &U = History[I];
+    if (U.Reverted || U.Version < Version)
+      continue;
+    Err = revert(U);
+    if (Err.empty() && NumReverted < Max)
+      Reverted[NumReverted++] = U.Version;
+  }
 }
 
 std::string EntryPatcher::revertFrom(uint64_t Version, uint64_t *Reverted,
@@ -286,16 +302,39 @@ std::string EntryPatcher::revertFrom(uint64_t Version, uint64_t *Reverted,
   if (!Locked)
     return "the agent was busy applying a patch";
   std::string Err;
-  for (size_t I = History.size(); I-- > 0 && Err.empty();) {
-    VersionUndo &U = History[I];
-    if (U.Reverted || U.Version < Version)
-      continue;
-    Err = revert(U);
-    if (Err.empty() && NumReverted < Max)
-      Reverted[NumReverted++] = U.Version;
-  }
+  revertLocked(Version, Reverted, Max, NumReverted, Err);
   Lock.unlock();
   return Err;
+}
+
+std::string EntryPatcher::undoFrom(uint64_t Version,
+                                   std::vector<uint64_t> &Undone) {
+  std::lock_guard<std::mutex> Guard(Lock);
+  Undone.assign(History.size(), 0);
+  size_t N = 0;
+  std::string Err;
+  revertLocked(Version, Undone.data(), Undone.size(), N, Err);
+  Undone.resize(N);
+  return Err;
+}
+
+std::string EntryPatcher::redo(uint64_t Version) {
+  std::lock_guard<std::mutex> Guard(Lock);
+  size_t I = 0;
+  while (I < History.size() && History[I].Version != Version)
+    ++I;
+  if (I == History.size() || !History[I].Reverted)
+    return "version " + std::to_string(Version) + " is not undone";
+  if (I > 0 && History[I - 1].Reverted)
+    return "version " + std::to_string(History[I - 1].Version) +
+           " must be redone first";
+  VersionUndo &V = History[I];
+  if (std::string Err = writeStopped(V.Redo); !Err.empty())
+    return Err;
+  markJumping(V.Redo, V.Undo);
+  V.Reverted = false;
+  ++Applied;
+  return "";
 }
 
 } // namespace hotc::agent

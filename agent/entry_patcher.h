@@ -39,6 +39,12 @@ public:
   // patcher's lock. Reverted receives the versions undone (at most Max).
   std::string revertFrom(uint64_t Version, uint64_t *Reverted, size_t Max,
                          size_t &NumReverted);
+  // The same outside a signal handler (hotc's undo): waits for the lock.
+  std::string undoFrom(uint64_t Version, std::vector<uint64_t> &Undone);
+  // Applies again the undone version Version, exactly as it was applied.
+  // Only the oldest of the undone versions at the end of the history can
+  // be redone: a version applied after an undo drops the undone ones.
+  std::string redo(uint64_t Version);
 
 private:
   struct Pool {
@@ -62,24 +68,35 @@ private:
     bool Jumping;
     uint8_t Original[5];
   };
-  // What undoes one applied version, prepared when it was applied.
+  // The writes of one direction of a version: apply (Redo) or undo.
+  struct Steps {
+    std::vector<PlannedWrite> Writes;     // bytes at entries
+    std::vector<PlannedRepoint> Repoints; // trampoline targets
+    std::vector<uint64_t> Pages;          // reserved for write()
+  };
+  // One applied version: what undoes it, prepared when it was applied (the
+  // original bytes and previous targets back), and what applies it again.
   struct VersionUndo {
     uint64_t Version;
-    std::vector<PlannedWrite> Writes;     // original bytes back
-    std::vector<PlannedRepoint> Repoints; // previous targets back
-    std::vector<uint64_t> Pages;          // reserved for write()
+    Steps Undo;
+    Steps Redo;
     bool Reverted;
   };
 
-  std::string plan(const std::vector<EntryPatch> &Patches,
-                   std::vector<PlannedWrite> &Writes,
-                   std::vector<PlannedRepoint> &Repoints, VersionUndo &Undo);
+  std::string plan(const std::vector<EntryPatch> &Patches, VersionUndo &V);
   std::string allocateSlot(uint64_t Entry, uint64_t &Slot);
   std::string stopClearOf(const std::vector<PlannedWrite> &Writes);
   std::string write(std::vector<PlannedWrite> &Writes,
                     std::vector<PlannedRepoint> &Repoints,
                     std::vector<uint64_t> &Pages);
-  std::string revert(VersionUndo &Undo);
+  std::string revert(VersionUndo &V);
+  void revertLocked(uint64_t Version, uint64_t *Reverted, size_t Max,
+                    size_t &NumReverted, std::string &Err);
+  // Writes S with the world stopped clear of its entries.
+  std::string writeStopped(Steps &S);
+  // The entries Redo writes a jump at jump to their trampolines now (Undo
+  // holds their original bytes).
+  void markJumping(const Steps &Redo, const Steps &Undo);
 
   std::mutex Lock;
   std::unordered_map<uint64_t, EntryState> Entries;

@@ -5,9 +5,14 @@
 #include "launcher/command_names.h"
 #include "config/config.h"
 #include "cli/index_commands.h"
+#include "cli/session_commands.h"
 #include "watch/watch_command.h"
 
 #include "protocol/agent_protocol.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 #include <CLI/CLI.hpp>
 
@@ -128,6 +133,9 @@ int main(int argc, char **argv) {
   hotc::driver::IndexCommands Index; // diff, explain, graph
   hotc::driver::addIndexCommands(App, Index);
 
+  hotc::driver::SessionCommands SessionCmds; // undo, redo, history
+  hotc::driver::addSessionCommands(App, SessionCmds, ConfigCL.BuildDir);
+
   auto *HelpCmd = App.add_subcommand("help", "Show this help");
 
   for (const CLI::App *Sub : App.get_subcommands({}))
@@ -150,6 +158,21 @@ int main(int argc, char **argv) {
   }
   if (std::optional<int> Code = hotc::driver::runIndexCommand(Index))
     return *Code;
+  if (hotc::driver::sessionCommandParsed(SessionCmds)) {
+    // --pid alone names the session; -p (or hotreload.toml) its build.
+    bool ByBuild = !ConfigCL.BuildDir.empty() || !SessionCmds.Pid;
+    auto Config = loadConfigOrReport(ConfigCL, "session"); // socket_dir
+    if (!Config)
+      return 2;
+    std::string Dir;
+    if (ByBuild) {
+      llvm::SmallString<256> Abs(Config->BuildDir.Value);
+      llvm::sys::fs::make_absolute(Abs);
+      llvm::sys::path::remove_dots(Abs, true);
+      Dir = Abs.str().str();
+    }
+    return hotc::driver::runSessionCommand(SessionCmds, Dir);
+  }
   if (ConfigCmd->parsed()) {
     auto Config = loadConfigOrReport(ConfigCL, "config");
     if (!Config)

@@ -157,6 +157,8 @@ Error LinkSession::setUp() {
   if (Error E = EPC.getBootstrapSymbols(
           {{ModulesFn, protocol::kModulesFn},
            {PatchFn, protocol::kPatchFn},
+           {UndoFn, protocol::kUndoFn},
+           {RedoFn, protocol::kRedoFn},
            {ResolveIfuncsFn, protocol::kResolveIfuncsFn},
            {RecordFn, protocol::kRecordSymbolsFn},
            {RecordedFn, protocol::kRecordedSymbolsFn},
@@ -472,6 +474,26 @@ Error LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
                             "(its code may have run already)",
                             (unsigned long long)Version),
           std::move(E));
+    return E;
+  }
+  return Result;
+}
+
+Expected<std::vector<uint64_t>> LinkSession::undoFrom(uint64_t Version) {
+  Expected<std::vector<uint64_t>> Result = std::vector<uint64_t>();
+  if (Error E =
+          ES->callSPSWrapper<protocol::SPSUndoSig>(UndoFn, Result, Version)) {
+    consumeError(Result.takeError()); // never set: the call did not return
+    return std::move(E);
+  }
+  return Result;
+}
+
+Error LinkSession::redo(uint64_t Version) {
+  Error Result = Error::success();
+  if (Error E =
+          ES->callSPSWrapper<protocol::SPSRedoSig>(RedoFn, Result, Version)) {
+    consumeError(std::move(Result)); // never set: the call did not return
     return E;
   }
   return Result;

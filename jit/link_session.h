@@ -102,6 +102,11 @@ public:
   llvm::Error repointEntries(uint64_t Version, uint8_t Policy,
                              llvm::ArrayRef<GuardedFunction> Code,
                              llvm::ArrayRef<EntryRepoint> Entries);
+  // The agent undoes every applied version from Version up (newest first,
+  // threads stopped) and returns the versions it undid.
+  llvm::Expected<std::vector<uint64_t>> undoFrom(uint64_t Version);
+  // The agent applies the undone Version again.
+  llvm::Error redo(uint64_t Version);
 
   // Leaves the process running the patched code: the JIT memory stays, the
   // session is not ended.
@@ -138,7 +143,7 @@ private:
   TlsDescriptorPlugin *TlsDescriptors = nullptr; // owned by Linker
   CodeMapPlugin *CodeMap = nullptr;               // owned by Linker
   llvm::orc::JITDylib *ProcessDylib = nullptr;
-  llvm::orc::ExecutorAddr PatchFn, RecordFn, RecordedFn, ModulesFn, ResolveIfuncsFn;
+  llvm::orc::ExecutorAddr PatchFn, UndoFn, RedoFn, RecordFn, RecordedFn, ModulesFn, ResolveIfuncsFn;
 };
 
 } // namespace hotc::jit

@@ -1,6 +1,7 @@
 // The versions a session applied: the code each linked (to name the
-// addresses of a crash) and what each replaced in the session's record of
-// the running code (to put it back when the agent undoes a version).
+// addresses of a crash), what each changed in the session's record of the
+// running code (to put it back when a version is undone, and forward again
+// when it is redone), and what `hotc history` shows of it.
 #pragma once
 
 #include "jit/patched_code.h"
@@ -8,21 +9,38 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <chrono>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace hotc::jit {
 
+enum class VersionState {
+  Pending, // linked and about to go live: the agent has not answered
+  Live,    // applied (its functions run unless a later version replaced them)
+  Undone,  // undone by `hotc undo`: can be redone
+  Dropped, // undone, then another version was applied: cannot be redone
+  Crashed, // undone by the agent after a crash in it or a later version
+};
+const char *nameOf(VersionState S);
+
+// A function's canonical hash in UnitState::Live before and after a version
+// (0: the unit had no such function).
+struct HashChange {
+  uint64_t Before = 0, After = 0;
+};
+
 struct PatchedVersion {
   unsigned Version = 0;
+  std::chrono::system_clock::time_point Time;
+  std::vector<std::string> Files;     // units recompiled
+  std::vector<std::string> Functions; // entries re-pointed (mangled)
+  std::vector<std::string> Created;   // new functions and globals
   std::vector<LinkedCode> Code;
-  // By unit index: each function's hash in UnitState::Live before this
-  // version (0: the unit had none).
-  std::vector<std::pair<size_t, llvm::StringMap<uint64_t>>> Before;
-  bool RolledBack = false;
-  // False until the agent confirmed the re-pointing. A patch whose answer
-  // never came (the process died of it) still names its code.
-  bool Applied = false;
+  // By unit index: the functions whose hash the version changed.
+  std::vector<std::pair<size_t, llvm::StringMap<HashChange>>> Changes;
+  VersionState State = VersionState::Pending;
 };
 
 struct VersionedLocation {
@@ -36,17 +54,25 @@ public:
   // a long session must not hold every patch object it ever linked.
   static constexpr size_t kLinedVersions = 64;
   void add(PatchedVersion V);
-  void markLastApplied() {
-    if (!Versions.empty())
-      Versions.back().Applied = true;
-  }
+  // The agent applied the newest version: undone ones can no longer be
+  // redone (the agent dropped them too).
+  void markLastApplied(std::vector<std::string> Functions,
+                       std::vector<std::string> Created);
   // The version and source of Pc (a return address when IsReturn), if it
   // lies in code a version linked.
   std::optional<VersionedLocation> locate(uint64_t Pc, bool IsReturn) const;
-  // Marks Versions undone; returns the steps that restore the record of
-  // the running code, newest version first.
-  std::vector<const PatchedVersion *>
-  rollBack(llvm::ArrayRef<unsigned> Undone);
+  // Marks Versions undone (After: by a crash, else by `hotc undo`); returns
+  // the versions whose changes to the record of the running code must be
+  // put back, newest first.
+  std::vector<const PatchedVersion *> undo(llvm::ArrayRef<unsigned> Versions,
+                                           VersionState After);
+  // The first version from the newest Count live ones (0: none live).
+  unsigned undoStart(unsigned Count) const;
+  // The version `hotc redo` applies again: the oldest undone one, if
+  // every version after it is undone or crashed.
+  const PatchedVersion *redoable() const;
+  void markRedone(unsigned Version);
+  const std::vector<PatchedVersion> &versions() const { return Versions; }
 
 private:
   std::vector<PatchedVersion> Versions; // oldest first

@@ -1,6 +1,7 @@
-// PatchSession's side of crash protection: the code each version linked,
-// guarded by the agent, and the record of the running code put back when
-// the agent undoes versions after a crash (agent/crash_guard.h).
+// PatchSession's side of crash protection and of undo/redo: the code each
+// version linked, guarded by the agent, and the record of the running code
+// put back when versions are undone (by the agent after a crash,
+// agent/crash_guard.h, or by `hotc undo`) and forward when one is redone.
 #include "jit/patch_session.h"
 
 #include "jit/patch_prepared.h"
@@ -41,41 +42,90 @@ void PatchSession::remember(const std::vector<size_t> &Indices,
                             std::vector<Prepared> &Prep) {
   PatchedVersion V;
   V.Version = Generation + 1;
+  V.Time = std::chrono::system_clock::now();
   for (size_t I = 0; I < Indices.size(); ++I) {
     V.Code.push_back(Prep[I].Linked.Code);
+    V.Files.push_back(Units[Indices[I]].Command.File);
     const FunctionHashes &Live = Units[Indices[I]].Live;
-    StringMap<uint64_t> Before;
+    StringMap<HashChange> Changes;
     auto Note = [&](StringRef Key, uint64_t New) {
       uint64_t Old = Live.lookup(Key);
       if (Old != New)
-        Before[Key] = Old;
+        Changes[Key] = {Old, New};
     };
     for (const auto &E : Prep[I].Hashes)
       if (!Prep[I].NoReload.contains(E.getKey()))
         Note(E.getKey(), E.second);
     for (const auto &E : Prep[I].InitHashes)
       Note(E.getKey(), E.second);
-    V.Before.emplace_back(Indices[I], std::move(Before));
+    V.Changes.emplace_back(Indices[I], std::move(Changes));
   }
   History.add(std::move(V));
 }
 
-std::vector<std::string> PatchSession::rollBack(ArrayRef<unsigned> Versions) {
+// The record of the running code takes each function's hash before
+// (Forward false) or after the versions.
+std::vector<std::string>
+PatchSession::restoreRecord(ArrayRef<const PatchedVersion *> Versions,
+                            bool Forward) {
   std::vector<std::string> Touched;
-  for (const PatchedVersion *V : History.rollBack(Versions))
-    for (const auto &[Unit, Before] : V->Before) {
+  for (const PatchedVersion *V : Versions)
+    for (const auto &[Unit, Changes] : V->Changes) {
       UnitState &U = Units[Unit];
-      for (const auto &E : Before) {
-        if (E.second)
-          U.Live[E.getKey()] = E.second;
+      for (const auto &E : Changes) {
+        uint64_t H = Forward ? E.second.After : E.second.Before;
+        if (H)
+          U.Live[E.getKey()] = H;
         else
           U.Live.erase(E.getKey());
       }
+      // Its compiler's running text is the newest: compile it whole next.
       U.RolledBack = true;
       if (!is_contained(Touched, U.Command.File))
         Touched.push_back(U.Command.File);
     }
   return Touched;
+}
+
+std::vector<std::string> PatchSession::rollBack(ArrayRef<unsigned> Versions) {
+  return restoreRecord(History.undo(Versions, VersionState::Crashed),
+                       /*Forward=*/false);
+}
+
+Expected<VersionChange> PatchSession::undo(unsigned Count) {
+  unsigned Start = History.undoStart(Count ? Count : 1);
+  if (!Start)
+    return createStringError(inconvertibleErrorCode(),
+                             "nothing to undo: no version of this session is "
+                             "live");
+  auto Undone = Link.undoFrom(Start);
+  if (!Undone)
+    return Undone.takeError();
+  VersionChange C;
+  C.Versions.assign(Undone->begin(), Undone->end());
+  std::vector<const PatchedVersion *> Steps =
+      History.undo(C.Versions, VersionState::Undone);
+  for (const PatchedVersion *V : Steps)
+    C.Functions.insert(C.Functions.end(), V->Functions.begin(),
+                       V->Functions.end());
+  C.Files = restoreRecord(Steps, /*Forward=*/false);
+  return C;
+}
+
+Expected<VersionChange> PatchSession::redo() {
+  const PatchedVersion *V = History.redoable();
+  if (!V)
+    return createStringError(inconvertibleErrorCode(),
+                             "nothing to redo: no version was undone since "
+                             "the last patch");
+  if (Error E = Link.redo(V->Version))
+    return std::move(E);
+  History.markRedone(V->Version);
+  VersionChange C;
+  C.Versions = {V->Version};
+  C.Functions = V->Functions;
+  C.Files = restoreRecord({V}, /*Forward=*/true);
+  return C;
 }
 
 } // namespace hotc::jit

@@ -479,8 +479,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     remember(Indices, Prep);
     if (Error E = goLive(Prep, Entries, Tx))
       return std::move(E);
-    History.markLastApplied();
     R.Version = ++Generation;
+    History.markLastApplied(R.Functions, R.Created);
     // The patch is live: what fails now is not "nothing applied".
     for (size_t I = 0; I < Indices.size(); ++I)
       if (Error E = Link.recordCreated(Units[Indices[I]].Command.File,

@@ -56,6 +56,13 @@ struct PatchGuide {
   std::function<bool(size_t UnitIndex)> CompileWhole;
 };
 
+// What an undo or redo changed.
+struct VersionChange {
+  std::vector<unsigned> Versions;     // newest first for an undo
+  std::vector<std::string> Functions; // their re-pointed entries (mangled)
+  std::vector<std::string> Files;     // units whose record changed
+};
+
 struct PatchReport {
   unsigned Version = 0;               // patches applied so far, this one included
   std::vector<std::string> Functions; // entries re-pointed (mangled names)
@@ -138,6 +145,14 @@ public:
   // goes back to before them, and their units compile whole next time.
   // Returns the units concerned.
   std::vector<std::string> rollBack(llvm::ArrayRef<unsigned> Versions);
+  // `hotc undo [Count]`: the agent puts back the entries of the newest
+  // Count live versions (re-pointed to earlier code, still mapped); the
+  // record of the running code follows. The source files are not touched:
+  // their next save patches against what runs.
+  llvm::Expected<VersionChange> undo(unsigned Count);
+  // `hotc redo`: the oldest undone version applied again.
+  llvm::Expected<VersionChange> redo();
+  const PatchHistory &history() const { return History; }
 
   // At most Limit units keep a preamble in memory (least recently edited
   // ones give theirs up first).
@@ -149,6 +164,8 @@ private:
   struct Prepared;
   std::vector<GuardedFunction> guardedCode(const std::vector<Prepared> &Prep) const;
   void remember(const std::vector<size_t> &Indices, std::vector<Prepared> &Prep);
+  std::vector<std::string>
+  restoreRecord(llvm::ArrayRef<const PatchedVersion *> Versions, bool Forward);
   llvm::Error goLive(std::vector<Prepared> &Prep,
                      const std::vector<EntryRepoint> &Entries,
                      PatchTransaction &Tx);

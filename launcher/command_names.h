@@ -9,9 +9,9 @@
 
 namespace hotc::driver {
 
-inline constexpr const char *CommandNames[] = {"watch", "run",     "help",
-                                               "config", "diff",   "explain",
-                                               "graph"};
+inline constexpr const char *CommandNames[] = {
+    "watch", "run",   "help", "config",  "diff",
+    "explain", "graph", "undo", "redo", "history"};
 
 inline bool isCommandName(const char *Name) {
   for (const char *C : CommandNames)

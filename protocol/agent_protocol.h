@@ -9,13 +9,16 @@
 #include "llvm/ExecutionEngine/Orc/Shared/ExecutorAddress.h"
 #include "llvm/ExecutionEngine/Orc/Shared/SimplePackedSerialization.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace hotc::protocol {
 
-inline constexpr uint64_t kProtocolVersion = 4;
+inline constexpr uint64_t kProtocolVersion = 5;
 
 // Bootstrap map key: uint64_t protocol version of the agent.
 inline constexpr const char *kVersionKey = "hotc.protocol";
@@ -49,6 +52,18 @@ using SPSPatchSig = llvm::orc::shared::SPSError(
     llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<
         llvm::orc::shared::SPSExecutorAddr, llvm::orc::shared::SPSExecutorAddr,
         uint64_t>>);
+
+// Undo and redo from hotc (`hotc undo`, `hotc redo`). Undo puts back every
+// entry as it was before version V, undoing each applied version from V up,
+// newest first, with the other threads stopped; it returns the versions
+// undone. Redo applies the undone version V again, exactly as it was
+// applied; only the oldest undone one can be (the undone versions are
+// always the newest, and a version applied after an undo drops them).
+inline constexpr const char *kUndoFn = "hotc_agent_undo";
+using SPSUndoSig = llvm::orc::shared::SPSExpected<
+    llvm::orc::shared::SPSSequence<uint64_t>>(uint64_t);
+inline constexpr const char *kRedoFn = "hotc_agent_redo";
+using SPSRedoSig = llvm::orc::shared::SPSError(uint64_t);
 
 // IFUNC resolvers of the live modules (STT_GNU_IFUNC: the symbol's value is
 // the resolver, not the function): each is called in the process as the
@@ -99,6 +114,28 @@ inline std::string socketDirectory() {
   if (const char *X = getenv("XDG_RUNTIME_DIR"); X && *X)
     return std::string(X) + "/hotc";
   return "/tmp/hotc-" + std::to_string(getuid());
+}
+
+// Dir = socketDirectory(), created 0700 and refused unless it is a
+// directory of ours that nobody else can enter (the agent's sockets, crash
+// logs and the watch sessions' control sockets live there).
+inline bool preparePrivateDirectory(std::string &Dir, std::string &Why) {
+  Dir = socketDirectory();
+  if (mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    Why = "cannot create " + Dir + ": " + strerror(errno);
+    return false;
+  }
+  struct stat St;
+  if (lstat(Dir.c_str(), &St) != 0 || !S_ISDIR(St.st_mode)) {
+    Why = Dir + " is not a directory";
+    return false;
+  }
+  if (St.st_uid != getuid() || (St.st_mode & 077) != 0) {
+    Why = Dir + " must be owned by uid " + std::to_string(getuid()) +
+          " with mode 0700 (fix with: chmod 700 " + Dir + ")";
+    return false;
+  }
+  return true;
 }
 
 inline std::string socketPath(int Pid) {

@@ -163,6 +163,32 @@ void EventOutput::patched(const jit::PatchReport &R,
           Human);
 }
 
+void EventOutput::versionsChanged(const jit::VersionChange &C, bool Undo) {
+  std::string Versions, Files, Names;
+  for (unsigned V : C.Versions)
+    Versions += (Versions.empty() ? "" : ", ") + std::to_string(V);
+  for (const std::string &F : C.Files)
+    Files += (Files.empty() ? "" : ", ") + sys::path::filename(F).str();
+  for (size_t I = 0; I < C.Functions.size() && I < 8; ++I)
+    Names += (I ? ", " : "") + demangle(C.Functions[I]);
+  if (C.Functions.size() > 8)
+    Names += formatv(", and {0} more", C.Functions.size() - 8).str();
+  std::string Human =
+      formatv("hotc: {0} version{1} {2}{3}{4}{5}", Undo ? "undid" : "redid",
+              C.Versions.size() == 1 ? "" : "s", Versions,
+              Files.empty() ? "" : " (" + Files, Names.empty() ? "" : ": " + Names,
+              Files.empty() ? "" : ")")
+          .str();
+  json::Array Vs;
+  for (unsigned V : C.Versions)
+    Vs.push_back(V);
+  deliver(json::Object{{"event", Undo ? "undone" : "redone"},
+                       {"versions", std::move(Vs)},
+                       {"functions", toArray(C.Functions)},
+                       {"files", toArray(C.Files)}},
+          Human);
+}
+
 void EventOutput::unchanged(const std::vector<std::string> &Files,
                             const std::vector<std::string> &Warnings) {
   std::string Names;

@@ -53,6 +53,9 @@ public:
   void rebuilt(const std::vector<std::string> &Outputs, double Ms);
   // A thread faulted in patched code: where, and what the agent did.
   void crashed(const CrashReport &C);
+  // Versions were undone (Undo) or one redone, from a control command or a
+  // key in the watch terminal.
+  void versionsChanged(const jit::VersionChange &C, bool Undo);
   // Status: absent for a process hotc did not start (--pid).
   void exited(std::optional<ExitStatus> Status);
   // Something the user should know that is not an outcome of a save: on

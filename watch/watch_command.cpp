@@ -5,7 +5,10 @@
 #include "launcher/build_snapshot.h"
 #include "watch/process_launcher.h"
 #include "watch/crash_log.h"
+#include "watch/control_socket.h"
 #include "watch/crash_report.h"
+#include "watch/session_control.h"
+#include "watch/terminal_keys.h"
 #include "watch/watch_loop.h"
 
 #include "jit/link_session.h"
@@ -405,11 +408,31 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     Loop.saved(EditedSinceBuild, /*Plan=*/false);
   }
 
+  // Undo, redo and history from another terminal, and keys in this one.
+  SessionIdentity Id{BuildDir, T.Pid};
+  std::unique_ptr<ControlSocket> Control;
+  if (auto C = ControlSocket::open(Id))
+    Control = std::move(*C);
+  else
+    Out.note("hotc undo, redo and history will not reach this session: " +
+             toString(C.takeError()));
+  std::unique_ptr<TerminalKeys> Keys;
+  if (!T.OwnChild)
+    Keys = TerminalKeys::open();
+  auto Answer = [&](json::Object Request) {
+    ReportCrashes(false); // the record must include the agent's rollbacks
+    return answerControl(Request, Id, Session, Out);
+  };
+
   Clock::time_point LastPatch = Clock::now() - std::chrono::hours(1);
   for (;;) {
-    pollfd Fds[4] = {{Watcher->fd(), POLLIN, 0}, {T.PidFd, POLLIN, 0},
-                     {SigFd, POLLIN, 0}, {Crashes ? Crashes->fd() : -1, POLLIN, 0}};
-    if (poll(Fds, 4, -1) < 0 && errno != EINTR)
+    pollfd Fds[6] = {{Watcher->fd(), POLLIN, 0},
+                     {T.PidFd, POLLIN, 0},
+                     {SigFd, POLLIN, 0},
+                     {Crashes ? Crashes->fd() : -1, POLLIN, 0},
+                     {Control ? Control->fd() : -1, POLLIN, 0},
+                     {Keys ? Keys->fd() : -1, POLLIN, 0}};
+    if (poll(Fds, 6, -1) < 0 && errno != EINTR)
       return Fail(errorCodeToError(std::error_code(errno, std::generic_category())));
     if (Fds[3].revents)
       ReportCrashes(false);
@@ -428,6 +451,24 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
       }
       kill(T.Pid, SIGTERM); // the process's exit ends the loop above
       continue;
+    }
+    if (Fds[4].revents) {
+      std::string Why;
+      while (auto Client = Control->accept(Why))
+        ControlSocket::reply(*Client, Answer(std::move(Client->Request)));
+      if (!Why.empty())
+        Out.note(Why);
+    }
+    if (Fds[5].revents) {
+      std::string Pressed = Keys->take();
+      if (Pressed.empty())
+        Keys.reset(); // the terminal hung up
+      for (char K : Pressed)
+        if (K == 'u' || K == 'r') {
+          json::Value A = Answer(json::Object{{"command", K == 'u' ? "undo" : "redo"}});
+          if (auto Err = A.getAsObject()->getString("error"))
+            Out.note(Err->str());
+        }
     }
     if (Fds[0].revents) {
       std::vector<std::string> Changed = Watcher->takeChanged();

@@ -14,6 +14,7 @@ __attribute__((noinline)) int patch_me() { asm volatile(""); return 1; }
 __attribute__((noinline)) int version_two() { asm volatile(""); return 2; }
 __attribute__((noinline)) int version_three() { asm volatile(""); return 3; }
 __attribute__((noinline)) int revert_me() { asm volatile(""); return 1; }
+__attribute__((noinline)) int redo_me() { asm volatile(""); return 1; }
 }
 
 namespace {
@@ -92,6 +93,37 @@ TEST(EntryPatcher, RevertPutsBackWhatEachVersionReplaced) {
   EXPECT_EQ(F(), 1) << "the original entry is back";
   ASSERT_EQ(P.apply(4, {{addr(revert_me), addr(version_two), 64}}), "");
   EXPECT_EQ(F(), 2);
+}
+
+// `hotc undo` and `hotc redo`: undone versions come back exactly as they
+// were applied, oldest first, until another version is applied.
+TEST(EntryPatcher, RedoAppliesUndoneVersionsAgainInOrder) {
+  std::string Why;
+  ASSERT_TRUE(WorldStop::installHandler(Why)) << Why;
+  int (*volatile F)() = &redo_me;
+  EntryPatcher P;
+  ASSERT_EQ(P.apply(1, {{addr(redo_me), addr(version_two), 64}}), "");
+  ASSERT_EQ(P.apply(2, {{addr(redo_me), addr(version_three), 64}}), "");
+  std::vector<uint64_t> Undone;
+  ASSERT_EQ(P.undoFrom(1, Undone), "");
+  EXPECT_EQ(Undone, (std::vector<uint64_t>{2, 1}));
+  EXPECT_EQ(F(), 1);
+  EXPECT_NE(P.redo(2), "") << "version 1 must come back first";
+  EXPECT_EQ(F(), 1);
+  ASSERT_EQ(P.redo(1), "");
+  EXPECT_EQ(F(), 2);
+  ASSERT_EQ(P.redo(2), "");
+  EXPECT_EQ(F(), 3);
+  EXPECT_NE(P.redo(2), "") << "it is not undone";
+  ASSERT_EQ(P.undoFrom(2, Undone), "");
+  EXPECT_EQ(Undone, (std::vector<uint64_t>{2}));
+  EXPECT_EQ(F(), 2);
+  ASSERT_EQ(P.apply(3, {{addr(redo_me), addr(version_three), 64}}), "");
+  EXPECT_NE(P.redo(2), "") << "a new version drops the undone ones";
+  EXPECT_EQ(F(), 3);
+  ASSERT_EQ(P.undoFrom(1, Undone), "");
+  EXPECT_EQ(Undone, (std::vector<uint64_t>{3, 1}));
+  EXPECT_EQ(F(), 1);
 }
 
 // A stack overflow in patched code is handled on an alternate stack: every

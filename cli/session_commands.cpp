@@ -1,0 +1,272 @@
+#include "cli/session_commands.h"
+
+#include "protocol/control_protocol.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <dirent.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace hotc::driver {
+namespace {
+
+// A session busy with a patch answers when it is done.
+constexpr int kAnswerTimeoutMs = 60 * 1000;
+
+struct Session {
+  std::string Socket;
+  std::string BuildDir;
+  int Pid = 0;
+};
+
+// One request, one answer; an error says why there was none.
+Expected<json::Object> ask(const std::string &Socket, const json::Object &Req) {
+  auto Fail = [&](const char *What) {
+    return createStringError(inconvertibleErrorCode(), "%s %s: %s", What,
+                             Socket.c_str(), strerror(errno));
+  };
+  sockaddr_un Addr{};
+  Addr.sun_family = AF_UNIX;
+  if (Socket.size() >= sizeof(Addr.sun_path))
+    return createStringError(inconvertibleErrorCode(), "path too long: %s",
+                             Socket.c_str());
+  memcpy(Addr.sun_path, Socket.c_str(), Socket.size() + 1);
+  int Fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (Fd < 0)
+    return Fail("cannot create a socket for");
+  auto Close = llvm::make_scope_exit([&] { close(Fd); });
+  if (connect(Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof(Addr)) != 0)
+    return Fail("cannot connect to");
+  std::string Line;
+  raw_string_ostream(Line) << json::Value(json::Object(Req)) << '\n';
+  if (write(Fd, Line.data(), Line.size()) != static_cast<ssize_t>(Line.size()))
+    return Fail("cannot send the request to");
+  std::string In;
+  char Buf[4096];
+  while (In.find('\n') == std::string::npos) {
+    pollfd P{Fd, POLLIN, 0};
+    if (poll(&P, 1, kAnswerTimeoutMs) <= 0)
+      return createStringError(inconvertibleErrorCode(),
+                               "no answer from %s within %d s",
+                               Socket.c_str(), kAnswerTimeoutMs / 1000);
+    ssize_t N = read(Fd, Buf, sizeof(Buf));
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0 || In.size() > protocol::kMaxControlLine)
+      return createStringError(inconvertibleErrorCode(),
+                               "%s ended the connection without an answer",
+                               Socket.c_str());
+    In.append(Buf, static_cast<size_t>(N));
+  }
+  In.resize(In.find('\n'));
+  Expected<json::Value> V = json::parse(In);
+  if (!V)
+    return V.takeError();
+  if (!V->getAsObject())
+    return createStringError(inconvertibleErrorCode(),
+                             "%s answered something else than an object",
+                             Socket.c_str());
+  return std::move(*V->getAsObject());
+}
+
+// The sessions running for this user, from their session files; the files
+// of hotc processes that are gone are removed.
+std::vector<Session> listSessions() {
+  std::vector<Session> Out;
+  std::string Dir = protocol::socketDirectory();
+  DIR *D = opendir(Dir.c_str());
+  if (!D)
+    return Out;
+  std::vector<int> Found;
+  while (dirent *E = readdir(D)) {
+    StringRef Name(E->d_name);
+    int Pid = 0;
+    if (Name.consume_front(protocol::kControlPrefix) &&
+        Name.consume_back(protocol::kSessionSuffix) &&
+        !Name.getAsInteger(10, Pid))
+      Found.push_back(Pid);
+  }
+  closedir(D);
+  for (int HotcPid : Found) {
+    std::string Info = protocol::sessionInfoPath(HotcPid);
+    std::string Socket = protocol::controlSocketPath(HotcPid);
+    if (kill(HotcPid, 0) != 0 && errno == ESRCH) {
+      unlink(Info.c_str());
+      unlink(Socket.c_str());
+      continue;
+    }
+    auto Text = MemoryBuffer::getFile(Info);
+    if (!Text)
+      continue; // removed meanwhile: that session has ended
+    Expected<json::Value> V = json::parse((*Text)->getBuffer());
+    const json::Object *O = V ? V->getAsObject() : nullptr;
+    if (!O) {
+      if (!V)
+        consumeError(V.takeError()); // being replaced: skip it this time
+      continue;
+    }
+    Out.push_back({Socket, O->getString("build_dir").value_or("").str(),
+                   static_cast<int>(O->getInteger("pid").value_or(0))});
+  }
+  return Out;
+}
+
+Expected<Session> findSession(const std::string &BuildDir, int Pid) {
+  std::vector<Session> All = listSessions();
+  std::vector<Session> Match;
+  for (const Session &S : All)
+    if ((BuildDir.empty() || S.BuildDir == BuildDir) && (!Pid || S.Pid == Pid))
+      Match.push_back(S);
+  if (Match.size() == 1)
+    return Match.front();
+  std::string Want = Pid ? formatv("process {0}", Pid).str() : BuildDir;
+  if (!Pid && !BuildDir.empty())
+    Want = BuildDir;
+  else if (Pid && !BuildDir.empty())
+    Want = formatv("process {0} of {1}", Pid, BuildDir).str();
+  std::string Listed;
+  for (const Session &S : Match.empty() ? All : Match)
+    Listed += formatv("\n  pid {0} watched from {1}", S.Pid, S.BuildDir).str();
+  if (Match.empty())
+    return createStringError(
+        inconvertibleErrorCode(),
+        "no hotc watch session watches %s%s%s", Want.c_str(),
+        All.empty() ? " (none runs for this user)" : "; sessions running:",
+        Listed.c_str());
+  return createStringError(inconvertibleErrorCode(),
+                           "several hotc watch sessions watch %s; choose one "
+                           "with --pid:%s",
+                           Want.c_str(), Listed.c_str());
+}
+
+std::string joined(const json::Array *A, size_t Max, bool Basename = false) {
+  std::string Out;
+  if (!A)
+    return Out;
+  size_t N = 0;
+  for (const json::Value &V : *A) {
+    if (N == Max) {
+      Out += formatv(", and {0} more", A->size() - Max).str();
+      break;
+    }
+    std::string S = V.getAsString().value_or("").str();
+    Out += (N++ ? ", " : "") + (Basename ? sys::path::filename(S).str() : S);
+  }
+  return Out;
+}
+
+void printHistory(const json::Object &A) {
+  const json::Array *Vs = A.getArray("versions");
+  if (!Vs || Vs->empty()) {
+    printf("no version applied yet in the session watching pid %lld\n",
+           static_cast<long long>(A.getInteger("pid").value_or(0)));
+    return;
+  }
+  printf("%-8s %-21s %-8s %s\n", "version", "time (UTC)", "state",
+         "files: functions");
+  for (const json::Value &V : *Vs) {
+    const json::Object *O = V.getAsObject();
+    if (!O)
+      continue;
+    std::string What = joined(O->getArray("files"), 4, true) + ": " +
+                       joined(O->getArray("functions"), 6);
+    if (const json::Array *C = O->getArray("created"); C && !C->empty())
+      What += "; new " + joined(C, 4);
+    printf("%-8lld %-21s %-8s %s\n",
+           static_cast<long long>(O->getInteger("version").value_or(0)),
+           O->getString("time").value_or("").str().c_str(),
+           O->getString("state").value_or("").str().c_str(), What.c_str());
+  }
+}
+
+} // namespace
+
+void addSessionCommands(CLI::App &App, SessionCommands &C,
+                        std::string &BuildDirOption) {
+  const char *BuildHelp = "The session watching this build directory "
+                          "(default: as for watch)";
+  const char *PidHelp = "The session watching this process (when several "
+                        "watch one build)";
+  C.Undo = App.add_subcommand(
+      "undo", "Put the code of the last N patches back (default 1) in the "
+              "process a running hotc watch patches; sources are untouched");
+  C.Undo->add_option("count", C.Count, "How many versions to undo")
+      ->check(CLI::PositiveNumber);
+  C.Redo = App.add_subcommand(
+      "redo", "Apply again the oldest version undone since the last patch");
+  C.History = App.add_subcommand(
+      "history", "The versions a running hotc watch applied: time, files, "
+                 "functions, state (live, undone, dropped, crashed)");
+  C.History->add_flag("--json", C.Json, "One JSON object on stdout");
+  for (CLI::App *Sub : {C.Undo, C.Redo, C.History}) {
+    Sub->add_option("-p,--build-dir", BuildDirOption, BuildHelp);
+    Sub->add_option("--pid", C.Pid, PidHelp);
+  }
+}
+
+bool sessionCommandParsed(const SessionCommands &C) {
+  return C.Undo->parsed() || C.Redo->parsed() || C.History->parsed();
+}
+
+int runSessionCommand(const SessionCommands &C, const std::string &BuildDir) {
+  const char *Name = C.Undo->parsed()   ? "undo"
+                     : C.Redo->parsed() ? "redo"
+                                        : "history";
+  auto S = findSession(BuildDir, C.Pid);
+  if (!S) {
+    fprintf(stderr, "hotc %s: %s\n", Name, toString(S.takeError()).c_str());
+    return 2;
+  }
+  json::Object Req{{"command", Name}};
+  if (C.Undo->parsed())
+    Req["count"] = C.Count;
+  auto A = ask(S->Socket, Req);
+  if (!A) {
+    fprintf(stderr, "hotc %s: %s\n", Name, toString(A.takeError()).c_str());
+    return 2;
+  }
+  if (!A->getBoolean("ok").value_or(false)) {
+    fprintf(stderr, "hotc %s: %s\n", Name,
+            A->getString("error").value_or("refused").str().c_str());
+    return 1;
+  }
+  if (C.History->parsed()) {
+    if (C.Json) {
+      std::string Out;
+      raw_string_ostream(Out) << json::Value(json::Object{
+          {"pid", S->Pid}, {"versions", std::move((*A)["versions"])}});
+      printf("%s\n", Out.c_str());
+    } else {
+      printHistory(*A);
+    }
+    return 0;
+  }
+  std::string Versions;
+  if (const json::Array *Vs = A->getArray("versions"))
+    for (const json::Value &V : *Vs)
+      Versions += (Versions.empty() ? "" : ", ") +
+                  std::to_string(V.getAsInteger().value_or(0));
+  printf("%s version%s %s of pid %d: %s\n",
+         C.Undo->parsed() ? "undid" : "redid",
+         Versions.find(',') == std::string::npos ? "" : "s", Versions.c_str(),
+         S->Pid, joined(A->getArray("functions"), 8).c_str());
+  return 0;
+}
+
+} // namespace hotc::driver

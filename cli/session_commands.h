@@ -1,0 +1,37 @@
+// `hotc undo [N]`, `hotc redo`, `hotc history [--json]`: commands to a
+// running `hotc watch` session over its control socket (protocol/
+// control_protocol.h), from another terminal. The session is the one
+// watching BUILD_DIR (-p, as for watch), or the one watching --pid.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace hotc::driver {
+
+struct SessionCommands {
+  CLI::App *Undo = nullptr;
+  CLI::App *Redo = nullptr;
+  CLI::App *History = nullptr;
+  unsigned Count = 1; // undo N
+  int Pid = 0;        // --pid: the session watching this process
+  bool Json = false;  // history --json
+};
+
+// BuildDirOption: the -p option the commands share with the others.
+void addSessionCommands(CLI::App &App, SessionCommands &C,
+                        std::string &BuildDirOption);
+
+// Whether one of them was parsed.
+bool sessionCommandParsed(const SessionCommands &C);
+
+// Runs the parsed one against the session watching BuildDir (absolute; or
+// any build when empty) and C.Pid (when not 0). Returns the exit code: 0,
+// 1 when the session refused (nothing to undo), 2 when no session answered.
+int runSessionCommand(const SessionCommands &C, const std::string &BuildDir);
+
+} // namespace hotc::driver

@@ -1,0 +1,203 @@
+// Undo, redo and history of a running `hotc watch`, from another terminal
+// (`hotc undo/redo/history -p BUILD_DIR`) and as keys in the watch
+// terminal, on crash_app (GCC, -O0 -g): the process goes back to earlier
+// code and forward again with its state intact, and the next save patches
+// as usual.
+#include "live_session.h"
+
+#include <fstream>
+#include <poll.h>
+#include <pty.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace hotc::e2e {
+namespace {
+
+struct Command {
+  int Code = -1;
+  std::string Out;
+};
+
+// `hotc ARGS` run to its end; stdout and stderr together.
+Command hotc(const FixtureProject &P, const std::string &Args) {
+  std::string Out = P.path("command.out");
+  Command C;
+  C.Code = shell("cd '" + P.Dir + "' && '" + hotcBinary() + "' " + Args +
+                 " > '" + Out + "' 2>&1");
+  C.Out = P.read("command.out");
+  return C;
+}
+
+// The state of each version in `hotc history --json`.
+std::string states(const FixtureProject &P) {
+  Command C = hotc(P, "history --json -p " + P.BuildDir);
+  auto V = llvm::json::parse(C.Out);
+  if (C.Code != 0 || !V || !V->getAsObject())
+    return "error: " + C.Out + (V ? "" : llvm::toString(V.takeError()));
+  std::string S;
+  for (const llvm::json::Value &E : *V->getAsObject()->getArray("versions")) {
+    const llvm::json::Object *O = E.getAsObject();
+    S += (S.empty() ? "" : " ") +
+         std::to_string(O->getInteger("version").value_or(0)) + ":" +
+         O->getString("state").value_or("?").str();
+  }
+  return S;
+}
+
+struct UndoSession {
+  FixtureProject Project;
+  AppLog Log;
+  std::unique_ptr<HotcProcess> Hotc;
+
+  UndoSession()
+      : Project(FixtureProject::build("crash_app", testName())),
+        Log(Project.path("app.log")) {
+    Hotc = std::make_unique<HotcProcess>(
+        std::vector<std::string>{"watch", "-p", Project.BuildDir, "--json",
+                                 "--exec", Project.BuildDir + "/crash_app",
+                                 Project.path("app.log")},
+        Project.Dir);
+    EXPECT_TRUE(Hotc->waitEvent("ready")) << Hotc->history();
+    EXPECT_TRUE(Log.waitStarted());
+  }
+
+  // Saves on_main returning To instead of From; true once the app shows it.
+  bool save(const std::string &From, const std::string &To) {
+    Project.edit("crash.cpp", "on_main(int tick) { return " + From + ";",
+                 "on_main(int tick) { return " + To + ";");
+    auto P = Hotc->waitEvent("patched|error");
+    return P && P->getString("event") == "patched" && shows(To);
+  }
+  bool shows(const std::string &Main) {
+    return Log.waitFor([&](auto &L) { return L.at("main") == Main; }).has_value();
+  }
+};
+
+TEST(UndoRedo, FromAnotherTerminal) {
+  UndoSession S;
+  ASSERT_TRUE(S.save("1", "11")) << S.Hotc->history();
+  ASSERT_TRUE(S.save("11", "22")) << S.Hotc->history();
+
+  Command H = hotc(S.Project, "history -p " + S.Project.BuildDir);
+  EXPECT_EQ(H.Code, 0) << H.Out;
+  EXPECT_NE(H.Out.find("crash.cpp: on_main(int)"), std::string::npos) << H.Out;
+  EXPECT_EQ(states(S.Project), "1:live 2:live");
+
+  Command U = hotc(S.Project, "undo -p " + S.Project.BuildDir);
+  EXPECT_EQ(U.Code, 0) << U.Out;
+  EXPECT_NE(U.Out.find("undid version 2"), std::string::npos) << U.Out;
+  EXPECT_TRUE(S.shows("11")) << "version 1's code must run again";
+  auto Ev = S.Hotc->waitEvent("undone");
+  ASSERT_TRUE(Ev) << S.Hotc->history();
+  EXPECT_EQ(states(S.Project), "1:live 2:undone");
+  EXPECT_EQ(hotc(S.Project, "undo -p " + S.Project.BuildDir).Code, 0);
+  EXPECT_TRUE(S.shows("1")) << "the build's own code must run again";
+
+  // Redo goes forward in order, then there is nothing left to redo.
+  EXPECT_EQ(hotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 0);
+  EXPECT_TRUE(S.shows("11"));
+  EXPECT_EQ(hotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 0);
+  EXPECT_TRUE(S.shows("22"));
+  Command None = hotc(S.Project, "redo -p " + S.Project.BuildDir);
+  EXPECT_EQ(None.Code, 1) << None.Out;
+  EXPECT_NE(None.Out.find("nothing to redo"), std::string::npos) << None.Out;
+
+  // Two at once, then a save: it patches against what runs, and the
+  // undone versions can no longer be redone.
+  Command Two = hotc(S.Project, "undo 2 -p " + S.Project.BuildDir);
+  EXPECT_EQ(Two.Code, 0) << Two.Out;
+  EXPECT_NE(Two.Out.find("undid versions 2, 1"), std::string::npos) << Two.Out;
+  EXPECT_TRUE(S.shows("1"));
+  ASSERT_TRUE(S.save("22", "33")) << S.Hotc->history();
+  EXPECT_EQ(states(S.Project), "1:dropped 2:dropped 3:live");
+  EXPECT_EQ(hotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 1);
+  auto L = S.Log.last();
+  ASSERT_TRUE(L);
+  EXPECT_EQ(L->at("worker"), "2") << "the other thread kept running";
+  EXPECT_GT(AppLog::num(*L, "tick"), 0);
+}
+
+TEST(UndoRedo, NamesTheSessionItCannotFind) {
+  UndoSession S;
+  Command C = hotc(S.Project, "undo -p /nonexistent/build");
+  EXPECT_EQ(C.Code, 2) << C.Out;
+  EXPECT_NE(C.Out.find("no hotc watch session watches /nonexistent/build"),
+            std::string::npos)
+      << C.Out;
+  EXPECT_NE(C.Out.find(S.Project.BuildDir), std::string::npos)
+      << "the sessions running are listed\n" << C.Out;
+  Command Nothing = hotc(S.Project, "undo -p " + S.Project.BuildDir);
+  EXPECT_EQ(Nothing.Code, 1) << Nothing.Out;
+  EXPECT_NE(Nothing.Out.find("nothing to undo"), std::string::npos)
+      << Nothing.Out;
+}
+
+// hotc watch --pid in a terminal of its own: u undoes, r redoes.
+TEST(UndoRedo, KeysInTheWatchTerminal) {
+  FixtureProject P = FixtureProject::build("crash_app", testName());
+  AppLog Log(P.path("app.log"));
+  HotcProcess Run({"run", P.BuildDir + "/crash_app", P.path("app.log")}, P.Dir);
+  ASSERT_TRUE(Log.waitStarted());
+  ASSERT_EQ(shell("pgrep -P " + std::to_string(Run.pid()) + " > '" +
+                  P.path("pids") + "'"),
+            0);
+  std::string AppPid = std::to_string(std::stoi(P.read("pids")));
+  int Master = -1;
+  pid_t Watch = forkpty(&Master, nullptr, nullptr, nullptr);
+  ASSERT_GE(Watch, 0);
+  if (Watch == 0) {
+    if (chdir(P.Dir.c_str()) != 0)
+      _exit(126);
+    std::string Bin = hotcBinary();
+    execl(Bin.c_str(), Bin.c_str(), "watch", "-p", P.BuildDir.c_str(),
+          "--json", "--pid", AppPid.c_str(), (char *)nullptr);
+    _exit(127);
+  }
+  std::string Seen;
+  auto WaitFor = [&](const std::string &Text) {
+    auto End = std::chrono::steady_clock::now() + 60s;
+    while (Seen.find(Text) == std::string::npos &&
+           std::chrono::steady_clock::now() < End) {
+      pollfd Pf{Master, POLLIN, 0};
+      if (poll(&Pf, 1, 200) > 0) {
+        char B[4096];
+        ssize_t N = read(Master, B, sizeof(B));
+        if (N <= 0)
+          break;
+        Seen.append(B, N);
+      }
+    }
+    return Seen.find(Text) != std::string::npos;
+  };
+  auto Shows = [&](const char *Main) {
+    return Log.waitFor([&](auto &L) { return L.at("main") == Main; }).has_value();
+  };
+  EXPECT_TRUE(WaitFor("\"event\":\"ready\"")) << Seen;
+  P.edit("crash.cpp", "on_main(int tick) { return 1;",
+         "on_main(int tick) { return 11;");
+  EXPECT_TRUE(WaitFor("\"event\":\"patched\"")) << Seen;
+  EXPECT_TRUE(Shows("11"));
+  ASSERT_EQ(write(Master, "u", 1), 1);
+  EXPECT_TRUE(WaitFor("\"event\":\"undone\"")) << Seen;
+  EXPECT_TRUE(Shows("1")) << Seen;
+  ASSERT_EQ(write(Master, "r", 1), 1);
+  EXPECT_TRUE(WaitFor("\"event\":\"redone\"")) << Seen;
+  EXPECT_TRUE(Shows("11")) << Seen;
+  // Ctrl-C still ends hotc (the terminal keeps its signals), and the
+  // process goes on running the patched code.
+  ASSERT_EQ(write(Master, "\x03", 1), 1);
+  int Status = 0;
+  for (int I = 0; I < 100 && waitpid(Watch, &Status, WNOHANG) == 0; ++I)
+    usleep(100 * 1000);
+  EXPECT_TRUE(WIFEXITED(Status) || WIFSIGNALED(Status)) << Seen;
+  kill(Watch, SIGKILL);
+  waitpid(Watch, nullptr, WNOHANG);
+  close(Master);
+  EXPECT_TRUE(Shows("11"));
+  kill(std::stoi(AppPid), SIGKILL);
+}
+
+} // namespace
+} // namespace hotc::e2e
