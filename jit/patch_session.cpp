@@ -19,6 +19,7 @@
 #include "llvm/Support/ThreadPool.h"
 
 #include <chrono>
+#include <csignal>
 #include <optional>
 #include <set>
 
@@ -400,6 +401,10 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
       if (Error E = Link.runInitialiser(
               P.Linked.Addresses.lookup(P.Plan.InitFunction)))
         return E;
+  // A test seam (tests/e2e/undo_test.cpp): hotc stops itself here, linked
+  // and initialised but not re-pointed, for a test to kill it.
+  if (getenv("HOTC_TEST_STOP_BEFORE_REPOINT"))
+    raise(SIGSTOP);
   // The code is guarded even when no entry moves: initialisers ran it.
   if (Error E = Link.repointEntries(Generation + 1, CrashPolicy,
                                     guardedCode(Prep), Entries))

@@ -278,6 +278,8 @@ Ending finish(const Target &T, EventOutput &Out) {
   std::optional<ExitStatus> Status;
   if (T.OwnChild)
     Status = waitForExit(T.Pid);
+  // A process killed by a signal could not remove its socket.
+  unlink(protocol::socketPath(T.Pid).c_str());
   Out.exited(Status);
   return {Status ? Status->shellCode() : 0, Status && Status->Signal != 0};
 }

@@ -5,6 +5,8 @@
 #include "protocol/agent_protocol.h"
 
 #include <csignal>
+#include <cstring>
+#include <fstream>
 #include <poll.h>
 #include <random>
 #include <sys/socket.h>
@@ -133,6 +135,75 @@ TEST(AgentSocket, MalformedFramesLeaveTheAppRunningAndAttachable) {
   EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("ext") == "31"; }));
   ::kill(AppPid, SIGTERM);
   EXPECT_TRUE(Again.waitEvent("exited")) << Again.history();
+}
+
+// The process state letter of Pid (R, S, T...), or 0 once it is gone.
+char stateOf(int Pid) {
+  std::ifstream In("/proc/" + std::to_string(Pid) + "/stat");
+  std::string Stat((std::istreambuf_iterator<char>(In)), {});
+  size_t Close = Stat.rfind(')');
+  return Close == std::string::npos || Close + 2 >= Stat.size() ? 0
+                                                               : Stat[Close + 2];
+}
+
+// hotc killed after the patch is linked and its initialisers ran, before
+// the entries are re-pointed: the app runs its old code, whole, and a hotc
+// attaching afterwards patches it.
+TEST(AgentSocket, HotcKilledBetweenLinkAndRepointLeavesTheAppAsItWas) {
+  FixtureProject P = FixtureProject::build("crash_app", testName());
+  AppLog Log(P.path("app.log"));
+  setenv("HOTC_TEST_STOP_BEFORE_REPOINT", "1", 1);
+  HotcProcess First({"watch", "-p", P.BuildDir, "--json", "--exec",
+                     P.BuildDir + "/crash_app", P.path("app.log")},
+                    P.Dir);
+  unsetenv("HOTC_TEST_STOP_BEFORE_REPOINT");
+  ASSERT_TRUE(First.waitEvent("ready")) << First.history();
+  ASSERT_TRUE(Log.waitStarted());
+  // One save changing both functions: one patch of two entries.
+  std::string Text = P.read("crash.cpp");
+  for (auto [From, To] : {std::pair{"{ return 1;", "{ return 11;"},
+                          std::pair{"{ return 2;", "{ return 22;"}})
+    Text.replace(Text.find(From), strlen(From), To);
+  P.write("crash.cpp", Text);
+  bool Stopped = false;
+  for (int I = 0; I < 600 && !Stopped; ++I) {
+    Stopped = stateOf(First.pid()) == 'T';
+    usleep(100 * 1000);
+  }
+  ASSERT_TRUE(Stopped) << "hotc never reached the re-pointing\n"
+                       << First.history();
+  ::kill(First.pid(), SIGKILL); // hotc only: the app is its orphan now
+  First.waitExit();
+  auto Line = Log.waitFor([](auto &L) { return AppLog::num(L, "tick") > 0; });
+  ASSERT_TRUE(Line);
+  long After = AppLog::tickOf(Line);
+  auto Later = Log.waitFor(
+      [&](auto &L) { return AppLog::num(L, "tick") > After + 20; });
+  ASSERT_TRUE(Later) << "the app stopped running";
+  EXPECT_EQ(Later->at("main"), "1") << "an entry was re-pointed";
+  EXPECT_EQ(Later->at("worker"), "2") << "an entry was re-pointed";
+
+  ASSERT_EQ(shell("pgrep -f '^" + P.BuildDir + "/crash_app' > '" +
+                  P.path("pids") + "'"),
+            0);
+  int AppPid = std::stoi(P.read("pids"));
+  HotcProcess Again({"watch", "-p", P.BuildDir, "--json", "--pid",
+                     std::to_string(AppPid)},
+                    P.Dir);
+  ASSERT_TRUE(Again.waitEvent("ready")) << Again.history();
+  // crash_app is built without the launcher: the new hotc's baseline is
+  // the file on disk, so the next save is what it patches.
+  for (auto [From, To] : {std::pair{"{ return 11;", "{ return 13;"},
+                          std::pair{"{ return 22;", "{ return 24;"}})
+    Text.replace(Text.find(From), strlen(From), To);
+  P.write("crash.cpp", Text);
+  auto Patched = Again.waitEvent("patched|error");
+  ASSERT_TRUE(Patched && Patched->getString("event") == "patched")
+      << Again.history();
+  EXPECT_TRUE(Log.waitFor([](auto &L) {
+    return L.at("main") == "13" && L.at("worker") == "24";
+  })) << Again.history();
+  ::kill(AppPid, SIGKILL);
 }
 
 } // namespace

@@ -177,5 +177,22 @@ TEST(CrashPolicy, FilesOfDeadProcessesAreRemoved) {
   EXPECT_EQ(access(Alive.c_str(), F_OK), 0) << "a live pid's file must stay";
 }
 
+// hotc watch removes the socket of the process it watched once that ended,
+// even by SIGKILL.
+TEST(CrashPolicy, TheSocketOfAKilledProcessIsRemoved) {
+  char Private[] = "/tmp/hotc-sockets-XXXXXX";
+  ASSERT_NE(mkdtemp(Private), nullptr);
+  setenv(protocol::kEnvSocketDir, Private, 1);
+  CrashSession S;
+  std::string Pids = S.Project.path("pids");
+  ASSERT_EQ(shell("pgrep -P " + std::to_string(S.Hotc->pid()) + " > '" + Pids + "'"), 0);
+  int AppPid = std::stoi(S.Project.read("pids"));
+  std::string Sock = std::string(Private) + "/" + std::to_string(AppPid) + ".sock";
+  EXPECT_EQ(access(Sock.c_str(), F_OK), 0) << Sock;
+  ::kill(AppPid, SIGKILL);
+  ASSERT_TRUE(S.Hotc->waitEvent("exited")) << S.Hotc->history();
+  EXPECT_NE(access(Sock.c_str(), F_OK), 0) << Sock;
+}
+
 } // namespace
 } // namespace hotc::e2e
