@@ -1,5 +1,7 @@
 #include "agent/bounded_transport.h"
 
+#include "agent/wrapper_arguments.h"
+
 #include "llvm/ExecutionEngine/Orc/Shared/OrcRTBridge.h"
 #include "llvm/Support/Endian.h"
 
@@ -115,24 +117,20 @@ void BoundedTransport::learnWrappers(ArrayRef<char> SetupArgs) {
           IB, Info))
     return; // then nothing is callable, and the session goes nowhere
   std::lock_guard<std::mutex> Guard(WrapperLock);
-  for (const auto &E : Info.BootstrapSymbols) {
-    StringRef Name = E.first();
-    // Not every bootstrap symbol is a wrapper function: the session object
-    // and the services' instances are data, the dispatch function has
-    // another signature.
-    if (Name == SimpleRemoteEPCDefaultBootstrapSymbolNames::ExecutorSessionObjectName ||
-        Name == SimpleRemoteEPCDefaultBootstrapSymbolNames::DispatchFnName ||
-        Name == rt::SimpleExecutorDylibManagerInstanceName ||
-        Name == rt::SimpleExecutorMemoryManagerInstanceName ||
-        Name.ends_with("Instance") || Name.ends_with("InstanceName"))
-      continue;
-    Wrappers.insert(E.second.getValue());
-  }
+  // Not every bootstrap symbol is a wrapper function (the session object,
+  // the services' instances, the dispatch function): only those whose
+  // argument signature wrapper_arguments knows are callable.
+  for (const auto &E : Info.BootstrapSymbols)
+    if (hasKnownSignature(E.first()))
+      Wrappers[E.second.getValue()] = E.first().str();
 }
 
-bool BoundedTransport::callable(uint64_t Tag) {
+std::optional<std::string> BoundedTransport::wrapperAt(uint64_t Tag) {
   std::lock_guard<std::mutex> Guard(WrapperLock);
-  return Wrappers.count(Tag) != 0;
+  auto It = Wrappers.find(Tag);
+  if (It == Wrappers.end())
+    return std::nullopt;
+  return It->second;
 }
 
 Error BoundedTransport::sendMessage(SimpleRemoteEPCOpcode OpC, uint64_t SeqNo,
@@ -186,7 +184,9 @@ Error BoundedTransport::readFrame(SimpleRemoteEPCOpcode &OpC, uint64_t &SeqNo,
   if (Op > static_cast<uint64_t>(SimpleRemoteEPCOpcode::LastOpC))
     return refused("unknown opcode " + Twine(Op));
   OpC = static_cast<SimpleRemoteEPCOpcode>(Op);
-  if (OpC == SimpleRemoteEPCOpcode::CallWrapper && !callable(Tag.getValue()))
+  std::optional<std::string> Wrapper;
+  if (OpC == SimpleRemoteEPCOpcode::CallWrapper &&
+      !(Wrapper = wrapperAt(Tag.getValue())))
     return refused("a call of " + formatv("{0:x}", Tag.getValue()) +
                    ", which is no wrapper function of the agent");
   // Grown as the bytes come: a header that lies about its size costs
@@ -202,6 +202,9 @@ Error BoundedTransport::readFrame(SimpleRemoteEPCOpcode &OpC, uint64_t &SeqNo,
       return refused("the stream ended inside a frame");
     Left -= Chunk;
   }
+  std::string Why;
+  if (Wrapper && !argumentsFit(*Wrapper, Args, Why))
+    return refused(Why);
   return Error::success();
 }
 

@@ -7,7 +7,8 @@
 // memory" ends the application. This one refuses a frame larger than
 // kMaxFrame, allocates only as bytes arrive, refuses unknown opcodes, and
 // lets a CallWrapper through only to a wrapper function the agent
-// announced in its Setup message; a refused frame ends the session, not the
+// announced in its Setup message, with arguments that fit its signature
+// (agent/wrapper_arguments.h); a refused frame ends the session, not the
 // process.
 #pragma once
 
@@ -16,7 +17,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <set>
+#include <map>
+#include <optional>
+#include <string>
 #include <thread>
 
 namespace hotc::agent {
@@ -51,7 +54,8 @@ private:
                         llvm::orc::ExecutorAddr &Tag,
                         llvm::orc::SimpleRemoteEPCArgBytesVector &Args,
                         bool &EndOfStream);
-  bool callable(uint64_t Tag);
+  // The name of the announced wrapper function at Tag.
+  std::optional<std::string> wrapperAt(uint64_t Tag);
   void learnWrappers(llvm::ArrayRef<char> SetupArgs);
 
   llvm::orc::SimpleRemoteEPCTransportClient &C;
@@ -65,7 +69,7 @@ private:
   bool Closed = false; // under WriteLock
   std::atomic<bool> Disconnected{false};
   std::mutex WrapperLock;
-  std::set<uint64_t> Wrappers; // the bootstrap symbols announced
+  std::map<uint64_t, std::string> Wrappers; // callable: address -> name
 };
 
 } // namespace hotc::agent

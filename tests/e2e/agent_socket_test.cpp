@@ -4,6 +4,9 @@
 #include "live_session.h"
 #include "protocol/agent_protocol.h"
 
+#include "llvm/ExecutionEngine/Orc/Shared/SimpleRemoteEPCUtils.h"
+#include "llvm/Support/Endian.h"
+
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -135,6 +138,92 @@ TEST(AgentSocket, MalformedFramesLeaveTheAppRunningAndAttachable) {
   EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("ext") == "31"; }));
   ::kill(AppPid, SIGTERM);
   EXPECT_TRUE(Again.waitEvent("exited")) << Again.history();
+}
+
+// A session of our own: the greeting, then the agent's Setup message,
+// whose bootstrap symbols name the wrapper functions it lets peers call.
+int openSession(const std::string &Path, llvm::StringMap<uint64_t> &Wrappers) {
+  for (int Try = 0; Try < 1000; ++Try) {
+    int FD = connectTo(Path);
+    char G = 0;
+    pollfd P{FD, POLLIN, 0};
+    if (FD >= 0 && poll(&P, 1, 5000) == 1 && read(FD, &G, 1) == 1 &&
+        G == protocol::kGreeting) {
+      std::string Frame;
+      char B[65536];
+      while (Frame.size() < 32 ||
+             Frame.size() < llvm::support::endian::read64le(Frame.data())) {
+        ssize_t N = read(FD, B, sizeof(B));
+        if (N <= 0)
+          return close(FD), -1;
+        Frame.append(B, N);
+      }
+      llvm::orc::SimpleRemoteEPCExecutorInfo Info;
+      llvm::orc::shared::SPSInputBuffer IB(Frame.data() + 32, Frame.size() - 32);
+      if (!llvm::orc::shared::SPSArgList<
+              llvm::orc::shared::SPSSimpleRemoteEPCExecutorInfo>::deserialize(IB, Info))
+        return close(FD), -1;
+      for (const auto &E : Info.BootstrapSymbols)
+        Wrappers[E.first()] = E.second.getValue();
+      return FD;
+    }
+    if (FD >= 0)
+      close(FD);
+    usleep(1000);
+  }
+  return -1;
+}
+
+// Calls of the agent's own wrapper functions (their real addresses, from
+// the Setup message) whose arguments claim 2^61 elements: ORC's decoders
+// would reserve that and end the app with std::length_error. Each is
+// refused; the app runs on and a real hotc attaches after.
+TEST(AgentSocket, CallsClaimingHugeCountsAreRefused) {
+  LiveSession S;
+  S.expectReady();
+  shell("pgrep -P " + std::to_string(S.Hotc->pid()) + " > '" +
+        S.Project.path("pids") + "'");
+  int AppPid = std::stoi(S.Project.read("pids"));
+  S.Hotc->signal(SIGKILL);
+  S.Hotc->waitExit();
+  std::string Path = protocol::socketPath(AppPid);
+  llvm::StringMap<uint64_t> Wrappers;
+  close(openSession(Path, Wrappers));
+  ASSERT_GT(Wrappers.size(), 20u) << "the Setup message names the wrappers";
+  int Calls = 0;
+  for (const auto &W : Wrappers) {
+    llvm::StringMap<uint64_t> Ignored;
+    int FD = openSession(Path, Ignored);
+    ASSERT_GE(FD, 0) << "before calling " << W.first().str();
+    std::string F;
+    put64(F, 32 + 32);
+    put64(F, 3); // CallWrapper
+    put64(F, 1);
+    put64(F, W.second);
+    for (int I = 0; I < 4; ++I)
+      put64(F, 1ull << 61);
+    (void)!write(FD, F.data(), F.size());
+    shutdown(FD, SHUT_WR);
+    char Sink[256];
+    pollfd P{FD, POLLIN, 0};
+    while (poll(&P, 1, 2000) == 1 && read(FD, Sink, sizeof(Sink)) > 0) {
+    }
+    close(FD);
+    ++Calls;
+    ASSERT_EQ(kill(AppPid, 0), 0) << "calling " << W.first().str()
+                                  << " killed the app";
+  }
+  EXPECT_EQ(Calls, static_cast<int>(Wrappers.size()));
+  EXPECT_TRUE(S.Log.waitFor([](auto &) { return true; }, 5s));
+  HotcProcess Again({"watch", "-p", S.Project.BuildDir, "--json", "--pid",
+                     std::to_string(AppPid)},
+                    S.Project.Dir);
+  ASSERT_TRUE(Again.waitEvent("ready")) << Again.history();
+  S.Project.edit("calls.cpp", "int extension() { return 0; }",
+                 "int extension() { return 32; }");
+  ASSERT_TRUE(Again.waitEvent("patched")) << Again.history();
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("ext") == "32"; }));
+  ::kill(AppPid, SIGTERM);
 }
 
 // The process state letter of Pid (R, S, T...), or 0 once it is gone.
