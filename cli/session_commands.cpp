@@ -3,6 +3,8 @@
 #include "protocol/control_protocol.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Demangle/Demangle.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -195,6 +197,71 @@ void printHistory(const json::Object &A) {
   }
 }
 
+std::string megabytes(int64_t Bytes) {
+  return formatv("{0:f1} MB", Bytes / 1048576.0).str();
+}
+
+void printStatus(const json::Object &A) {
+  auto Num = [](const json::Object *O, StringRef K) {
+    return O ? O->getInteger(K).value_or(0) : 0;
+  };
+  const json::Object *P = A.getObject("patches");
+  const json::Object *L = A.getObject("save_to_live_ms");
+  printf("hotc watch of pid %lld (%s): version %lld, %lld units%s\n",
+         (long long)A.getInteger("pid").value_or(0),
+         A.getString("build_dir").value_or("").str().c_str(),
+         (long long)A.getInteger("version").value_or(0),
+         (long long)A.getInteger("units").value_or(0),
+         A.getBoolean("paused").value_or(false) ? ", paused" : "");
+  printf("saves: %lld patched, %lld refused, %lld failed, %lld unchanged, "
+         "%lld ignored; %lld crashes, %lld undone, %lld redone\n",
+         (long long)Num(P, "applied"), (long long)Num(P, "refused"),
+         (long long)Num(P, "failed"), (long long)Num(P, "unchanged"),
+         (long long)Num(P, "ignored"), (long long)Num(P, "crashed"),
+         (long long)Num(P, "undone"), (long long)Num(P, "redone"));
+  if (Num(L, "count"))
+    printf("save -> live: p50 %.1f ms, p95 %.1f ms (%lld patches)\n",
+           L->getNumber("p50").value_or(0), L->getNumber("p95").value_or(0),
+           (long long)Num(L, "count"));
+  printf("memory: JIT code %s, %lld preambles %s, hotc %s\n",
+         megabytes(A.getInteger("jit_code_bytes").value_or(0)).c_str(),
+         (long long)A.getInteger("preambles").value_or(0),
+         megabytes(A.getInteger("preamble_bytes").value_or(0)).c_str(),
+         megabytes(A.getInteger("rss_bytes").value_or(0)).c_str());
+  std::string Held = joined(A.getArray("pending"), 8, true);
+  printf("held saves: %s\n", Held.empty() ? "none" : Held.c_str());
+}
+
+// The events the reload caused, one line each; 1 when it did not patch.
+int printReload(const json::Object &A) {
+  int Code = 1;
+  if (const json::Array *Es = A.getArray("events"))
+    for (const json::Value &V : *Es) {
+      const json::Object *E = V.getAsObject();
+      if (!E)
+        continue;
+      StringRef Event = E->getString("event").value_or("");
+      if (Event == "patched") {
+        Code = 0;
+        std::string Names;
+        if (const json::Array *Fs = E->getArray("functions"))
+          for (const json::Value &F : *Fs)
+            Names += (Names.empty() ? "" : ", ") +
+                     demangle(F.getAsString().value_or("").str());
+        printf("patched version %lld: %s\n",
+               (long long)E->getInteger("version").value_or(0), Names.c_str());
+      } else if (Event == "unchanged") {
+        Code = 0;
+        printf("unchanged: no function's code differs from what runs\n");
+      } else if (Event == "error" || Event == "ignored" || Event == "note") {
+        StringRef Text = E->getString("message").value_or(
+            E->getString("reason").value_or(""));
+        printf("%s: %s\n", Event.str().c_str(), Text.str().c_str());
+      }
+    }
+  return Code;
+}
+
 } // namespace
 
 void addSessionCommands(CLI::App &App, SessionCommands &C,
@@ -214,38 +281,95 @@ void addSessionCommands(CLI::App &App, SessionCommands &C,
       "history", "The versions a running hotc watch applied: time, files, "
                  "functions, state (live, undone, dropped, crashed)");
   C.History->add_flag("--json", C.Json, "One JSON object on stdout");
-  for (CLI::App *Sub : {C.Undo, C.Redo, C.History}) {
+  C.Status = App.add_subcommand(
+      "status", "What a running hotc watch is doing: process, version, "
+                "patches applied/refused/failed, save -> live p50/p95, JIT "
+                "code, preambles, memory, held saves");
+  C.Status->add_flag("--json", C.Json, "One JSON object on stdout");
+  C.Pause = App.add_subcommand(
+      "pause", "Hold saves without patching them until hotc resume");
+  C.Resume = App.add_subcommand("resume",
+                                "Patch the saves held since hotc pause, and "
+                                "every save from now on");
+  C.Reload = App.add_subcommand(
+      "reload", "Recompile the units reading FILE and patch them now, "
+                "whether or not it was saved");
+  C.Reload->add_option("file", C.File, "A source file or header")->required();
+  for (CLI::App *Sub :
+       {C.Undo, C.Redo, C.History, C.Status, C.Pause, C.Resume, C.Reload}) {
     Sub->add_option("-p,--build-dir", BuildDirOption, BuildHelp);
     Sub->add_option("--pid", C.Pid, PidHelp);
   }
 }
 
 bool sessionCommandParsed(const SessionCommands &C) {
-  return C.Undo->parsed() || C.Redo->parsed() || C.History->parsed();
+  for (CLI::App *Sub :
+       {C.Undo, C.Redo, C.History, C.Status, C.Pause, C.Resume, C.Reload})
+    if (Sub->parsed())
+      return true;
+  return false;
 }
 
 int runSessionCommand(const SessionCommands &C, const std::string &BuildDir) {
-  const char *Name = C.Undo->parsed()   ? "undo"
-                     : C.Redo->parsed() ? "redo"
-                                        : "history";
+  std::string Name;
+  for (CLI::App *Sub :
+       {C.Undo, C.Redo, C.History, C.Status, C.Pause, C.Resume, C.Reload})
+    if (Sub->parsed())
+      Name = Sub->get_name();
   auto S = findSession(BuildDir, C.Pid);
   if (!S) {
-    fprintf(stderr, "hotc %s: %s\n", Name, toString(S.takeError()).c_str());
+    fprintf(stderr, "hotc %s: %s\n", Name.c_str(), toString(S.takeError()).c_str());
     return 2;
   }
   json::Object Req{{"command", Name}};
   if (C.Undo->parsed())
     Req["count"] = C.Count;
+  if (C.Reload->parsed()) {
+    SmallString<256> Abs(C.File);
+    sys::fs::make_absolute(Abs);
+    sys::path::remove_dots(Abs, true);
+    if (!sys::fs::exists(Abs)) {
+      fprintf(stderr, "hotc reload: %s: no such file\n", Abs.c_str());
+      return 2;
+    }
+    Req["file"] = Abs.str().str();
+  }
   auto A = ask(S->Socket, Req);
   if (!A) {
-    fprintf(stderr, "hotc %s: %s\n", Name, toString(A.takeError()).c_str());
+    fprintf(stderr, "hotc %s: %s\n", Name.c_str(), toString(A.takeError()).c_str());
     return 2;
   }
   if (!A->getBoolean("ok").value_or(false)) {
-    fprintf(stderr, "hotc %s: %s\n", Name,
+    fprintf(stderr, "hotc %s: %s\n", Name.c_str(),
             A->getString("error").value_or("refused").str().c_str());
     return 1;
   }
+  if (C.Status->parsed()) {
+    if (C.Json) {
+      A->erase("ok");
+      std::string Out;
+      raw_string_ostream(Out) << json::Value(std::move(*A));
+      printf("%s\n", Out.c_str());
+    } else {
+      printStatus(*A);
+    }
+    return 0;
+  }
+  if (C.Pause->parsed() || C.Resume->parsed()) {
+    bool Pause = C.Pause->parsed();
+    bool Was = A->getBoolean("was_paused").value_or(false);
+    const json::Array *Held = A->getArray("pending");
+    size_t N = Held ? Held->size() : 0;
+    if (Pause)
+      printf("%s pid %d: saves are held until hotc resume\n",
+             Was ? "already paused:" : "paused", S->Pid);
+    else
+      printf("%s pid %d: %zu held save%s patched now\n",
+             Was ? "resumed" : "not paused:", S->Pid, N, N == 1 ? "" : "s");
+    return 0;
+  }
+  if (C.Reload->parsed())
+    return printReload(*A);
   if (C.History->parsed()) {
     if (C.Json) {
       std::string Out;

@@ -1,7 +1,8 @@
-// `hotc undo [N]`, `hotc redo`, `hotc history [--json]`: commands to a
-// running `hotc watch` session over its control socket (protocol/
-// control_protocol.h), from another terminal. The session is the one
-// watching BUILD_DIR (-p, as for watch), or the one watching --pid.
+// `hotc undo [N]`, `redo`, `history [--json]`, `status [--json]`, `pause`,
+// `resume`, `reload FILE`: commands to a running `hotc watch` session over
+// its control socket (protocol/control_protocol.h), from another terminal.
+// The session is the one watching BUILD_DIR (-p, as for watch), or the one
+// watching --pid.
 #pragma once
 
 #include <optional>
@@ -17,9 +18,14 @@ struct SessionCommands {
   CLI::App *Undo = nullptr;
   CLI::App *Redo = nullptr;
   CLI::App *History = nullptr;
-  unsigned Count = 1; // undo N
-  int Pid = 0;        // --pid: the session watching this process
-  bool Json = false;  // history --json
+  CLI::App *Status = nullptr;
+  CLI::App *Pause = nullptr;
+  CLI::App *Resume = nullptr;
+  CLI::App *Reload = nullptr;
+  unsigned Count = 1;  // undo N
+  int Pid = 0;         // --pid: the session watching this process
+  bool Json = false;   // history and status --json
+  std::string File;    // reload FILE
 };
 
 // BuildDirOption: the -p option the commands share with the others.

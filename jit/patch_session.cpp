@@ -401,7 +401,7 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
       if (Error E = Link.runInitialiser(
               P.Linked.Addresses.lookup(P.Plan.InitFunction)))
         return E;
-  // A test seam (tests/e2e/undo_test.cpp): hotc stops itself here, linked
+  // A test seam (tests/e2e/session_commands_test.cpp): hotc stops itself here, linked
   // and initialised but not re-pointed, for a test to kill it.
   if (getenv("HOTC_TEST_STOP_BEFORE_REPOINT"))
     raise(SIGSTOP);

@@ -153,6 +153,7 @@ public:
   // `hotc redo`: the oldest undone version applied again.
   llvm::Expected<VersionChange> redo();
   const PatchHistory &history() const { return History; }
+  unsigned version() const { return Generation; } // the last applied
 
   // At most Limit units keep a preamble in memory (least recently edited
   // ones give theirs up first).

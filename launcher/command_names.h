@@ -11,7 +11,8 @@ namespace hotc::driver {
 
 inline constexpr const char *CommandNames[] = {
     "watch", "run",   "help", "config",  "diff",
-    "explain", "graph", "undo", "redo", "history"};
+    "explain", "graph", "undo", "redo", "history",
+    "status", "pause", "resume", "reload"};
 
 inline bool isCommandName(const char *Name) {
   for (const char *C : CommandNames)

@@ -74,8 +74,52 @@ void EventOutput::emit(const std::string &Line) {
   fflush(stdout);
 }
 
+void EventOutput::count(const json::Object &Event) {
+  StringRef Name = Event.getString("event").value_or("");
+  if (Name == "patched")
+    ++Counts.Patched;
+  else if (Name == "unchanged")
+    ++Counts.Unchanged;
+  else if (Name == "ignored")
+    ++Counts.Ignored;
+  else if (Name == "crashed")
+    ++Counts.Crashed;
+  else if (Name == "undone")
+    ++Counts.Undone;
+  else if (Name == "redone")
+    ++Counts.Redone;
+  else if (Name == "error") {
+    StringRef Kind = Event.getString("kind").value_or("");
+    if (Kind == "patch")
+      ++Counts.Failed;
+    else if (Kind == "compile" || Kind == "link" || Kind == "layout" ||
+             Kind == "removed" || Kind == "compiler")
+      ++Counts.Refused;
+  }
+}
+
+EventCounts EventOutput::counts() {
+  std::lock_guard<std::mutex> G(Lock);
+  return Counts;
+}
+
+void EventOutput::keep() {
+  std::lock_guard<std::mutex> G(Lock);
+  Keeping = true;
+  Kept.clear();
+}
+
+std::vector<json::Object> EventOutput::takeKept() {
+  std::lock_guard<std::mutex> G(Lock);
+  Keeping = false;
+  return std::move(Kept);
+}
+
 void EventOutput::deliver(json::Object Event, const std::string &Human) {
   std::lock_guard<std::mutex> G(Lock);
+  count(Event);
+  if (Keeping)
+    Kept.push_back(Event);
   std::string Line = jsonLine(std::move(Event));
   if (Log) {
     fprintf(Log, "%s\n", Line.c_str());

@@ -30,6 +30,14 @@ struct ReadyReport {
   size_t RssBytes = 0;  // hotc's resident memory
 };
 
+// How many saves ended how, for `hotc status`.
+struct EventCounts {
+  size_t Patched = 0, Unchanged = 0, Ignored = 0;
+  size_t Refused = 0; // the edit was refused: compile, link, layout, removed, compiler
+  size_t Failed = 0;  // the patch could not be applied (kind "patch")
+  size_t Crashed = 0, Undone = 0, Redone = 0;
+};
+
 class EventOutput {
 public:
   // LogFile: every event is also appended there as a JSON line (empty:
@@ -62,13 +70,23 @@ public:
   // stderr, or a `note` event with --json.
   void note(const std::string &Text);
 
+  EventCounts counts();
+  // Events delivered from now on are kept too, until takeKept(): a control
+  // request that patches answers with them.
+  void keep();
+  std::vector<llvm::json::Object> takeKept();
+
 private:
   void emit(const std::string &Line);
+  void count(const llvm::json::Object &Event);
   // Stdout gets the JSON line or Human (when not empty); the log the JSON.
   void deliver(llvm::json::Object Event, const std::string &Human);
   bool Json;
   FILE *Log = nullptr;
   std::mutex Lock; // events come from the watch loop and the rebuild thread
+  EventCounts Counts;             // under Lock
+  bool Keeping = false;           // under Lock
+  std::vector<llvm::json::Object> Kept; // under Lock
 };
 
 } // namespace hotc::driver

@@ -1,8 +1,11 @@
 #include "watch/session_control.h"
 
+#include "support/resident_memory.h"
+
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <ctime>
 
 using namespace llvm;
@@ -47,6 +50,13 @@ json::Object changed(const jit::VersionChange &C) {
                       {"files", strings(C.Files)}};
 }
 
+double percentileOf(std::vector<double> V, double P) {
+  if (V.empty())
+    return 0;
+  std::sort(V.begin(), V.end());
+  return V[std::min(V.size() - 1, static_cast<size_t>(P * (V.size() - 1) + 0.5))];
+}
+
 } // namespace
 
 json::Array historyJson(const jit::PatchHistory &History) {
@@ -64,8 +74,52 @@ json::Array historyJson(const jit::PatchHistory &History) {
   return Out;
 }
 
-json::Value answerControl(const json::Object &Request, const SessionIdentity &Id,
-                          jit::PatchSession &Session, EventOutput &Out) {
+json::Object statusJson(ControlContext &C) {
+  EventCounts N = C.Out.counts();
+  auto Int = [](size_t V) { return static_cast<int64_t>(V); };
+  size_t Code = 0;
+  for (const jit::PatchedVersion &V : C.Session.history().versions())
+    for (const jit::LinkedCode &L : V.Code)
+      for (const jit::LinkedFunction &F : L.Functions)
+        Code += F.Size;
+  size_t Preambles = 0, PreambleBytes = 0, Units = 0;
+  for (const jit::UnitState &U : C.Session.units()) {
+    ++Units;
+    if (size_t B = U.Compiler ? U.Compiler->preambleBytes() : 0) {
+      ++Preambles;
+      PreambleBytes += B;
+    }
+  }
+  const std::vector<double> &L = C.State.SaveToLiveMs;
+  return json::Object{
+      {"ok", true},
+      {"pid", C.Id.Pid},
+      {"build_dir", C.Id.BuildDir},
+      {"units", Int(Units)},
+      {"version", C.Session.version()},
+      {"paused", C.State.Paused},
+      {"pending", strings(C.State.Pending)},
+      {"patches", json::Object{{"applied", Int(N.Patched)},
+                               {"refused", Int(N.Refused)},
+                               {"failed", Int(N.Failed)},
+                               {"unchanged", Int(N.Unchanged)},
+                               {"ignored", Int(N.Ignored)},
+                               {"crashed", Int(N.Crashed)},
+                               {"undone", Int(N.Undone)},
+                               {"redone", Int(N.Redone)}}},
+      {"save_to_live_ms", json::Object{{"count", Int(L.size())},
+                                       {"p50", percentileOf(L, 0.5)},
+                                       {"p95", percentileOf(L, 0.95)}}},
+      {"jit_code_bytes", Int(Code)},
+      {"preambles", Int(Preambles)},
+      {"preamble_bytes", Int(PreambleBytes)},
+      {"rss_bytes", Int(residentBytes())}};
+}
+
+json::Value answerControl(const json::Object &Request, ControlContext &C) {
+  const SessionIdentity &Id = C.Id;
+  jit::PatchSession &Session = C.Session;
+  EventOutput &Out = C.Out;
   std::optional<StringRef> Command = Request.getString("command");
   if (!Command)
     return json::Object{{"ok", false}, {"error", "a request needs a command"}};
@@ -87,6 +141,20 @@ json::Value answerControl(const json::Object &Request, const SessionIdentity &Id
     Out.versionsChanged(*C, /*Undo=*/true);
     return changed(*C);
   }
+  if (*Command == "status")
+    return statusJson(C);
+  if (*Command == "pause" || *Command == "resume") {
+    bool Pause = *Command == "pause";
+    bool Was = C.State.Paused;
+    C.State.Paused = Pause;
+    if (Pause != Was)
+      Out.note(Pause ? "paused: saves are held until hotc resume"
+                     : "resumed: held saves are patched now");
+    return json::Object{{"ok", true},
+                        {"paused", Pause},
+                        {"was_paused", Was},
+                        {"pending", strings(C.State.Pending)}};
+  }
   if (*Command == "redo") {
     auto C = Session.redo();
     if (!C)
@@ -97,7 +165,7 @@ json::Value answerControl(const json::Object &Request, const SessionIdentity &Id
   return json::Object{
       {"ok", false},
       {"error", formatv("unknown command '{0}' (this hotc knows session, "
-                        "history, undo, redo)",
+                        "history, status, undo, redo, pause, resume, reload)",
                         *Command)
                     .str()}};
 }

@@ -13,10 +13,28 @@
 
 namespace hotc::driver {
 
-// The answer to Request; undo and redo also emit their event on Out.
+// What the event loop keeps for `hotc status`, `pause` and `resume`.
+struct SessionState {
+  bool Paused = false;
+  std::vector<std::string> Pending; // saves held while paused
+  std::vector<double> SaveToLiveMs; // each applied patch: noticed -> live
+};
+
+struct ControlContext {
+  SessionIdentity Id;
+  jit::PatchSession &Session;
+  EventOutput &Out;
+  SessionState &State;
+};
+
+// The answer to Request: session, history, status, undo, redo, pause,
+// resume (undo and redo also emit their event on Out). `reload` is the
+// event loop's: it patches.
 llvm::json::Value answerControl(const llvm::json::Object &Request,
-                                const SessionIdentity &Id,
-                                jit::PatchSession &Session, EventOutput &Out);
+                                ControlContext &C);
+
+// `hotc status --json`: what the session is doing and what it cost.
+llvm::json::Object statusJson(ControlContext &C);
 
 // The versions of History as `hotc history --json` prints them.
 llvm::json::Array historyJson(const jit::PatchHistory &History);

@@ -1,5 +1,6 @@
 #include "watch/watch_command.h"
 #include "support/elapsed.h"
+#include "support/resident_memory.h"
 
 #include "frontend/project_files.h"
 #include "launcher/build_snapshot.h"
@@ -163,20 +164,6 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
   return Error::success();
 }
 
-// hotc's own resident memory (VmRSS of /proc/self/status), 0 if unknown.
-size_t residentBytes() {
-  auto Buf = MemoryBuffer::getFileAsStream("/proc/self/status");
-  if (!Buf)
-    return 0;
-  SmallVector<StringRef, 64> Lines;
-  (*Buf)->getBuffer().split(Lines, '\n');
-  for (StringRef Line : Lines) {
-    size_t KB = 0;
-    if (Line.consume_front("VmRSS:") && !Line.trim().split(' ').first.getAsInteger(10, KB))
-      return KB * 1024;
-  }
-  return 0;
-}
 
 // The running executable as ninja names it: its path, without the
 // " (deleted)" the kernel adds once a relink replaced the file.
@@ -421,9 +408,34 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   std::unique_ptr<TerminalKeys> Keys;
   if (!T.OwnChild)
     Keys = TerminalKeys::open();
-  auto Answer = [&](json::Object Request) {
+  SessionState State;
+  ControlContext Context{Id, Session, Out, State};
+  // Saves noticed at Noticed, patched now; an applied patch's time from
+  // notice to live is kept for `hotc status`.
+  auto Patch = [&](std::vector<std::string> Files, Clock::time_point Noticed,
+                   bool Plan) {
+    // A rollback not yet read would leave the record of the running code
+    // on versions the agent undid.
+    ReportCrashes(false);
+    size_t Before = Out.counts().Patched;
+    Loop.saved(Files, Plan);
+    if (Out.counts().Patched > Before)
+      State.SaveToLiveMs.push_back(msSince(Noticed));
+  };
+  auto Answer = [&](json::Object Request) -> json::Value {
     ReportCrashes(false); // the record must include the agent's rollbacks
-    return answerControl(Request, Id, Session, Out);
+    if (Request.getString("command") != "reload")
+      return answerControl(Request, Context);
+    std::optional<StringRef> File = Request.getString("file");
+    if (!File || !sys::path::is_absolute(*File))
+      return json::Object{{"ok", false},
+                          {"error", "reload needs the absolute path of a file"}};
+    Out.keep();
+    Patch({File->str()}, Clock::now(), /*Plan=*/false);
+    json::Array Events;
+    for (json::Object &E : Out.takeKept())
+      Events.push_back(std::move(E));
+    return json::Object{{"ok", true}, {"events", std::move(Events)}};
   };
 
   Clock::time_point LastPatch = Clock::now() - std::chrono::hours(1);
@@ -467,7 +479,8 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
         Keys.reset(); // the terminal hung up
       for (char K : Pressed)
         if (K == 'u' || K == 'r') {
-          json::Value A = Answer(json::Object{{"command", K == 'u' ? "undo" : "redo"}});
+          json::Value A =
+              Answer(json::Object{{"command", K == 'u' ? "undo" : "redo"}});
           if (auto Err = A.getAsObject()->getString("error"))
             Out.note(Err->str());
         }
@@ -476,12 +489,24 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
       std::vector<std::string> Changed = Watcher->takeChanged();
       if (Changed.empty())
         continue;
+      auto Noticed = Clock::now();
       auto Burst = gatherBurst(*Watcher, std::move(Changed), LastPatch,
                                Opts.DebounceMs);
-      // A rollback not yet read would leave the record of the running
-      // code on versions the agent undid.
-      ReportCrashes(false);
-      Loop.saved(std::move(Burst));
+      if (State.Paused) { // `hotc resume` patches them
+        for (std::string &F : Burst)
+          if (!is_contained(State.Pending, F)) {
+            Out.note("paused: " + F + " held until hotc resume");
+            State.Pending.push_back(std::move(F));
+          }
+        continue;
+      }
+      Patch(std::move(Burst), Noticed, /*Plan=*/true);
+      LastPatch = Clock::now();
+    }
+    if (!State.Paused && !State.Pending.empty()) { // resumed
+      std::vector<std::string> Held = std::move(State.Pending);
+      State.Pending.clear();
+      Patch(std::move(Held), Clock::now(), /*Plan=*/true);
       LastPatch = Clock::now();
     }
   }

@@ -11,6 +11,13 @@
 //
 // Usage: hotc_edit_latency [EDITS] [DATA_FILE]   (default 20, no data file)
 // DATA_FILE gets one line per edit: edit live_ms compile_ms restart_ms.
+//
+// Rapid mode, as editors that save while you type: hotc_edit_latency
+// --rapid INTERVAL_MS [EDITS] saves an edit every INTERVAL_MS from `ready`
+// on, never waiting for hotc (neither its patch nor its background rebuild
+// and re-analysis), then reports write -> new code running for each value
+// the process ran, and how many values were never run because a later save
+// superseded them before their patch (coalesced into the next one).
 #include "../e2e/live_harness.h"
 
 #include <algorithm>
@@ -98,19 +105,75 @@ long long nowNs() {
       .count();
 }
 
+// latency_app under `hotc watch --json --exec`, ready; null after saying
+// why not.
+std::unique_ptr<HotcProcess> startWatch(const FixtureProject &P,
+                                        const std::string &Log) {
+  auto Hotc = std::make_unique<HotcProcess>(
+      std::vector<std::string>{"watch", "-p", P.BuildDir, "--json", "--exec",
+                               P.BuildDir + "/latency_app", Log},
+      P.Dir);
+  if (Hotc->waitEvent("ready", 120s))
+    return Hotc;
+  fprintf(stderr, "hotc did not get ready:\n%s", Hotc->history().c_str());
+  return nullptr;
+}
+
+int runRapid(int IntervalMs, int Edits) {
+  FixtureProject P = FixtureProject::build("latency_app", "edit_latency_rapid");
+  std::string Log = P.path("app.log");
+  auto Watch = startWatch(P, Log);
+  if (!Watch)
+    return 1;
+  HotcProcess &Hotc = *Watch;
+  std::vector<long long> Written;
+  std::string Current = "int probe_value() { return 0; }";
+  auto Start = Clock::now();
+  for (int I = 1; I <= Edits; ++I) {
+    std::this_thread::sleep_until(Start + std::chrono::milliseconds(IntervalMs) * (I - 1));
+    std::string Next = "int probe_value() { return " + std::to_string(I) + "; }";
+    Written.push_back(nowNs());
+    P.edit("heavy.cpp", Current, Next);
+    Current = Next;
+  }
+  // The last value must run; earlier ones may have been coalesced.
+  for (int Wait = 0; Wait < 30000 && seenAt(Log, Edits) < 0; ++Wait)
+    std::this_thread::sleep_for(1ms);
+  if (seenAt(Log, Edits) < 0) {
+    fprintf(stderr, "the last edit never ran:\n%s", Hotc.history().c_str());
+    return 1;
+  }
+  std::vector<double> Live;
+  int Coalesced = 0;
+  for (int I = 1; I <= Edits; ++I) {
+    long long Seen = seenAt(Log, I);
+    if (Seen < 0)
+      ++Coalesced;
+    else
+      Live.push_back((Seen - Written[I - 1]) / 1e6);
+  }
+  printf("%d one-function edits of heavy.cpp saved %d ms apart, ms\n", Edits,
+         IntervalMs);
+  printf("%-34s %8s %8s %8s\n", "", "median", "p95", "max");
+  printf("%-34s %8.1f %8.1f %8.1f\n", "write -> new code running",
+         percentile(Live, 0.5), percentile(Live, 0.95), percentile(Live, 1.0));
+  printf("values run: %zu, coalesced into a later patch: %d, patched events: %zu\n",
+         Live.size(), Coalesced, Hotc.count("patched"));
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc > 2 && std::string(argv[1]) == "--rapid")
+    return runRapid(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 40);
   int Edits = argc > 1 ? atoi(argv[1]) : 20;
   FixtureProject P = FixtureProject::build("latency_app", "edit_latency");
   std::string Log = P.path("app.log");
-  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
-                    P.BuildDir + "/latency_app", Log},
-                   P.Dir);
-  if (!Hotc.waitEvent("ready", 120s)) {
-    fprintf(stderr, "hotc did not get ready:\n%s", Hotc.history().c_str());
+  auto Watch = startWatch(P, Log);
+  if (!Watch)
     return 1;
-  }
+  HotcProcess &Hotc = *Watch;
   std::string RestartBuild = P.Dir + "/build-restart";
   if (shell("cmake -S '" + P.Dir + "' -B '" + RestartBuild +
             "' -G Ninja -DCMAKE_BUILD_TYPE=Debug > /dev/null && ninja -C '" +

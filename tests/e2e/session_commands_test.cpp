@@ -1,8 +1,8 @@
-// Undo, redo and history of a running `hotc watch`, from another terminal
-// (`hotc undo/redo/history -p BUILD_DIR`) and as keys in the watch
-// terminal, on crash_app (GCC, -O0 -g): the process goes back to earlier
-// code and forward again with its state intact, and the next save patches
-// as usual.
+// Commands to a running `hotc watch` from another terminal (`hotc
+// undo/redo/history/status/pause/resume/reload -p BUILD_DIR`) and keys in
+// the watch terminal, on crash_app (GCC, -O0 -g): the process goes back to
+// earlier code and forward again with its state intact, the next save
+// patches as usual, held saves wait for resume.
 #include "live_session.h"
 
 #include <fstream>
@@ -75,7 +75,7 @@ struct UndoSession {
   }
 };
 
-TEST(UndoRedo, FromAnotherTerminal) {
+TEST(SessionCommands, FromAnotherTerminal) {
   UndoSession S;
   ASSERT_TRUE(S.save("1", "11")) << S.Hotc->history();
   ASSERT_TRUE(S.save("11", "22")) << S.Hotc->history();
@@ -119,7 +119,7 @@ TEST(UndoRedo, FromAnotherTerminal) {
   EXPECT_GT(AppLog::num(*L, "tick"), 0);
 }
 
-TEST(UndoRedo, NamesTheSessionItCannotFind) {
+TEST(SessionCommands, NamesTheSessionItCannotFind) {
   UndoSession S;
   Command C = hotc(S.Project, "undo -p /nonexistent/build");
   EXPECT_EQ(C.Code, 2) << C.Out;
@@ -134,8 +134,68 @@ TEST(UndoRedo, NamesTheSessionItCannotFind) {
       << Nothing.Out;
 }
 
+// status counts what happened; pause holds saves, resume patches them;
+// reload patches what is on disk now.
+TEST(SessionCommands, StatusPauseResumeReload) {
+  UndoSession S;
+  ASSERT_TRUE(S.save("1", "11")) << S.Hotc->history();
+  auto Status = [&] {
+    Command C = hotc(S.Project, "status --json -p " + S.Project.BuildDir);
+    auto V = llvm::json::parse(C.Out);
+    EXPECT_EQ(C.Code, 0) << C.Out;
+    if (!V || !V->getAsObject()) {
+      ADD_FAILURE() << C.Out;
+      return llvm::json::Object{};
+    }
+    return *V->getAsObject();
+  };
+  llvm::json::Object St = Status();
+  EXPECT_EQ(St.getInteger("version").value_or(0), 1);
+  EXPECT_EQ(St.getObject("patches")->getInteger("applied").value_or(0), 1);
+  EXPECT_EQ(St.getObject("save_to_live_ms")->getInteger("count").value_or(0), 1);
+  EXPECT_GT(St.getObject("save_to_live_ms")->getNumber("p50").value_or(0), 0);
+  EXPECT_GT(St.getInteger("jit_code_bytes").value_or(0), 0);
+  EXPECT_GT(St.getInteger("rss_bytes").value_or(0), 0);
+  Command Human = hotc(S.Project, "status -p " + S.Project.BuildDir);
+  EXPECT_NE(Human.Out.find("saves: 1 patched, 0 refused"), std::string::npos)
+      << Human.Out;
+
+  Command P = hotc(S.Project, "pause -p " + S.Project.BuildDir);
+  EXPECT_EQ(P.Code, 0) << P.Out;
+  S.Project.edit("crash.cpp", "on_main(int tick) { return 11;",
+                 "on_main(int tick) { return 22;");
+  auto Held = S.Hotc->waitEvent("note|patched");
+  ASSERT_TRUE(Held) << S.Hotc->history();
+  EXPECT_EQ(Held->getString("event").value_or(""), "note") << S.Hotc->history();
+  auto Line = S.Log.waitFor([](auto &L) { return AppLog::num(L, "tick") > 0; });
+  long After = AppLog::tickOf(Line);
+  auto Later = S.Log.waitFor([&](auto &L) { return AppLog::num(L, "tick") > After + 30; });
+  ASSERT_TRUE(Later);
+  EXPECT_EQ(Later->at("main"), "11") << "a held save was patched";
+  St = Status();
+  EXPECT_TRUE(St.getBoolean("paused").value_or(false));
+  ASSERT_TRUE(St.getArray("pending") && St.getArray("pending")->size() == 1);
+  Command R = hotc(S.Project, "resume -p " + S.Project.BuildDir);
+  EXPECT_NE(R.Out.find("1 held save patched now"), std::string::npos) << R.Out;
+  EXPECT_TRUE(S.shows("22")) << S.Hotc->history();
+
+  // After an undo the process runs 11 again; reload patches the file's
+  // text, 22.
+  EXPECT_EQ(hotc(S.Project, "undo -p " + S.Project.BuildDir).Code, 0);
+  EXPECT_TRUE(S.shows("11"));
+  Command Re = hotc(S.Project, "reload crash.cpp -p " + S.Project.BuildDir);
+  EXPECT_EQ(Re.Code, 0) << Re.Out;
+  EXPECT_NE(Re.Out.find("patched version 3: on_main(int)"), std::string::npos)
+      << Re.Out;
+  EXPECT_TRUE(S.shows("22")) << S.Hotc->history();
+  EXPECT_EQ(hotc(S.Project, "reload nothing.cpp -p " + S.Project.BuildDir).Code, 2);
+  St = Status();
+  EXPECT_EQ(St.getObject("patches")->getInteger("applied").value_or(0), 3);
+  EXPECT_EQ(St.getObject("patches")->getInteger("undone").value_or(0), 1);
+}
+
 // hotc watch --pid in a terminal of its own: u undoes, r redoes.
-TEST(UndoRedo, KeysInTheWatchTerminal) {
+TEST(SessionCommands, KeysInTheWatchTerminal) {
   FixtureProject P = FixtureProject::build("crash_app", testName());
   AppLog Log(P.path("app.log"));
   HotcProcess Run({"run", P.BuildDir + "/crash_app", P.path("app.log")}, P.Dir);
