@@ -41,8 +41,7 @@ std::vector<Form> formsOf(const StaticGraph &G, llvm::ArrayRef<std::string> Read
 
 class Planner {
 public:
-  Planner(const StaticGraph &G, llvm::function_ref<bool(llvm::StringRef)> Fresh)
-      : G(G), Fresh(Fresh) {}
+  Planner(const StaticGraph &G, const UnitFacts &Facts) : G(G), Facts(Facts) {}
 
   void saved(const SavedFile &F);
   void everyFormChanged(const SavedFile &F, llvm::ArrayRef<std::string> Readers,
@@ -60,17 +59,31 @@ private:
   }
   void add(const std::string &Unit) { Out.Units.try_emplace(Unit, false); }
 
+  // A stale unit the plan can still describe: one at -O0 behind by the
+  // saved file only, that file being its main file, whose analysed text is
+  // known.
+  bool behindBySaveOnly(const SavedFile &F, const std::string &Unit) const {
+    return Unit == F.Path && F.Analysed && F.Before && Facts.FreshButFor &&
+           Facts.FreshButFor(Unit, F.Path) &&
+           !(Facts.Optimised && Facts.Optimised(Unit));
+  }
+
   const StaticGraph &G;
-  llvm::function_ref<bool(llvm::StringRef)> Fresh;
+  const UnitFacts &Facts;
 };
 
 void Planner::saved(const SavedFile &F) {
   Out.Planned.push_back({F.Path, hashString(F.After)});
   std::vector<std::string> Readers = G.unitsReading(F.Path);
   std::vector<std::string> Stale;
-  for (const std::string &U : Readers)
-    if (!Fresh(U))
+  for (const std::string &U : Readers) {
+    if (Facts.Fresh(U))
+      continue;
+    if (behindBySaveOnly(F, U))
+      Out.FocusFrom[U] = *F.Analysed; // both diffs below cover it
+    else
       Stale.push_back(U);
+  }
   whole(Stale, place(F.Path) + ": " + std::to_string(Stale.size()) +
                    " unit(s) reading it were analysed from older text: "
                    "recompiled whole");
@@ -188,7 +201,7 @@ bool SavePlan::expects(llvm::StringRef Unit, llvm::StringRef FormName) const {
 
 SavePlan planSave(const StaticGraph &Graph, llvm::ArrayRef<SavedFile> Files,
                   const UnitFacts &Facts) {
-  Planner P(Graph, Facts.Fresh);
+  Planner P(Graph, Facts);
   for (const SavedFile &F : Files)
     P.saved(F);
   P.macrosOutsideForms();

@@ -43,6 +43,12 @@ struct SavePlan {
   // Each saved file with the hash (index::hashString) of the text planned:
   // a compile that read another text is not described by this plan.
   std::vector<std::pair<std::string, uint64_t>> Planned;
+  // Units (main file, real path) whose analysis is behind the process by
+  // their main file's last patch only (its re-analysis is not done: saves
+  // come faster than it): the plan covers both that patch's edit and this
+  // one, and the unit's focused compile diffs from this text, the one the
+  // analysis describes, rather than from the text the process runs.
+  std::map<std::string, std::string> FocusFrom;
   double Ms = 0; // reading the files, the diff, the query (BackgroundIndex::plan)
 
   // Whether the plan expected the function whose form is FormName (see
@@ -68,6 +74,10 @@ struct UnitFacts {
   llvm::function_ref<bool(llvm::StringRef MainFile)> Fresh;
   // Whether the unit is built at -O1 or above (see addInlinedCallers).
   llvm::function_ref<bool(llvm::StringRef MainFile)> Optimised;
+  // Whether it describes every file but File (the process runs a later
+  // text of File only); unset: no unit is.
+  llvm::function_ref<bool(llvm::StringRef MainFile, llvm::StringRef File)>
+      FreshButFor;
 };
 
 SavePlan planSave(const StaticGraph &Graph, llvm::ArrayRef<SavedFile> Files,

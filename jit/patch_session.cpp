@@ -429,7 +429,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     UnitCompileStats Stats;
     bool Focus = !U.RolledBack && !(U.OptLevel > 0 && Guide.InlinedInto) &&
                  !(Guide.CompileWhole && Guide.CompileWhole(Indices[I]));
-    auto Tu = U.Compiler->compileEdit(&Stats, Focus);
+    const std::string *From = Guide.FocusFrom ? Guide.FocusFrom(Indices[I]) : nullptr;
+    auto Tu = U.Compiler->compileEdit(&Stats, Focus, From);
     R.Focused &= Stats.Focused;
     R.Ms.Preamble += Stats.PreambleMs;
     if (!Tu)

@@ -54,6 +54,11 @@ struct PatchGuide {
   // Units to generate whole even when the edit lies inside function bodies:
   // a renamed or re-typed function is only seen gone in a whole module.
   std::function<bool(size_t UnitIndex)> CompileWhole;
+  // The text of the unit's main file a focused compile diffs from, when
+  // not the text the process runs (null): an older one the analysis
+  // describes, so that the edit of a patch not yet re-analysed is compiled
+  // too (index::SavePlan::FocusFrom).
+  std::function<const std::string *(size_t UnitIndex)> FocusFrom;
 };
 
 // What an undo or redo changed.

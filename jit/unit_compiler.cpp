@@ -304,17 +304,24 @@ Expected<CompiledTu> UnitCompiler::compileAll(UnitCompileStats *Stats,
 }
 
 Expected<CompiledTu> UnitCompiler::compileEdit(UnitCompileStats *Stats,
-                                               bool Focused) {
+                                               bool Focused,
+                                               const std::string *From) {
   auto Main = readSource(S->Cmd.File);
   if (!Main)
     return Main.takeError();
   std::optional<EditRegion> Focus;
-  if (S->Accepted && Focused)
-    Focus = editRegionOf(*S->Accepted, (*Main)->getBuffer());
+  if (!From && S->Accepted)
+    From = &*S->Accepted;
+  if (From && Focused)
+    Focus = editRegionOf(*From, (*Main)->getBuffer());
   return S->compile(std::move(*Main), Focus, Stats, /*ForPatch=*/true);
 }
 
 void UnitCompiler::accept() { S->Accepted = S->Last; }
+
+const std::optional<std::string> &UnitCompiler::acceptedText() const {
+  return S->Accepted;
+}
 
 size_t UnitCompiler::preambleBytes() const {
   return S->Preamble ? S->Preamble->getSize() : 0;

@@ -40,10 +40,16 @@ public:
   // the edit reached further.
   // Focused=false generates the whole unit whatever the edit (callers that
   // may hold an inlined copy of an edited function must be relinked too).
+  // From: the text the edit region starts from, when not the accepted one
+  // (an older text: the region then covers the edits since it too).
   llvm::Expected<CompiledTu> compileEdit(UnitCompileStats *Stats = nullptr,
-                                         bool Focused = true);
+                                         bool Focused = true,
+                                         const std::string *From = nullptr);
   // The text of the last compile is now what the process runs.
   void accept();
+  // The main file's text the process runs (after accept()), if known: what
+  // the compile read, whatever the disk holds by now.
+  const std::optional<std::string> &acceptedText() const;
 
   size_t preambleBytes() const;
   // Frees the preamble (memory bound); the next compile rebuilds it.

@@ -145,10 +145,13 @@ void BackgroundIndex::rememberText(const std::string &Path) {
 
 // The analysis describes the text the process runs of every file the unit
 // reads: only then do its forms and edges tell what a save changes.
-bool BackgroundIndex::fresh(const index::FormIndex &Unit) const {
+bool BackgroundIndex::fresh(const index::FormIndex &Unit,
+                            StringRef Except) const {
   if (Unit.InputHashes.size() != Unit.Inputs.size())
     return false;
   for (size_t I = 0; I < Unit.Inputs.size(); ++I) {
+    if (Unit.Inputs[I] == Except)
+      continue;
     auto A = Applied.find(Unit.Inputs[I]);
     if (A == Applied.end() || A->second != Unit.InputHashes[I])
       return false;
@@ -202,7 +205,12 @@ index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
     const index::FormIndex *U = Graph.unit(Main.str());
     return U && fresh(*U);
   };
-  index::SavePlan P = index::planSave(Graph, Saved, {Fresh, Optimised});
+  auto FreshButFor = [&](StringRef Main, StringRef File) {
+    const index::FormIndex *U = Graph.unit(Main.str());
+    return U && fresh(*U, File);
+  };
+  index::SavePlan P =
+      index::planSave(Graph, Saved, {Fresh, Optimised, FreshButFor});
   // Units that read a saved file by hotc's compiles but not by the graph
   // (no analysis yet, an analysis older than an #include, a header from a
   // -isystem directory): the graph cannot speak for them.
@@ -223,14 +231,22 @@ index::SavePlan BackgroundIndex::plan(const std::vector<std::string> &Files,
 
 void BackgroundIndex::applied(
     const std::vector<std::pair<std::string, uint64_t>> &Compiled,
+    const StringMap<std::string> &CompiledTexts,
     const std::vector<std::string> &Inputs) {
   std::vector<std::string> Files;
   {
     std::lock_guard<std::mutex> G(Lock);
-    for (const auto &[File, Hash] : Compiled) {
+    for (const auto &[File, Planned] : Compiled) {
       std::string Path = realPathOf(File);
       Files.push_back(Path);
-      std::optional<std::string> Text = readText(Path);
+      uint64_t Hash = Planned;
+      std::optional<std::string> Text;
+      if (auto It = CompiledTexts.find(Path); It != CompiledTexts.end()) {
+        Text = It->second;
+        Hash = index::hashString(*Text);
+      } else {
+        Text = readText(Path);
+      }
       if (!Text || index::hashString(*Text) != Hash) {
         Applied.erase(Path); // saved again: the compile read one of the two
         ++AppliedVersion;

@@ -77,10 +77,14 @@ public:
   // A patch was applied. Compiled: the files it was for, each with the
   // hash of its text read just before the compile; the process runs that
   // text now, unless the file changed since (then it is not known).
-  // Inputs: every file the patched units read; one the process's text of
-  // is not known yet (a new header) is taken as on disk. The units reading
-  // the files are analysed again on a low-priority thread.
+  // CompiledTexts: main file -> the text its compile read, which the
+  // process runs whatever the disk holds by now (saves coming faster than
+  // patches must not make it unknown). Inputs: every file the patched
+  // units read; one the process's text of is not known yet (a new header)
+  // is taken as on disk. The units reading the files are analysed again on
+  // a low-priority thread.
   void applied(const std::vector<std::pair<std::string, uint64_t>> &Compiled,
+               const llvm::StringMap<std::string> &CompiledTexts,
                const std::vector<std::string> &Inputs);
   // A unit the build gained (a re-run of CMake): analysed on that thread.
   void addUnit(const jit::CompileCommand &Cmd);
@@ -95,7 +99,9 @@ private:
   // The project files' texts the process runs (Applied), shared by the
   // analyses that must read them rather than the disk. With Lock held.
   std::shared_ptr<const llvm::StringMap<std::string>> runningTexts();
-  bool fresh(const index::FormIndex &Unit) const;
+  // Whether Unit's analysis describes the running text of every input
+  // (but Except).
+  bool fresh(const index::FormIndex &Unit, llvm::StringRef Except = "") const;
   std::optional<std::string> analysedText(llvm::StringRef Path,
                                           std::optional<uint64_t> Running) const;
   void reanalyse(const std::vector<std::string> &Files);

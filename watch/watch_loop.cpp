@@ -134,15 +134,21 @@ void WatchLoop::patch(std::vector<size_t> Units,
     return Out.error(R.takeError(), "patch");
   R->Ms.Baseline = Baseline;
   R->Ms.Total += Baseline;
-  // Before the event, which may prompt the next save: what the disk holds
-  // now is still what the compile read.
+  // Before the event, which may prompt the next save. A unit's main file
+  // runs the text its compile read; other files as the disk holds them
+  // now, if that is still what the plan read.
   if (Index) {
     std::vector<std::string> Inputs;
-    for (size_t U : Units)
-      for (const std::string &In : Session.units()[U].Inputs)
+    StringMap<std::string> Texts;
+    for (size_t U : Units) {
+      const jit::UnitState &State = Session.units()[U];
+      for (const std::string &In : State.Inputs)
         if (index::isProjectFile(In))
           Inputs.push_back(In);
-    Index->applied(Compiled, Inputs);
+      if (const auto &Text = State.Compiler->acceptedText())
+        Texts[realPathOf(State.Command.File)] = *Text;
+    }
+    Index->applied(Compiled, Texts, Inputs);
   }
   if (R->empty())
     return Out.unchanged(R->Units, R->Warnings);
@@ -210,6 +216,10 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
     return C.signatureChanged();
   });
   Guide.CompileWhole = [&](size_t I) { return Retyped || Units.at(I); };
+  Guide.FocusFrom = [&](size_t I) -> const std::string * {
+    auto It = Plan.FocusFrom.find(Mains[I]);
+    return It == Plan.FocusFrom.end() ? nullptr : &It->second;
+  };
   std::vector<size_t> Indices;
   for (const auto &[I, Whole] : Units)
     Indices.push_back(I);

@@ -159,6 +159,8 @@ int runRapid(int IntervalMs, int Edits) {
          percentile(Live, 0.5), percentile(Live, 0.95), percentile(Live, 1.0));
   printf("values run: %zu, coalesced into a later patch: %d, patched events: %zu\n",
          Live.size(), Coalesced, Hotc.count("patched"));
+  if (getenv("HOTC_LATENCY_EVENTS")) // what hotc said, for a closer look
+    fprintf(stderr, "%s", Hotc.history().c_str());
   return 0;
 }
 

@@ -175,6 +175,40 @@ TEST(SavePlanStale, EditMappedFromTheAnalysedText) {
   EXPECT_TRUE(Blind.Units.at(P.path("lib.cpp")));
 }
 
+// Saves faster than re-analyses: a unit behind by its own main file only,
+// at -O0, is not recompiled whole; its focused compile starts from the
+// analysed text (covering the last patch's edit too). Behind by another
+// file, or built optimised, it stays whole.
+TEST(SavePlanStale, UnitBehindByItsMainFileOnlyIsFocusedFromTheAnalysedText) {
+  IndexProject P;
+  std::string T0 = "int f() { return 1; }\nint g(int x = 1) { return x; }\n";
+  std::string T1 = "int f() { return 2; }\nint g(int x = 1) { return x; }\n";
+  std::string T2 = "int f() { return 2; }\nint g(int x = 1) { return x + 1; }\n";
+  P.write("lib.cpp", T0);
+  P.analyse({"lib.cpp"});
+  P.write("lib.cpp", T2);
+  std::string Lib = P.path("lib.cpp");
+  auto No = [](llvm::StringRef) { return false; };
+  auto ButThis = [&](llvm::StringRef, llvm::StringRef File) { return File == Lib; };
+  auto ButOther = [](llvm::StringRef, llvm::StringRef) { return false; };
+  index::SavedFile S{Lib, T1, T2, T0};
+  index::SavePlan Plan = index::planSave(P.Graph, {S}, {No, No, ButThis});
+  ASSERT_TRUE(Plan.Units.count(Lib));
+  EXPECT_FALSE(Plan.Units.at(Lib)) << "not whole";
+  ASSERT_TRUE(Plan.FocusFrom.count(Lib));
+  EXPECT_EQ(Plan.FocusFrom.at(Lib), T0);
+  // Both edits are in the plan: f's (the last patch's) and g's (this one).
+  EXPECT_NE(Plan.Rebuild.find("f()"), nullptr);
+  EXPECT_NE(Plan.Rebuild.find("g()"), nullptr);
+
+  index::SavePlan Other = index::planSave(P.Graph, {S}, {No, No, ButOther});
+  EXPECT_TRUE(Other.Units.at(Lib)) << "behind by another file: whole";
+  EXPECT_TRUE(Other.FocusFrom.empty());
+  auto Yes = [](llvm::StringRef) { return true; };
+  index::SavePlan Optimised = index::planSave(P.Graph, {S}, {No, Yes, ButThis});
+  EXPECT_TRUE(Optimised.Units.at(Lib)) << "-O1 and above: whole";
+}
+
 // A macro tested by #if outside every form: the graph has no edge from a
 // form to it, so the units testing it are recompiled whole.
 TEST(SavePlanMacros, MacroTestedByIfRecompilesTheUnitsTestingIt) {
