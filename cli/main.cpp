@@ -106,13 +106,16 @@ int main(int argc, char **argv) {
   WatchCmd->add_flag("--json", Watch.Json,
                      "One JSON object per line on stdout, each with an "
                      "\"event\" key: ready, patched, unchanged, ignored, "
-                     "rebuilt, error, exited");
+                     "rebuilt, error, note, crashed, undone, redone, exited");
   WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
                    "PROG [ARGS...] | --pid PID) [--json]\n\nBefore ready, "
                    "the static graph in BUILD_DIR/.hotc/index is brought up "
                    "to date; each save is then planned from it (the units "
                    "to recompile), and the IR of those units decides what "
-                   "is relinked.");
+                   "is relinked.\n\nFrom another terminal: hotc undo, "
+                   "redo, history, status, pause, resume, reload (with -p "
+                   "or --pid). In the terminal of watch --pid: u undoes, r "
+                   "redoes.");
 
   bool ConfigJson = false;
   auto *ConfigCmd = App.add_subcommand(

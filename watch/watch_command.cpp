@@ -6,10 +6,8 @@
 #include "launcher/build_snapshot.h"
 #include "watch/process_launcher.h"
 #include "watch/crash_log.h"
-#include "watch/control_socket.h"
 #include "watch/crash_report.h"
-#include "watch/session_control.h"
-#include "watch/terminal_keys.h"
+#include "watch/event_loop.h"
 #include "watch/watch_loop.h"
 
 #include "jit/link_session.h"
@@ -189,11 +187,7 @@ int signalFd() {
   return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-struct Target {
-  int Pid = -1;
-  int PidFd = -1; // readable when the process ends
-  bool OwnChild = false;
-};
+using Target = WatchedProcess;
 
 Expected<Target> startOrAttach(const WatchOptions &Opts) {
   Target T;
@@ -228,47 +222,6 @@ protocol::CrashPolicy crashPolicyOf(OnCrash O) {
     return protocol::CrashPolicy::Ignore;
   }
   return protocol::CrashPolicy::Rollback;
-}
-
-struct Ending {
-  int Code = 0;
-  bool Crashed = false; // a signal ended the process hotc started
-};
-
-// Saves arriving soon after a patch (an editor writing several files, or
-// the user saving again while it ran) are gathered until the burst is
-// quiet for DebounceMs; a save after a quiet spell is processed at once.
-// Only saves of watched files keep a burst going: a program writing a log
-// beside its sources wakes the watcher all the time, and must not hold
-// patches back.
-std::vector<std::string> gatherBurst(FileWatcher &Watcher,
-                                     std::vector<std::string> Changed,
-                                     Clock::time_point LastPatch,
-                                     unsigned DebounceMs) {
-  if (msSince(LastPatch) >= DebounceMs)
-    return Changed;
-  auto LastSave = Clock::now();
-  pollfd P{Watcher.fd(), POLLIN, 0};
-  for (;;) {
-    int Left = static_cast<int>(DebounceMs - msSince(LastSave));
-    if (Left <= 0 || poll(&P, 1, Left) <= 0)
-      return Changed;
-    for (std::string &F : Watcher.takeChanged()) {
-      LastSave = Clock::now();
-      if (!is_contained(Changed, F))
-        Changed.push_back(std::move(F));
-    }
-  }
-}
-
-Ending finish(const Target &T, EventOutput &Out) {
-  std::optional<ExitStatus> Status;
-  if (T.OwnChild)
-    Status = waitForExit(T.Pid);
-  // A process killed by a signal could not remove its socket.
-  unlink(protocol::socketPath(T.Pid).c_str());
-  Out.exited(Status);
-  return {Status ? Status->shellCode() : 0, Status && Status->Signal != 0};
 }
 
 Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
@@ -308,11 +261,6 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   else
     Out.note("crashes in patched code will be seen only as the process's "
              "exit: " + toString(C.takeError()));
-  auto ReportCrashes = [&](bool ProcessGone) {
-    if (Crashes)
-      for (CrashRecord &R : Crashes->take(ProcessGone))
-        Out.crashed(takeCrash(std::move(R), Session));
-  };
   BuildSnapshots Recorded = readBuildSnapshots(BuildDir);
   for (const std::string &Why : Recorded.Unreadable)
     Out.note("build record unusable, its unit's baseline is the file on disk: " +
@@ -397,119 +345,9 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     Loop.saved(EditedSinceBuild, /*Plan=*/false);
   }
 
-  // Undo, redo and history from another terminal, and keys in this one.
-  SessionIdentity Id{BuildDir, T.Pid};
-  std::unique_ptr<ControlSocket> Control;
-  if (auto C = ControlSocket::open(Id))
-    Control = std::move(*C);
-  else
-    Out.note("hotc undo, redo and history will not reach this session: " +
-             toString(C.takeError()));
-  std::unique_ptr<TerminalKeys> Keys;
-  if (!T.OwnChild)
-    Keys = TerminalKeys::open();
-  SessionState State;
-  ControlContext Context{Id, Session, Out, State};
-  // Saves noticed at Noticed, patched now; an applied patch's time from
-  // notice to live is kept for `hotc status`.
-  auto Patch = [&](std::vector<std::string> Files, Clock::time_point Noticed,
-                   bool Plan) {
-    // A rollback not yet read would leave the record of the running code
-    // on versions the agent undid.
-    ReportCrashes(false);
-    size_t Before = Out.counts().Patched;
-    Loop.saved(Files, Plan);
-    if (Out.counts().Patched > Before)
-      State.SaveToLiveMs.push_back(msSince(Noticed));
-  };
-  auto Answer = [&](json::Object Request) -> json::Value {
-    ReportCrashes(false); // the record must include the agent's rollbacks
-    if (Request.getString("command") != "reload")
-      return answerControl(Request, Context);
-    std::optional<StringRef> File = Request.getString("file");
-    if (!File || !sys::path::is_absolute(*File))
-      return json::Object{{"ok", false},
-                          {"error", "reload needs the absolute path of a file"}};
-    Out.keep();
-    Patch({File->str()}, Clock::now(), /*Plan=*/false);
-    json::Array Events;
-    for (json::Object &E : Out.takeKept())
-      Events.push_back(std::move(E));
-    return json::Object{{"ok", true}, {"events", std::move(Events)}};
-  };
-
-  Clock::time_point LastPatch = Clock::now() - std::chrono::hours(1);
-  for (;;) {
-    pollfd Fds[6] = {{Watcher->fd(), POLLIN, 0},
-                     {T.PidFd, POLLIN, 0},
-                     {SigFd, POLLIN, 0},
-                     {Crashes ? Crashes->fd() : -1, POLLIN, 0},
-                     {Control ? Control->fd() : -1, POLLIN, 0},
-                     {Keys ? Keys->fd() : -1, POLLIN, 0}};
-    if (poll(Fds, 6, -1) < 0 && errno != EINTR)
-      return Fail(errorCodeToError(std::error_code(errno, std::generic_category())));
-    if (Fds[3].revents)
-      ReportCrashes(false);
-    if (Fds[1].revents) {
-      ReportCrashes(true);
-      if (Crashes)
-        Crashes->remove();
-      return finish(T, Out);
-    }
-    if (Fds[2].revents) {
-      signalfd_siginfo Info;
-      (void)!read(SigFd, &Info, sizeof(Info));
-      if (!T.OwnChild) { // leave the process running the patched code
-        (*Link)->detach();
-        return {128 + static_cast<int>(Info.ssi_signo), false};
-      }
-      kill(T.Pid, SIGTERM); // the process's exit ends the loop above
-      continue;
-    }
-    if (Fds[4].revents) {
-      std::string Why;
-      while (auto Client = Control->accept(Why))
-        ControlSocket::reply(*Client, Answer(std::move(Client->Request)));
-      if (!Why.empty())
-        Out.note(Why);
-    }
-    if (Fds[5].revents) {
-      std::string Pressed = Keys->take();
-      if (Pressed.empty())
-        Keys.reset(); // the terminal hung up
-      for (char K : Pressed)
-        if (K == 'u' || K == 'r') {
-          json::Value A =
-              Answer(json::Object{{"command", K == 'u' ? "undo" : "redo"}});
-          if (auto Err = A.getAsObject()->getString("error"))
-            Out.note(Err->str());
-        }
-    }
-    if (Fds[0].revents) {
-      std::vector<std::string> Changed = Watcher->takeChanged();
-      if (Changed.empty())
-        continue;
-      auto Noticed = Clock::now();
-      auto Burst = gatherBurst(*Watcher, std::move(Changed), LastPatch,
-                               Opts.DebounceMs);
-      if (State.Paused) { // `hotc resume` patches them
-        for (std::string &F : Burst)
-          if (!is_contained(State.Pending, F)) {
-            Out.note("paused: " + F + " held until hotc resume");
-            State.Pending.push_back(std::move(F));
-          }
-        continue;
-      }
-      Patch(std::move(Burst), Noticed, /*Plan=*/true);
-      LastPatch = Clock::now();
-    }
-    if (!State.Paused && !State.Pending.empty()) { // resumed
-      std::vector<std::string> Held = std::move(State.Pending);
-      State.Pending.clear();
-      Patch(std::move(Held), Clock::now(), /*Plan=*/true);
-      LastPatch = Clock::now();
-    }
-  }
+  EventLoop Parts{Opts, {T.Pid, T.PidFd, T.OwnChild}, Out, Session, **Link,
+                  Loop, *Watcher, Crashes.get(), SigFd, BuildDir};
+  return runEventLoop(Parts);
 }
 
 } // namespace

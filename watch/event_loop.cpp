@@ -1,0 +1,197 @@
+#include "watch/event_loop.h"
+
+#include "support/elapsed.h"
+#include "watch/control_socket.h"
+#include "watch/crash_report.h"
+#include "watch/session_control.h"
+#include "watch/terminal_keys.h"
+
+#include "protocol/agent_protocol.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Path.h"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace hotc::driver {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Saves arriving soon after a patch (an editor writing several files, or
+// the user saving again while it ran) are gathered until the burst is
+// quiet for DebounceMs; a save after a quiet spell is processed at once.
+// Only saves of watched files keep a burst going: a program writing a log
+// beside its sources wakes the watcher all the time, and must not hold
+// patches back.
+std::vector<std::string> gatherBurst(FileWatcher &Watcher,
+                                     std::vector<std::string> Changed,
+                                     Clock::time_point LastPatch,
+                                     unsigned DebounceMs) {
+  if (msSince(LastPatch) >= DebounceMs)
+    return Changed;
+  auto LastSave = Clock::now();
+  pollfd P{Watcher.fd(), POLLIN, 0};
+  for (;;) {
+    int Left = static_cast<int>(DebounceMs - msSince(LastSave));
+    if (Left <= 0 || poll(&P, 1, Left) <= 0)
+      return Changed;
+    for (std::string &F : Watcher.takeChanged()) {
+      LastSave = Clock::now();
+      if (!is_contained(Changed, F))
+        Changed.push_back(std::move(F));
+    }
+  }
+}
+
+// The agent's records of crashes in patched code, told and applied to the
+// session (a rollback puts its record of the running code back).
+void reportCrashes(EventLoop &P, bool ProcessGone) {
+  if (P.Crashes)
+    for (CrashRecord &R : P.Crashes->take(ProcessGone))
+      P.Out.crashed(takeCrash(std::move(R), P.Session));
+}
+
+} // namespace
+
+Ending finish(const WatchedProcess &T, EventOutput &Out) {
+  std::optional<ExitStatus> Status;
+  if (T.OwnChild)
+    Status = waitForExit(T.Pid);
+  // A process killed by a signal could not remove its socket.
+  unlink(protocol::socketPath(T.Pid).c_str());
+  Out.exited(Status);
+  return {Status ? Status->shellCode() : 0, Status && Status->Signal != 0};
+}
+
+Ending runEventLoop(EventLoop &P) {
+  const WatchedProcess &T = P.Target;
+  EventOutput &Out = P.Out;
+  jit::PatchSession &Session = P.Session;
+  WatchLoop &Loop = P.Loop;
+  // Undo, redo and history from another terminal, and keys in this one.
+  SessionIdentity Id{P.BuildDir, T.Pid};
+  std::unique_ptr<ControlSocket> Control;
+  if (auto C = ControlSocket::open(Id))
+    Control = std::move(*C);
+  else
+    Out.note("hotc undo, redo and history will not reach this session: " +
+             toString(C.takeError()));
+  std::unique_ptr<TerminalKeys> Keys;
+  if (!T.OwnChild)
+    Keys = TerminalKeys::open();
+  SessionState State;
+  ControlContext Context{Id, Session, Out, State};
+  // Saves noticed at Noticed, patched now; an applied patch's time from
+  // notice to live is kept for `hotc status`.
+  auto Patch = [&](std::vector<std::string> Files, Clock::time_point Noticed,
+                   bool Plan) {
+    // A rollback not yet read would leave the record of the running code
+    // on versions the agent undid.
+    reportCrashes(P, false);
+    size_t Before = Out.counts().Patched;
+    Loop.saved(Files, Plan);
+    if (Out.counts().Patched > Before)
+      State.SaveToLiveMs.push_back(msSince(Noticed));
+  };
+  auto Answer = [&](json::Object Request) -> json::Value {
+    reportCrashes(P, false); // the record must include the agent's rollbacks
+    if (Request.getString("command") != "reload")
+      return answerControl(Request, Context);
+    std::optional<StringRef> File = Request.getString("file");
+    if (!File || !sys::path::is_absolute(*File))
+      return json::Object{{"ok", false},
+                          {"error", "reload needs the absolute path of a file"}};
+    Out.keep();
+    Patch({File->str()}, Clock::now(), /*Plan=*/false);
+    json::Array Events;
+    for (json::Object &E : Out.takeKept())
+      Events.push_back(std::move(E));
+    return json::Object{{"ok", true}, {"events", std::move(Events)}};
+  };
+
+  Clock::time_point LastPatch = Clock::now() - std::chrono::hours(1);
+  for (;;) {
+    pollfd Fds[6] = {{P.Watcher.fd(), POLLIN, 0},
+                     {T.PidFd, POLLIN, 0},
+                     {P.SigFd, POLLIN, 0},
+                     {P.Crashes ? P.Crashes->fd() : -1, POLLIN, 0},
+                     {Control ? Control->fd() : -1, POLLIN, 0},
+                     {Keys ? Keys->fd() : -1, POLLIN, 0}};
+    if (poll(Fds, 6, -1) < 0 && errno != EINTR) {
+      Out.error(errorCodeToError(std::error_code(errno, std::generic_category())),
+                "watch");
+      return {2, false};
+    }
+    if (Fds[3].revents)
+      reportCrashes(P, false);
+    if (Fds[1].revents) {
+      reportCrashes(P, true);
+      if (P.Crashes)
+        P.Crashes->remove();
+      return finish(T, Out);
+    }
+    if (Fds[2].revents) {
+      signalfd_siginfo Info;
+      (void)!read(P.SigFd, &Info, sizeof(Info));
+      if (!T.OwnChild) { // leave the process running the patched code
+        P.Link.detach();
+        return {128 + static_cast<int>(Info.ssi_signo), false};
+      }
+      kill(T.Pid, SIGTERM); // the process's exit ends the loop above
+      continue;
+    }
+    if (Fds[4].revents) {
+      std::string Why;
+      while (auto Client = Control->accept(Why))
+        ControlSocket::reply(*Client, Answer(std::move(Client->Request)));
+      if (!Why.empty())
+        Out.note(Why);
+    }
+    if (Fds[5].revents) {
+      std::string Pressed = Keys->take();
+      if (Pressed.empty())
+        Keys.reset(); // the terminal hung up
+      for (char K : Pressed)
+        if (K == 'u' || K == 'r') {
+          json::Value A =
+              Answer(json::Object{{"command", K == 'u' ? "undo" : "redo"}});
+          if (auto Err = A.getAsObject()->getString("error"))
+            Out.note(Err->str());
+        }
+    }
+    if (Fds[0].revents) {
+      std::vector<std::string> Changed = P.Watcher.takeChanged();
+      if (Changed.empty())
+        continue;
+      auto Noticed = Clock::now();
+      auto Burst = gatherBurst(P.Watcher, std::move(Changed), LastPatch,
+                               P.Opts.DebounceMs);
+      if (State.Paused) { // `hotc resume` patches them
+        for (std::string &F : Burst)
+          if (!is_contained(State.Pending, F)) {
+            Out.note("paused: " + F + " held until hotc resume");
+            State.Pending.push_back(std::move(F));
+          }
+        continue;
+      }
+      Patch(std::move(Burst), Noticed, /*Plan=*/true);
+      LastPatch = Clock::now();
+    }
+    if (!State.Paused && !State.Pending.empty()) { // resumed
+      std::vector<std::string> Held = std::move(State.Pending);
+      State.Pending.clear();
+      Patch(std::move(Held), Clock::now(), /*Plan=*/true);
+      LastPatch = Clock::now();
+    }
+  }
+}
+
+} // namespace hotc::driver
