@@ -103,12 +103,17 @@ int main(int argc, char **argv) {
                      "agent and watch it; hotc exits with its exit code");
   WatchCmd->add_option("--pid", Pid,
                        "Attach to a process already running with the agent");
+  WatchCmd->add_option("--events", Watch.EventsTo,
+                       "Send every event as a JSON line to PATH (a file, "
+                       "truncated, or a FIFO, which waits for its reader) or "
+                       "fd:N (a descriptor hotc inherited); stdout keeps the "
+                       "human lines unless --json (docs/events.md)");
   WatchCmd->add_flag("--json", Watch.Json,
                      "One JSON object per line on stdout, each with an "
                      "\"event\" key: ready, patched, unchanged, ignored, "
                      "rebuilt, error, note, crashed, undone, redone, exited");
   WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
-                   "PROG [ARGS...] | --pid PID) [--json]\n\nBefore ready, "
+                   "PROG [ARGS...] | --pid PID) [--json] [--events PATH|fd:N]\n\nBefore ready, "
                    "the static graph in BUILD_DIR/.hotc/index is brought up "
                    "to date; each save is then planned from it (the units "
                    "to recompile), and the IR of those units decides what "

@@ -1,5 +1,7 @@
 #include "watch/event_output.h"
 
+#include <fcntl.h>
+
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -63,13 +65,40 @@ EventOutput::EventOutput(bool Json, const std::string &LogFile) : Json(Json) {
             strerror(errno));
 }
 
+Expected<FILE *> openEventsChannel(const std::string &Target) {
+  StringRef T(Target);
+  if (T.consume_front("fd:")) {
+    int Fd = -1;
+    if (T.getAsInteger(10, Fd) || Fd < 0)
+      return createStringError(inconvertibleErrorCode(),
+                               "--events %s: fd:N needs a descriptor number",
+                               Target.c_str());
+    int Own = fcntl(Fd, F_DUPFD_CLOEXEC, 3);
+    FILE *F = Own >= 0 ? fdopen(Own, "w") : nullptr;
+    if (!F)
+      return createStringError(std::error_code(errno, std::generic_category()),
+                               "--events %s: descriptor %d: %s", Target.c_str(),
+                               Fd, strerror(errno));
+    return F;
+  }
+  FILE *F = fopen(Target.c_str(), "we"); // a FIFO blocks until its reader
+  if (!F)
+    return createStringError(std::error_code(errno, std::generic_category()),
+                             "--events %s: %s", Target.c_str(), strerror(errno));
+  return F;
+}
+
 EventOutput::~EventOutput() {
   if (Log)
     fclose(Log);
+  if (Events)
+    fclose(Events);
 }
 
 void EventOutput::emit(const std::string &Line) {
-  std::string L = Line + "\n";
+  // A JSON line after the program's "prompt> " would be lost to a reader
+  // of JSON lines: it gets a line of its own (an empty line may precede it).
+  std::string L = (FreshLines && Json ? "\n" : "") + Line + "\n";
   fwrite(L.data(), 1, L.size(), stdout);
   fflush(stdout);
 }
@@ -124,6 +153,13 @@ void EventOutput::deliver(json::Object Event, const std::string &Human) {
   if (Log) {
     fprintf(Log, "%s\n", Line.c_str());
     fflush(Log);
+  }
+  if (Events && (fprintf(Events, "%s\n", Line.c_str()) < 0 || fflush(Events))) {
+    // The reader of a FIFO went away: say it once, go on without it.
+    fprintf(stderr, "hotc: the events channel was closed (%s): events from "
+                    "now on are not sent there\n", strerror(errno));
+    fclose(Events);
+    Events = nullptr;
   }
   if (Json)
     emit(Line);

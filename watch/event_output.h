@@ -38,11 +38,22 @@ struct EventCounts {
   size_t Crashed = 0, Undone = 0, Redone = 0;
 };
 
+// Where --events sends the JSON lines: "fd:N" (a descriptor hotc
+// inherited), or a path (a file, truncated, or a FIFO, which waits for its
+// reader).
+llvm::Expected<FILE *> openEventsChannel(const std::string &Target);
+
 class EventOutput {
 public:
   // LogFile: every event is also appended there as a JSON line (empty:
   // none; a file that cannot be opened is reported once).
   explicit EventOutput(bool Json, const std::string &LogFile = "");
+  // --events: every event goes to Channel as a JSON line (stdout then gets
+  // the human lines, unless Json). Owned from here on.
+  void sendEventsTo(FILE *Channel) { Events = Channel; }
+  // stdout is the program's too (--exec): each JSON line written there
+  // starts on a fresh line, whatever the program left unfinished.
+  void startOnFreshLines() { FreshLines = true; }
   ~EventOutput();
 
   void ready(const ReadyReport &R);
@@ -82,7 +93,9 @@ private:
   // Stdout gets the JSON line or Human (when not empty); the log the JSON.
   void deliver(llvm::json::Object Event, const std::string &Human);
   bool Json;
+  bool FreshLines = false;
   FILE *Log = nullptr;
+  FILE *Events = nullptr;
   std::mutex Lock; // events come from the watch loop and the rebuild thread
   EventCounts Counts;             // under Lock
   bool Keeping = false;           // under Lock

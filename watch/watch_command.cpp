@@ -184,7 +184,14 @@ int signalFd() {
   for (int S : {SIGINT, SIGTERM, SIGHUP})
     sigaddset(&Set, S);
   sigprocmask(SIG_BLOCK, &Set, nullptr);
-  return signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
+  int Fd = signalfd(-1, &Set, SFD_CLOEXEC | SFD_NONBLOCK);
+  // A closed events FIFO must be an error of write(), not hotc's end. (The
+  // program hotc starts gets an empty mask back.)
+  sigset_t Pipe;
+  sigemptyset(&Pipe);
+  sigaddset(&Pipe, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &Pipe, nullptr);
+  return Fd;
 }
 
 using Target = WatchedProcess;
@@ -355,6 +362,14 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
 int runWatch(const WatchOptions &Opts) {
   EventOutput Out(Opts.Json, Opts.LogFile);
   int SigFd = signalFd();
+  if (!Opts.EventsTo.empty()) {
+    auto Channel = openEventsChannel(Opts.EventsTo);
+    if (!Channel)
+      return Out.error(Channel.takeError(), "startup"), 2;
+    Out.sendEventsTo(*Channel);
+  }
+  if (!Opts.ExecArgv.empty())
+    Out.startOnFreshLines();
   for (;;) {
     auto T = startOrAttach(Opts);
     if (!T)

@@ -15,6 +15,9 @@ struct WatchOptions {
   std::vector<std::string> ExecArgv;  // --exec PROG ARGS...
   std::optional<int> Pid;             // --pid N
   bool Json = false;
+  // --events: "fd:N" or a path (file or FIFO) that gets every event as a
+  // JSON line; empty: none.
+  std::string EventsTo;
   // Units that keep a precompiled preamble in memory (least recently edited
   // ones give theirs up); each costs the size the ready event reports.
   size_t MaxPreambles = 64;
