@@ -197,7 +197,10 @@ void printHistory(const json::Object &A) {
   }
 }
 
-std::string megabytes(int64_t Bytes) {
+// "12.3 KB" below a megabyte, "4.5 MB" above.
+std::string sizeText(int64_t Bytes) {
+  if (Bytes < 1048576)
+    return formatv("{0:f1} KB", Bytes / 1024.0).str();
   return formatv("{0:f1} MB", Bytes / 1048576.0).str();
 }
 
@@ -224,10 +227,10 @@ void printStatus(const json::Object &A) {
            L->getNumber("p50").value_or(0), L->getNumber("p95").value_or(0),
            (long long)Num(L, "count"));
   printf("memory: JIT code %s, %lld preambles %s, hotc %s\n",
-         megabytes(A.getInteger("jit_code_bytes").value_or(0)).c_str(),
+         sizeText(A.getInteger("jit_code_bytes").value_or(0)).c_str(),
          (long long)A.getInteger("preambles").value_or(0),
-         megabytes(A.getInteger("preamble_bytes").value_or(0)).c_str(),
-         megabytes(A.getInteger("rss_bytes").value_or(0)).c_str());
+         sizeText(A.getInteger("preamble_bytes").value_or(0)).c_str(),
+         sizeText(A.getInteger("rss_bytes").value_or(0)).c_str());
   std::string Held = joined(A.getArray("pending"), 8, true);
   printf("held saves: %s\n", Held.empty() ? "none" : Held.c_str());
 }
