@@ -310,10 +310,19 @@ Expected<CompiledTu> UnitCompiler::compileEdit(UnitCompileStats *Stats,
   if (!Main)
     return Main.takeError();
   std::optional<EditRegion> Focus;
-  if (!From && S->Accepted)
-    From = &*S->Accepted;
-  if (From && Focused)
-    Focus = editRegionOf(*From, (*Main)->getBuffer());
+  StringRef New = (*Main)->getBuffer();
+  if (S->Accepted && Focused) {
+    Focus = editRegionOf(*S->Accepted, New);
+    // With From, its differences too: never less than the edit alone (an
+    // analysis read after the save describes the saved text itself).
+    if (From && *From != New) {
+      EditRegion R = editRegionOf(*From, New);
+      Focus = *S->Accepted == New
+                  ? R
+                  : EditRegion{std::min(Focus->Begin, R.Begin),
+                               std::max(Focus->End, R.End)};
+    }
+  }
   return S->compile(std::move(*Main), Focus, Stats, /*ForPatch=*/true);
 }
 

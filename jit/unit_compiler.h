@@ -40,8 +40,9 @@ public:
   // the edit reached further.
   // Focused=false generates the whole unit whatever the edit (callers that
   // may hold an inlined copy of an edited function must be relinked too).
-  // From: the text the edit region starts from, when not the accepted one
-  // (an older text: the region then covers the edits since it too).
+  // From: an older text whose differences are compiled too (the region
+  // then covers the edits since it as well as the edit since the accepted
+  // text).
   llvm::Expected<CompiledTu> compileEdit(UnitCompileStats *Stats = nullptr,
                                          bool Focused = true,
                                          const std::string *From = nullptr);

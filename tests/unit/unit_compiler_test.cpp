@@ -77,6 +77,37 @@ TEST(UnitCompiler, BodyEditGeneratesOnlyThatFunctionAndMatchesACompileFromCold) 
   EXPECT_EQ(Warm["_Z6editedi"], U.coldHashes()["_Z6editedi"]);
 }
 
+// A focused compile from an older text (an analysis not yet redone after
+// the last patch) also generates what changed since that text; and one
+// whose older text is the saved text itself (an analysis read after the
+// save) still generates the edit since the text the process runs.
+TEST(UnitCompiler, FocusFromAnOlderTextCoversBothEdits) {
+  WarmUnit U;
+  std::string V1 = replaced(kSource, "int global_value = 3;", "int global_value = 3;\nint later() { return 1; }");
+  U.write(V1);
+  ASSERT_TRUE(bool(U.Compiler->compileEdit()));
+  U.Compiler->accept(); // the process runs V1
+  std::string V2 = replaced(V1, "return X + 1;", "return X + 2;");
+  U.write(V2);
+  jit::UnitCompileStats Stats;
+  auto Tu = U.Compiler->compileEdit(&Stats, true, &V1);
+  ASSERT_TRUE(bool(Tu)) << llvm::toString(Tu.takeError());
+  auto Hashes = jit::canonicalFunctionHashes(*Tu->Module);
+  EXPECT_TRUE(Hashes.count("_Z6editedi")) << "the edit since the running text";
+
+  std::string Old = kSource; // older than the running V1: both regions
+  auto Both = U.Compiler->compileEdit(&Stats, true, &Old);
+  ASSERT_TRUE(bool(Both)) << llvm::toString(Both.takeError());
+  auto BothHashes = jit::canonicalFunctionHashes(*Both->Module);
+  EXPECT_TRUE(BothHashes.count("_Z6editedi"));
+  EXPECT_TRUE(BothHashes.count("_Z5laterv")) << "the edit since the older text";
+
+  auto Same = U.Compiler->compileEdit(&Stats, true, &V2); // From == saved text
+  ASSERT_TRUE(bool(Same)) << llvm::toString(Same.takeError());
+  EXPECT_TRUE(jit::canonicalFunctionHashes(*Same->Module).count("_Z6editedi"))
+      << "an analysis of the saved text must not hide the edit";
+}
+
 TEST(UnitCompiler, EditBeyondFunctionBodiesCompilesTheWholeUnit) {
   WarmUnit U;
   U.write(replaced(kSource, "int global_value = 3;", "int global_value = 4;"));
