@@ -27,9 +27,13 @@ if(HOTC_FUZZ_CLANG)
   # long run (docs/benchmarks.md) is by hand.
   add_test(NAME fuzz.agent_corpus
     COMMAND ${_fuzz_out} -runs=0 ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus)
+  # New inputs go to the first directory: the build's, never the source
+  # tree (a test run must leave the checkout as it was).
+  set(_fuzz_new ${CMAKE_BINARY_DIR}/fuzz-corpus-new)
+  file(MAKE_DIRECTORY ${_fuzz_new})
   add_test(NAME fuzz.agent_short_run
     COMMAND ${_fuzz_out} -max_total_time=60 -malloc_limit_mb=512
-            -max_len=4096 ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus
+            -max_len=4096 ${_fuzz_new} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
   set_tests_properties(fuzz.agent_corpus fuzz.agent_short_run PROPERTIES
     LABELS fuzz TIMEOUT 300)
