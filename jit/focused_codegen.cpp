@@ -219,6 +219,16 @@ private:
         consider(Inner);
       return;
     }
+    // Templates instantiated for the focused functions reach here at the
+    // end of the unit: code generation emits them only if used, and the
+    // process may have no copy of them (GCC inlines its always-inline
+    // members, such as std::atomic's load, everywhere, even at -O0).
+    if (auto *F = dyn_cast<clang::FunctionDecl>(D);
+        F && F->getTemplateSpecializationKind() ==
+                 clang::TSK_ImplicitInstantiation) {
+      Gen->HandleTopLevelDecl(clang::DeclGroupRef(D));
+      return;
+    }
     std::optional<Span> S = mainFileSpan(D);
     if (!S || S->End <= Focus->Begin || S->Begin >= Focus->End)
       return; // untouched by the edit
