@@ -11,6 +11,8 @@
 
 #include <elf.h>
 #include <link.h>
+#include <map>
+#include <string>
 #include <mutex>
 #include <tuple>
 
@@ -88,9 +90,47 @@ using PatchedCodeArg = std::tuple<ExecutorAddr, uint64_t, bool>;
 using EntryArg = std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>;
 
 // The code is guarded before any entry leads to it.
-Error applyPatches(uint64_t Version, uint8_t Policy,
-                   const std::vector<PatchedCodeArg> &Code,
-                   const std::vector<EntryArg> &In) {
+// The size of each function's code hotc linked, by start: the old code
+// of an entry re-pointed again is its current target's.
+std::mutex CodeSizeLock;
+std::map<uint64_t, uint64_t> LinkedCodeSizes;
+
+// What each entry runs before this patch: its original code, and the code
+// of the version it jumps to now.
+std::vector<OldCode> oldCodeOf(const std::vector<EntryPatch> &Patches) {
+  std::vector<OldCode> Out;
+  std::lock_guard<std::mutex> Guard(CodeSizeLock);
+  for (const EntryPatch &P : Patches) {
+    Out.push_back({P.Entry, P.Entry + P.Room, P.Entry});
+    if (uint64_t T = patcher().currentTarget(P.Entry))
+      if (auto It = LinkedCodeSizes.find(T); It != LinkedCodeSizes.end())
+        Out.push_back({T, T + It->second, P.Entry});
+  }
+  return Out;
+}
+
+using PatchResult =
+    std::tuple<std::vector<std::tuple<uint64_t, ExecutorAddr>>,
+               std::vector<std::tuple<uint64_t, uint64_t, ExecutorAddr>>,
+               std::vector<std::tuple<uint64_t, std::vector<uint64_t>, std::string>>>;
+
+PatchResult resultOf(const OldCodeScan &Scan) {
+  PatchResult R;
+  for (const OldCodeFrame &F : Scan.found())
+    std::get<0>(R).emplace_back(static_cast<uint64_t>(F.Tid), ExecutorAddr(F.Entry));
+  for (const OldCode &C : Scan.ranges())
+    std::get<1>(R).emplace_back(C.Start, C.End, ExecutorAddr(C.Entry));
+  for (const ThreadStack &T : Scan.stacks())
+    std::get<2>(R).emplace_back(
+        static_cast<uint64_t>(T.Tid), std::vector<uint64_t>(T.Regs, T.Regs + 8),
+        std::string(Scan.bytes().data() + T.Offset, T.Length));
+  return R;
+}
+
+Expected<PatchResult>
+applyPatches(uint64_t Version, uint8_t Policy,
+             const std::vector<PatchedCodeArg> &Code,
+             const std::vector<EntryArg> &In) {
   std::vector<PatchedCode> Guarded;
   for (auto &[Start, Size, Leavable] : Code)
     Guarded.push_back({Start.getValue(), Size, Version, Leavable});
@@ -98,15 +138,22 @@ Error applyPatches(uint64_t Version, uint8_t Policy,
   std::vector<EntryPatch> Patches;
   for (auto &[Entry, Target, Room] : In)
     Patches.push_back({Entry.getValue(), Target.getValue(), Room});
-  std::string Why = patcher().apply(Version, Patches);
+  OldCodeScan Scan;
+  Scan.prepare(oldCodeOf(Patches));
+  std::string Why = patcher().apply(Version, Patches, &Scan);
   if (!Why.empty()) {
     crash_guard::forget(Version);
     return createStringError(inconvertibleErrorCode(), Why);
   }
+  {
+    std::lock_guard<std::mutex> Guard(CodeSizeLock);
+    for (const PatchedCode &C : Guarded)
+      LinkedCodeSizes[C.Start] = C.Size;
+  }
   std::lock_guard<std::mutex> Guard(CallbackLock);
   for (int I = 0; I < NumCallbacks; ++I)
     Callbacks[I].Fn(patcher().appliedCount(), Callbacks[I].User);
-  return Error::success();
+  return resultOf(Scan);
 }
 
 Expected<std::vector<uint64_t>> undoVersions(uint64_t From) {

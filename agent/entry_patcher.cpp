@@ -1,5 +1,7 @@
 #include "agent/entry_patcher.h"
 
+#include "agent/debugger_marks.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cinttypes>
@@ -112,6 +114,7 @@ std::string EntryPatcher::allocateSlot(uint64_t Entry, uint64_t &Slot) {
 
 std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
                                VersionUndo &V) {
+  bool Traced = debuggerAttached();
   for (const EntryPatch &P : Patches) {
     auto It = Entries.find(P.Entry);
     if (It != Entries.end() && It->second.Jumping) {
@@ -124,6 +127,11 @@ std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
              std::to_string(P.Room) +
              " bytes, too few for a 5-byte jump; build with "
              "-fpatchable-function-entry=16,14 or at -O0";
+    // The bytes saved for undo must be the function's own, not a
+    // debugger's int3 (debugger_marks.h).
+    if (std::string Mark = Traced ? debuggerMarkIn(P.Entry, 5) : "";
+        !Mark.empty())
+      return Mark;
     uint64_t Slot = 0;
     if (It != Entries.end()) {
       Slot = reinterpret_cast<uint64_t>(It->second.Slot) - 8;
@@ -139,12 +147,14 @@ std::string EntryPatcher::plan(const std::vector<EntryPatch> &Patches,
       memcpy(reinterpret_cast<void *>(Slot + 8), &P.Target, 8);
       setProtection(Slot, kSlotSize, kCode);
     }
-    PlannedWrite W{P.Entry, {0xE9}};
+    PlannedWrite W{P.Entry, {0xE9}, {}};
     int32_t Rel = static_cast<int32_t>(Slot - (P.Entry + 5));
     memcpy(W.Bytes + 1, &Rel, 4);
+    memcpy(W.Expect, reinterpret_cast<const void *>(P.Entry), 5);
     V.Redo.Writes.push_back(W);
-    PlannedWrite Back{P.Entry, {}};
-    memcpy(Back.Bytes, reinterpret_cast<const void *>(P.Entry), 5);
+    PlannedWrite Back{P.Entry, {}, {}};
+    memcpy(Back.Bytes, W.Expect, 5);
+    memcpy(Back.Expect, W.Bytes, 5);
     V.Undo.Writes.push_back(Back);
     V.Redo.Repoints.push_back(
         {reinterpret_cast<uint64_t *>(Slot + 8), P.Target});
@@ -215,19 +225,40 @@ std::string EntryPatcher::write(std::vector<PlannedWrite> &Writes,
 // Runs with the world stopped only between stopClearOf and release; the
 // pages were reserved, so nothing allocates then (a fault handler may be
 // the caller).
-std::string EntryPatcher::writeStopped(Steps &S) {
+std::string EntryPatcher::writeStopped(Steps &S, OldCodeScan *Scan) {
   if (S.Writes.empty() && S.Repoints.empty()) // it moves no entry
     return "";
   if (std::string Err = stopClearOf(S.Writes); !Err.empty())
     return Err;
+  if (Scan)
+    Scan->scan(Stop);
+  // An entry that no longer holds what the agent left there was changed by
+  // someone else: a debugger's int3 would be corrupted by a write now.
+  for (const PlannedWrite &W : S.Writes)
+    if (memcmp(reinterpret_cast<const void *>(W.Entry), W.Expect, 5) != 0) {
+      Stop.release();
+      return "the first bytes of the function at " + hex(W.Entry) +
+             " are no longer what the agent left there (a debugger's "
+             "breakpoint on its first instruction?); delete it and try "
+             "again; nothing was patched";
+    }
   S.Pages.clear();
   std::string Err = write(S.Writes, S.Repoints, S.Pages);
   Stop.release();
   return Err;
 }
 
+uint64_t EntryPatcher::currentTarget(uint64_t Entry) {
+  std::lock_guard<std::mutex> Guard(Lock);
+  auto It = Entries.find(Entry);
+  return It != Entries.end() && It->second.Jumping
+             ? __atomic_load_n(It->second.Slot, __ATOMIC_ACQUIRE)
+             : 0;
+}
+
 std::string EntryPatcher::apply(uint64_t Version,
-                                const std::vector<EntryPatch> &Patches) {
+                                const std::vector<EntryPatch> &Patches,
+                                OldCodeScan *Scan) {
   std::lock_guard<std::mutex> Guard(Lock);
   VersionUndo V{Version, {}, {}, false};
   V.Redo.Writes.reserve(Patches.size());
@@ -237,7 +268,7 @@ std::string EntryPatcher::apply(uint64_t Version,
   for (Steps *S : {&V.Undo, &V.Redo})
     S->Pages.reserve(2 * (S->Writes.size() + S->Repoints.size()) + 2);
   History.reserve(History.size() + 1); // no allocation once it is live
-  if (std::string Err = writeStopped(V.Redo); !Err.empty())
+  if (std::string Err = writeStopped(V.Redo, Scan); !Err.empty())
     return Err;
   // Undone versions can no longer be redone once another one is applied:
   // what they would put back is no longer what runs.

@@ -8,6 +8,7 @@
 // reaches the newest version through the one entry.
 #pragma once
 
+#include "agent/old_code_frames.h"
 #include "agent/world_stop.h"
 
 #include <cstdint>
@@ -29,7 +30,13 @@ public:
   // Applies every patch while all other threads are stopped, or none, as
   // hotc's version Version. Returns an empty string on success, the reason
   // otherwise.
-  std::string apply(uint64_t Version, const std::vector<EntryPatch> &Patches);
+  // Scan (when given) is run while the world is stopped for the writes:
+  // the threads still inside the old code.
+  std::string apply(uint64_t Version, const std::vector<EntryPatch> &Patches,
+                    OldCodeScan *Scan = nullptr);
+  // Where the entry jumps now (the newest version's code); 0 when hotc
+  // never re-pointed it or an undo put its original bytes back.
+  uint64_t currentTarget(uint64_t Entry);
   unsigned long appliedCount() const { return Applied; }
 
   // Puts back every entry as it was before version Version, undoing each
@@ -52,9 +59,12 @@ private:
     uint64_t Size;
     uint64_t Used;
   };
+  // Bytes written at an entry, and the bytes it must hold until then: what
+  // the agent left there (a debugger may have put a breakpoint since).
   struct PlannedWrite {
     uint64_t Entry;
     uint8_t Bytes[5];
+    uint8_t Expect[5];
   };
   struct PlannedRepoint {
     uint64_t *Slot;
@@ -93,7 +103,7 @@ private:
   void revertLocked(uint64_t Version, uint64_t *Reverted, size_t Max,
                     size_t &NumReverted, std::string &Err);
   // Writes S with the world stopped clear of its entries.
-  std::string writeStopped(Steps &S);
+  std::string writeStopped(Steps &S, OldCodeScan *Scan = nullptr);
   // The entries Redo writes a jump at jump to their trampolines now (Undo
   // holds their original bytes).
   void markJumping(const Steps &Redo, const Steps &Undo);

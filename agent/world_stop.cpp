@@ -56,9 +56,15 @@ void onStopSignal(int, siginfo_t *, void *Ctx) {
   crash_guard::ensureAltStack(Ctx);
   auto *UC = static_cast<ucontext_t *>(Ctx);
   uint32_t I = SlotCount.fetch_add(1, std::memory_order_relaxed);
-  if (I < SlotCapacity)
+  if (I < SlotCapacity) {
+    const greg_t *G = UC->uc_mcontext.gregs;
     Slots[I] = {static_cast<int>(syscall(SYS_gettid)),
-                static_cast<uint64_t>(UC->uc_mcontext.gregs[REG_RIP])};
+                static_cast<uint64_t>(G[REG_RIP]),
+                static_cast<uint64_t>(G[REG_RSP]),
+                {static_cast<uint64_t>(G[REG_RBP]), static_cast<uint64_t>(G[REG_RBX]),
+                 static_cast<uint64_t>(G[REG_R12]), static_cast<uint64_t>(G[REG_R13]),
+                 static_cast<uint64_t>(G[REG_R14]), static_cast<uint64_t>(G[REG_R15])}};
+  }
   Arrived.fetch_add(1, std::memory_order_release);
   while (Epoch.load(std::memory_order_acquire) == MyEpoch)
     futex(&Epoch, FUTEX_WAIT_PRIVATE, MyEpoch);

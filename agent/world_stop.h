@@ -16,6 +16,10 @@ namespace hotc::agent {
 struct StoppedThread {
   int tid;
   uint64_t pc;
+  uint64_t sp; // the stack it was interrupted on
+  // The registers an unwinder needs to leave the interrupted frame:
+  // rbp, rbx, r12, r13, r14, r15 (callee-saved, DWARF numbers 6 3 12-15).
+  uint64_t saved[6];
 };
 
 class WorldStop {

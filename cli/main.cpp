@@ -4,6 +4,7 @@
 // its own file.
 #include "launcher/command_names.h"
 #include "config/config.h"
+#include "cli/gdb_command.h"
 #include "cli/index_commands.h"
 #include "cli/session_commands.h"
 #include "watch/watch_command.h"
@@ -111,15 +112,16 @@ int main(int argc, char **argv) {
   WatchCmd->add_flag("--json", Watch.Json,
                      "One JSON object per line on stdout, each with an "
                      "\"event\" key: ready, patched, unchanged, ignored, "
-                     "rebuilt, error, note, crashed, undone, redone, exited");
+                     "rebuilt, error, note, pending, crashed, undone, redone, "
+                     "exited");
   WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
                    "PROG [ARGS...] | --pid PID) [--json] [--events PATH|fd:N]\n\nBefore ready, "
                    "the static graph in BUILD_DIR/.hotc/index is brought up "
                    "to date; each save is then planned from it (the units "
                    "to recompile), and the IR of those units decides what "
                    "is relinked.\n\nFrom another terminal: hotc undo, "
-                   "redo, history, status, pause, resume, reload (with -p "
-                   "or --pid). In the terminal of watch --pid: u undoes, r "
+                   "redo, history, status, pause, resume, reload, debug (with "
+                   "-p or --pid); hotc gdb PID attaches gdb. In the terminal of watch --pid: u undoes, r "
                    "redoes.");
 
   bool ConfigJson = false;
@@ -144,6 +146,9 @@ int main(int argc, char **argv) {
   hotc::driver::SessionCommands SessionCmds; // undo, redo, history
   hotc::driver::addSessionCommands(App, SessionCmds, ConfigCL.BuildDir);
 
+  hotc::driver::GdbCommand Gdb;
+  hotc::driver::addGdbCommand(App, Gdb);
+
   auto *HelpCmd = App.add_subcommand("help", "Show this help");
 
   for (const CLI::App *Sub : App.get_subcommands({}))
@@ -166,6 +171,8 @@ int main(int argc, char **argv) {
   }
   if (std::optional<int> Code = hotc::driver::runIndexCommand(Index))
     return *Code;
+  if (Gdb.Command->parsed())
+    return hotc::driver::runGdbCommand(Gdb, argv[0]);
   if (hotc::driver::sessionCommandParsed(SessionCmds)) {
     // --pid alone names the session; -p (or hotreload.toml) its build.
     bool ByBuild = !ConfigCL.BuildDir.empty() || !SessionCmds.Pid;

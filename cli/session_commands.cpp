@@ -253,6 +253,14 @@ int printReload(const json::Object &A) {
                      demangle(F.getAsString().value_or("").str());
         printf("patched version %lld: %s\n",
                (long long)E->getInteger("version").value_or(0), Names.c_str());
+      } else if (Event == "undone") {
+        Code = 0;
+        std::string Vs;
+        if (const json::Array *A = E->getArray("versions"))
+          for (const json::Value &V : *A)
+            Vs += (Vs.empty() ? "" : ", ") +
+                  std::to_string(V.getAsInteger().value_or(0));
+        printf("undid version %s: the code before it runs again\n", Vs.c_str());
       } else if (Event == "unchanged") {
         Code = 0;
         printf("unchanged: no function's code differs from what runs\n");
@@ -298,16 +306,31 @@ void addSessionCommands(CLI::App &App, SessionCommands &C,
       "reload", "Recompile the units reading FILE and patch them now, "
                 "whether or not it was saved");
   C.Reload->add_option("file", C.File, "A source file or header")->required();
-  for (CLI::App *Sub :
-       {C.Undo, C.Redo, C.History, C.Status, C.Pause, C.Resume, C.Reload}) {
+  C.Debug = App.add_subcommand(
+      "debug", "Hot-deoptimize: link FUNCTIONs (names, or FILE:LINE) "
+               "unoptimised into the optimised process, so a debugger shows "
+               "every local and steps line by line; --off links them "
+               "optimised again");
+  C.Debug->add_option("functions", C.Functions,
+                      "f, ns::C::f, a symbol, or FILE:LINE (the function "
+                      "whose code that line became); with --off, none: all");
+  C.Debug->add_flag("--off", C.Off,
+                    "Optimised again (the build's own code when the last "
+                    "version is the deoptimisation)");
+  C.Debug->footer("Needs the build's DWARF (-g). The rest of the unit stays "
+                  "as optimised as the build; callers that inlined a function "
+                  "are relinked calling it. Events: patched (or undone for "
+                  "--off), as for a save.");
+  for (CLI::App *Sub : {C.Undo, C.Redo, C.History, C.Status, C.Pause,
+                        C.Resume, C.Reload, C.Debug}) {
     Sub->add_option("-p,--build-dir", BuildDirOption, BuildHelp);
     Sub->add_option("--pid", C.Pid, PidHelp);
   }
 }
 
 bool sessionCommandParsed(const SessionCommands &C) {
-  for (CLI::App *Sub :
-       {C.Undo, C.Redo, C.History, C.Status, C.Pause, C.Resume, C.Reload})
+  for (CLI::App *Sub : {C.Undo, C.Redo, C.History, C.Status, C.Pause,
+                        C.Resume, C.Reload, C.Debug})
     if (Sub->parsed())
       return true;
   return false;
@@ -315,8 +338,8 @@ bool sessionCommandParsed(const SessionCommands &C) {
 
 int runSessionCommand(const SessionCommands &C, const std::string &BuildDir) {
   std::string Name;
-  for (CLI::App *Sub :
-       {C.Undo, C.Redo, C.History, C.Status, C.Pause, C.Resume, C.Reload})
+  for (CLI::App *Sub : {C.Undo, C.Redo, C.History, C.Status, C.Pause,
+                        C.Resume, C.Reload, C.Debug})
     if (Sub->parsed())
       Name = Sub->get_name();
   auto S = findSession(BuildDir, C.Pid);
@@ -327,6 +350,17 @@ int runSessionCommand(const SessionCommands &C, const std::string &BuildDir) {
   json::Object Req{{"command", Name}};
   if (C.Undo->parsed())
     Req["count"] = C.Count;
+  if (C.Debug->parsed()) {
+    if (C.Functions.empty() && !C.Off) {
+      fprintf(stderr, "hotc debug: name a function (or FILE:LINE)\n");
+      return 2;
+    }
+    json::Array Fs;
+    for (const std::string &F : C.Functions)
+      Fs.push_back(F);
+    Req["functions"] = std::move(Fs);
+    Req["off"] = C.Off;
+  }
   if (C.Reload->parsed()) {
     SmallString<256> Abs(C.File);
     sys::fs::make_absolute(Abs);
@@ -371,8 +405,12 @@ int runSessionCommand(const SessionCommands &C, const std::string &BuildDir) {
              Was ? "resumed" : "not paused:", S->Pid, N, N == 1 ? "" : "s");
     return 0;
   }
-  if (C.Reload->parsed())
+  if (C.Reload->parsed() || C.Debug->parsed()) {
+    if (C.Debug->parsed())
+      printf("%s: %s\n", C.Off ? "optimised again" : "unoptimised",
+             joined(A->getArray("functions"), 8).c_str());
     return printReload(*A);
+  }
   if (C.History->parsed()) {
     if (C.Json) {
       std::string Out;

@@ -1,5 +1,5 @@
 // `hotc undo [N]`, `redo`, `history [--json]`, `status [--json]`, `pause`,
-// `resume`, `reload FILE`: commands to a running `hotc watch` session over
+// `resume`, `reload FILE`, `debug [--off] FUNCTION...`: commands to a running `hotc watch` session over
 // its control socket (protocol/control_protocol.h), from another terminal.
 // The session is the one watching BUILD_DIR (-p, as for watch), or the one
 // watching --pid.
@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -22,10 +23,13 @@ struct SessionCommands {
   CLI::App *Pause = nullptr;
   CLI::App *Resume = nullptr;
   CLI::App *Reload = nullptr;
+  CLI::App *Debug = nullptr;
   unsigned Count = 1;  // undo N
   int Pid = 0;         // --pid: the session watching this process
   bool Json = false;   // history and status --json
   std::string File;    // reload FILE
+  std::vector<std::string> Functions; // debug FUNCTION|FILE:LINE...
+  bool Off = false;                   // debug --off
 };
 
 // BuildDirOption: the -p option the commands share with the others.

@@ -178,6 +178,7 @@ Error LinkSession::setUp() {
     return Live.takeError();
   Process = std::move(*Live);
   Dwarf = LiveDwarf(Pid, Loaded);
+  Unwinder = std::make_unique<StackUnwinder>(Pid, Loaded);
   if (Error E = bindIfuncs())
     return E;
   Globals = Process.globals();
@@ -454,19 +455,24 @@ Error LinkSession::runInitialiser(uint64_t Address) {
   return R ? Error::success() : R.takeError();
 }
 
-Error LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
-                                  ArrayRef<GuardedFunction> Code,
-                                  ArrayRef<EntryRepoint> Entries) {
+Expected<OldCodeReport>
+LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
+                            ArrayRef<GuardedFunction> Code,
+                            ArrayRef<EntryRepoint> Entries) {
   std::vector<std::tuple<ExecutorAddr, uint64_t, bool>> Guarded;
   for (const GuardedFunction &F : Code)
     Guarded.emplace_back(ExecutorAddr(F.Start), F.Size, F.Leavable);
   std::vector<std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>> Args;
   for (const EntryRepoint &E : Entries)
     Args.emplace_back(ExecutorAddr(E.Entry), ExecutorAddr(E.Target), E.Room);
-  Error Result = Error::success();
+  using Result_t =
+      std::tuple<std::vector<std::tuple<uint64_t, ExecutorAddr>>,
+                 std::vector<std::tuple<uint64_t, uint64_t, ExecutorAddr>>,
+                 std::vector<std::tuple<uint64_t, std::vector<uint64_t>, std::string>>>;
+  Expected<Result_t> Result = Result_t();
   if (Error E = ES->callSPSWrapper<protocol::SPSPatchSig>(
           PatchFn, Result, Version, Policy, Guarded, Args)) {
-    consumeError(std::move(Result)); // never set: the call did not return
+    consumeError(Result.takeError()); // never set: the call did not return
     if (processEnded(Pid)) // "disconnecting" would say nothing
       return joinErrors(
           createStringError(inconvertibleErrorCode(),
@@ -474,9 +480,25 @@ Error LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
                             "(its code may have run already)",
                             (unsigned long long)Version),
           std::move(E));
-    return E;
+    return std::move(E);
   }
-  return Result;
+  if (!Result)
+    return Result.takeError();
+  OldCodeReport Out;
+  for (const auto &[Tid, Entry] : std::get<0>(*Result))
+    Out.Certain.push_back({static_cast<int>(Tid), Entry.getValue()});
+  for (const auto &[Start, End, Entry] : std::get<1>(*Result))
+    Out.Ranges.push_back({Start, End, Entry.getValue()});
+  for (auto &[Tid, Regs, Bytes] : std::get<2>(*Result)) {
+    if (Regs.size() != 8)
+      continue; // not the agent's shape: nothing to walk
+    ThreadStack T;
+    T.Tid = static_cast<int>(Tid);
+    std::copy(Regs.begin(), Regs.end(), T.Regs);
+    T.Bytes = std::move(Bytes);
+    Out.Candidates.push_back(std::move(T));
+  }
+  return Out;
 }
 
 Expected<std::vector<uint64_t>> LinkSession::undoFrom(uint64_t Version) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "jit/live_dwarf.h"
+#include "jit/stack_unwind.h"
 #include "jit/live_symbols.h"
 #include "jit/patch_module.h"
 #include "jit/patched_code.h"
@@ -27,6 +28,25 @@ struct EntryRepoint {
   uint64_t Entry = 0;
   uint64_t Target = 0;
   uint64_t Room = 0;
+};
+
+// A thread that keeps running the old code of Entry after a patch (its
+// program counter, or the return address of one of its frames, is in it).
+struct OldCodeThread {
+  int Tid = 0;
+  uint64_t Entry = 0;
+};
+
+// What the agent found of threads inside the code a patch replaced
+// (agent/old_code_frames.h): certain ones, and the stacks of candidates
+// with the ranges of old code to check their frames against.
+struct OldCodeReport {
+  std::vector<OldCodeThread> Certain;
+  struct Range {
+    uint64_t Start, End, Entry;
+  };
+  std::vector<Range> Ranges;
+  std::vector<ThreadStack> Candidates;
 };
 
 struct LinkedObject {
@@ -54,6 +74,8 @@ public:
   const LiveSymbols &process() const { return Process; }
   // The binary's DWARF: static variables by source identity.
   LiveDwarf &dwarf() { return Dwarf; }
+  // Walks the frames of the process's threads (jit/stack_unwind.h).
+  StackUnwinder &unwinder() { return *Unwinder; }
   // Binds Name, as a patch of the TU spells it, to the live variable or
   // function at Address (found by identity: the binary spells it otherwise).
   llvm::Error bindLiveSymbol(llvm::StringRef SourcePath, llvm::StringRef Name,
@@ -99,9 +121,11 @@ public:
   llvm::Error runInitialiser(uint64_t Address);
   // Re-points Entries as patch Version, with Code guarded under Policy
   // (protocol::CrashPolicy) from before the first entry leads to it.
-  llvm::Error repointEntries(uint64_t Version, uint8_t Policy,
-                             llvm::ArrayRef<GuardedFunction> Code,
-                             llvm::ArrayRef<EntryRepoint> Entries);
+  // Returns what the agent found of threads still inside old code.
+  llvm::Expected<OldCodeReport>
+  repointEntries(uint64_t Version, uint8_t Policy,
+                 llvm::ArrayRef<GuardedFunction> Code,
+                 llvm::ArrayRef<EntryRepoint> Entries);
   // The agent undoes every applied version from Version up (newest first,
   // threads stopped) and returns the versions it undid.
   llvm::Expected<std::vector<uint64_t>> undoFrom(uint64_t Version);
@@ -133,6 +157,7 @@ private:
       std::make_shared<std::vector<std::string>>();
   LiveSymbols Process;
   LiveDwarf Dwarf;
+  std::unique_ptr<StackUnwinder> Unwinder;
   SymbolTable Globals; // process externals + externals created by patches
   llvm::StringMap<SymbolTable> Locals;                 // by TU source path
   llvm::StringMap<llvm::orc::JITDylib *> LocalDylibs; // by TU source path

@@ -94,6 +94,23 @@ std::optional<uint64_t> staticAddressOf(const DWARFDie &D) {
   return A;
 }
 
+
+// The symbol of a subprogram or inlined copy: its linkage name, following
+// DW_AT_specification and DW_AT_abstract_origin; a C function's name.
+std::string symbolOf(const DWARFDie &D) {
+  if (auto L = dwarf::toString(D.findRecursively(
+          {dwarf::DW_AT_linkage_name, dwarf::DW_AT_MIPS_linkage_name})))
+    return *L;
+  const char *Name = D.getName(DINameKind::ShortName);
+  return Name ? Name : "";
+}
+
+// Path ends with Suffix at a path component boundary.
+bool endsWithPath(StringRef Path, StringRef Suffix) {
+  return Path == Suffix ||
+         (Path.ends_with(Suffix) && Path[Path.size() - Suffix.size() - 1] == '/');
+}
+
 std::string normalised(StringRef Path, StringRef Dir) {
   SmallString<256> P(Path);
   if (!sys::path::is_absolute(P) && !Dir.empty()) {
@@ -106,6 +123,20 @@ std::string normalised(StringRef Path, StringRef Dir) {
 }
 
 } // namespace
+
+std::string withoutParameters(StringRef Demangled) {
+  int Angles = 0;
+  for (size_t I = 0; I < Demangled.size(); ++I) {
+    char C = Demangled[I];
+    if (C == '<')
+      ++Angles;
+    else if (C == '>')
+      --Angles;
+    else if (C == '(' && Angles == 0 && I > 0)
+      return Demangled.substr(0, I).str();
+  }
+  return Demangled.str();
+}
 
 std::optional<StaticIdentity> identityOf(const GlobalVariable &G, unsigned *Line) {
   SmallVector<DIGlobalVariableExpression *, 1> GVEs;
@@ -236,6 +267,69 @@ std::vector<LiveDwarf::Candidate> LiveDwarf::find(StringRef SourcePath,
     return {};
   auto It = U->Variables.find(Id.key());
   return It == U->Variables.end() ? std::vector<Candidate>() : It->second;
+}
+
+} // namespace hotc::jit
+
+namespace hotc::jit {
+
+std::vector<LiveDwarf::Function> LiveDwarf::functionsNamed(StringRef Spec) {
+  std::vector<Function> Out;
+  for (auto &M : Modules) {
+    if (!M->Tried)
+      load(*M);
+    for (const auto &[Path, CU] : M->UnitsByPath)
+      for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
+        DWARFDie D(CU, &Entry);
+        // Code (an out-of-line copy), or the abstract definition of one
+        // inlined into its callers; not a mere declaration.
+        if (D.getTag() != dwarf::DW_TAG_subprogram ||
+            (!D.find(dwarf::DW_AT_low_pc) && !D.find(dwarf::DW_AT_inline)))
+          continue;
+        std::string Symbol = symbolOf(D);
+        if (Symbol.empty())
+          continue;
+        std::string Readable = demangle(Symbol);
+        if (Symbol != Spec && Readable != Spec &&
+            withoutParameters(Readable) != Spec)
+          continue;
+        Function F{Path.str(), Symbol};
+        if (!is_contained(Out, F))
+          Out.push_back(std::move(F));
+      }
+  }
+  return Out;
+}
+
+std::vector<LiveDwarf::Function> LiveDwarf::functionsAt(StringRef File,
+                                                      unsigned Line) {
+  std::vector<Function> Out;
+  for (auto &M : Modules) {
+    if (!M->Tried)
+      load(*M);
+    for (const auto &[Path, CU] : M->UnitsByPath) {
+      const DWARFDebugLine::LineTable *LT = M->Context->getLineTableForUnit(CU);
+      if (!LT)
+        continue;
+      for (const DWARFDebugLine::Row &Row : LT->Rows) {
+        std::string Name;
+        if (Row.Line != Line || Row.EndSequence ||
+            !LT->getFileNameByIndex(
+                Row.File, CU->getCompilationDir(),
+                DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath, Name) ||
+            !endsWithPath(normalised(Name, ""), File))
+          continue;
+        SmallVector<DWARFDie, 4> Chain;
+        CU->getInlinedChainForAddress(Row.Address.Address, Chain);
+        if (Chain.empty())
+          continue;
+        Function F{Path.str(), symbolOf(Chain.front())};
+        if (!F.Symbol.empty() && !is_contained(Out, F))
+          Out.push_back(std::move(F));
+      }
+    }
+  }
+  return Out;
 }
 
 } // namespace hotc::jit

@@ -41,6 +41,10 @@ struct StaticIdentity {
 std::optional<StaticIdentity> identityOf(const llvm::GlobalVariable &G,
                                          unsigned *Line = nullptr);
 
+// A demangled name without its parameters and what follows them:
+// "ns::f<int (*)()>(int) const" -> "ns::f<int (*)()>".
+std::string withoutParameters(llvm::StringRef Demangled);
+
 class LiveDwarf {
 public:
   LiveDwarf();
@@ -63,6 +67,24 @@ public:
   // and whether any module of the process has compile units at all.
   bool hasUnit(llvm::StringRef SourcePath);
   bool hasCompileUnits();
+
+  // A function with code in the process, as the DWARF names it: the
+  // compile unit that holds the code (its source path) and the symbol
+  // (linkage name, or the name of a C function).
+  struct Function {
+    std::string Unit;
+    std::string Symbol;
+    bool operator==(const Function &O) const {
+      return Unit == O.Unit && Symbol == O.Symbol;
+    }
+  };
+  // Functions whose code the process has, out of line or inlined into
+  // callers, named Spec: the symbol, the demangled name, or the demangled
+  // name without its parameter list (`step`, `ns::C::f`).
+  std::vector<Function> functionsNamed(llvm::StringRef Spec);
+  // The functions whose code File:Line compiled to (the innermost one
+  // where it was inlined). File: the path or a trailing part of it.
+  std::vector<Function> functionsAt(llvm::StringRef File, unsigned Line);
 
 private:
   struct Module;

@@ -13,7 +13,9 @@ struct PatchSession::Prepared {
   PatchPlan Plan;
   TypeLayouts Layouts;
   llvm::StringSet<> NoReload;           // edits kept out (`hotc: no-reload`)
-  llvm::StringMap<uint64_t> InitHashes; // of `hotc: rerun` globals, by "init:" key
+  // Entries of the record that are no function hashes: the initialisers of
+  // `hotc: rerun` globals ("init:G"), functions run unoptimised ("O0:F").
+  llvm::StringMap<uint64_t> Marks;
 };
 
 } // namespace hotc::jit

@@ -56,7 +56,7 @@ void PatchSession::remember(const std::vector<size_t> &Indices,
     for (const auto &E : Prep[I].Hashes)
       if (!Prep[I].NoReload.contains(E.getKey()))
         Note(E.getKey(), E.second);
-    for (const auto &E : Prep[I].InitHashes)
+    for (const auto &E : Prep[I].Marks)
       Note(E.getKey(), E.second);
     V.Changes.emplace_back(Indices[I], std::move(Changes));
   }

@@ -3,6 +3,7 @@
 #include "jit/patch_prepared.h"
 #include "support/elapsed.h"
 #include "jit/patch_transaction.h"
+#include "jit/unoptimised_functions.h"
 
 #include "jit/build_compiler_patch.h"
 #include "jit/compiler_view.h"
@@ -14,6 +15,7 @@
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Instruction.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
@@ -260,6 +262,14 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
     for (const auto &C : Changed)
       if (U.Live.count(C.getKey()) && !Guide.ExpectsChange(Index, C.getKey()))
         R.Missed.push_back(C.getKey().str());
+  // `hotc debug`: a function whose wanted mode (optimised or not) is not
+  // the running one is linked again, with the callers holding its copies.
+  auto Wanted = Unoptimised.find(Index);
+  StringSet<> WantHere;
+  if (Wanted != Unoptimised.end())
+    WantHere = wantedIn(M, Wanted->second);
+  const StringSet<> *Want = WantHere.empty() ? nullptr : &WantHere;
+  addModeChanges(M, U.Live, Want, Changed);
   if (U.OptLevel > 0 && Guide.InlinedInto)
     relinkInliners(M, Index, Guide, *View, Changed, R);
   StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals
@@ -271,13 +281,22 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
       R.Rerun.push_back(G);
     }
     if (H)
-      P.InitHashes[Key] = H;
+      P.Marks[Key] = H;
   }
   if (Changed.empty() && Rerun.empty())
     return Error::success();
   // Clang's view differs from GCC's: GCC compiles the patch's code, Clang's
   // plan says what it replaces and creates (binding by GCC's own names).
   bool ByBuildCompiler = !P.Tu.CompilerView.empty();
+  if (ByBuildCompiler && Want)
+    for (const auto &W : *Want)
+      if (Changed.contains(W.getKey()))
+        return createStringError(
+            inconvertibleErrorCode(),
+            "%s cannot run unoptimised: the patches of %s are compiled by the "
+            "build's own compiler (its view differs from Clang's), which hotc "
+            "does not deoptimise yet",
+            demangle(W.getKey()).c_str(), U.Command.File.c_str());
   if (!ByBuildCompiler) {
     if (Error E = bindStaticsByIdentity(M, U.Command.File, U.LiveStatics, Link, *View))
       return E;
@@ -286,6 +305,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   }
   P.Plan = preparePatchModule(M, Changed, *View,
                               {Generation + 1, U.OptLevel, &Replaced, &Rerun});
+  markUnoptimised(M, P.Plan, U.Live, Want, P.Marks);
   for (const CreatedSymbol &C : P.Plan.Created)
     if (C.IsFunction && U.Live.count(C.Name) && !heldBy(R.Inlined, C.Name))
       R.Warnings.push_back(
@@ -391,9 +411,57 @@ Error PatchSession::recordLinked(UnitState &U, Prepared &P, const LiveView &View
 
 // New globals are initialised before any entry leads to code using them;
 // then every entry is re-pointed at once.
+namespace {
+
+// "the main thread (tid 4242)", "thread 4243 (worker)".
+std::string threadName(int Pid, int Tid) {
+  if (Tid == Pid)
+    return formatv("the main thread (tid {0})", Tid).str();
+  std::string Name;
+  // /proc files have no size: read them as a stream.
+  if (auto Comm = MemoryBuffer::getFileAsStream(
+          formatv("/proc/{0}/task/{1}/comm", Pid, Tid).str()))
+    Name = (*Comm)->getBuffer().rtrim("\n").str();
+  return Name.empty() ? formatv("thread {0}", Tid).str()
+                      : formatv("thread {0} ({1})", Tid, Name).str();
+}
+
+// The threads certainly in old code, and those a real frame of which
+// returns into it (the candidates' frames walked with the CFI).
+std::vector<OldCodeThread> threadsInOldCode(const OldCodeReport &Report,
+                                            StackUnwinder &Unwinder) {
+  std::vector<OldCodeThread> Out = Report.Certain;
+  for (const ThreadStack &T : Report.Candidates)
+    for (uint64_t Ret : Unwinder.returnAddresses(T))
+      for (const OldCodeReport::Range &R : Report.Ranges)
+        if (Ret > R.Start && Ret <= R.End &&
+            none_of(Out, [&](const OldCodeThread &O) {
+              return O.Tid == T.Tid && O.Entry == R.Entry;
+            }))
+          Out.push_back({T.Tid, R.Entry});
+  return Out;
+}
+
+// Warnings for threads that keep running the code the patch replaced.
+void warnOldCode(ArrayRef<OldCodeThread> Threads,
+                 ArrayRef<EntryRepoint> Entries, int Pid, PatchReport &R) {
+  for (const OldCodeThread &T : Threads) {
+    auto E = find_if(Entries, [&](const EntryRepoint &X) { return X.Entry == T.Entry; });
+    if (E == Entries.end())
+      continue;
+    std::string Fn = demangle(E->Name);
+    if (Fn.find('(') == std::string::npos)
+      Fn += "()";
+    R.Warnings.push_back(Fn + " is running on " + threadName(Pid, T.Tid) +
+                         " and keeps its old code until it returns");
+  }
+}
+
+} // namespace
+
 Error PatchSession::goLive(std::vector<Prepared> &Prep,
                            const std::vector<EntryRepoint> &Entries,
-                           PatchTransaction &Tx) {
+                           PatchTransaction &Tx, PatchReport &R) {
   // From here the new code may run: a failure keeps it mapped.
   Tx.mayHaveRun();
   for (Prepared &P : Prep)
@@ -406,10 +474,12 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
   if (getenv("HOTC_TEST_STOP_BEFORE_REPOINT"))
     raise(SIGSTOP);
   // The code is guarded even when no entry moves: initialisers ran it.
-  if (Error E = Link.repointEntries(Generation + 1, CrashPolicy,
-                                    guardedCode(Prep), Entries))
-    return E;
+  auto Running = Link.repointEntries(Generation + 1, CrashPolicy,
+                                     guardedCode(Prep), Entries);
+  if (!Running)
+    return Running.takeError();
   Tx.goneLive();
+  warnOldCode(threadsInOldCode(*Running, Link.unwinder()), Entries, Link.pid(), R);
   return Error::success();
 }
 
@@ -483,7 +553,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
   auto PatchStart = std::chrono::steady_clock::now();
   if (!R.empty()) {
     remember(Indices, Prep);
-    if (Error E = goLive(Prep, Entries, Tx))
+    if (Error E = goLive(Prep, Entries, Tx, R))
       return std::move(E);
     R.Version = ++Generation;
     History.markLastApplied(R.Functions, R.Created);
@@ -506,7 +576,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     for (const auto &E : Prep[I].Hashes)
       if (!Prep[I].NoReload.contains(E.getKey()))
         Units[Indices[I]].Live[E.getKey()] = E.second;
-    for (const auto &E : Prep[I].InitHashes)
+    for (const auto &E : Prep[I].Marks)
       Units[Indices[I]].Live[E.getKey()] = E.second;
     for (const auto &E : Prep[I].Layouts)
       Units[Indices[I]].LiveLayouts[E.getKey()] = E.second;

@@ -20,6 +20,7 @@
 #include "llvm/Support/Error.h"
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -160,6 +161,23 @@ public:
   const PatchHistory &history() const { return History; }
   unsigned version() const { return Generation; } // the last applied
 
+  // `hotc debug`: Symbol of unit Unit is linked unoptimised (On) or
+  // optimised again from the unit's next patch on (unoptimised_functions.h).
+  void setUnoptimised(size_t Unit, llvm::StringRef Symbol, bool On) {
+    if (On)
+      Unoptimised[Unit].insert(Symbol);
+    else if (auto It = Unoptimised.find(Unit); It != Unoptimised.end()) {
+      It->second.erase(Symbol);
+      if (It->second.empty())
+        Unoptimised.erase(It);
+    }
+  }
+
+  // The functions wanted unoptimised, by unit (none: no entry).
+  const std::map<size_t, llvm::StringSet<>> &unoptimised() const {
+    return Unoptimised;
+  }
+
   // At most Limit units keep a preamble in memory (least recently edited
   // ones give theirs up first).
   void setPreambleLimit(size_t Limit) { PreambleLimit = Limit; }
@@ -174,7 +192,7 @@ private:
   restoreRecord(llvm::ArrayRef<const PatchedVersion *> Versions, bool Forward);
   llvm::Error goLive(std::vector<Prepared> &Prep,
                      const std::vector<EntryRepoint> &Entries,
-                     PatchTransaction &Tx);
+                     PatchTransaction &Tx, PatchReport &R);
   llvm::Error linkUnit(size_t Index, const PatchGuide &Guide, Prepared &P,
                        llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,
@@ -197,6 +215,7 @@ private:
   size_t PreambleLimit = 64;
   std::vector<size_t> RecentlyUsed; // most recent last
   std::set<size_t> Failed;
+  std::map<size_t, llvm::StringSet<>> Unoptimised; // wanted, by unit
 };
 
 } // namespace hotc::jit

@@ -12,7 +12,7 @@ namespace hotc::driver {
 inline constexpr const char *CommandNames[] = {
     "watch", "run",   "help", "config",  "diff",
     "explain", "graph", "undo", "redo", "history",
-    "status", "pause", "resume", "reload"};
+    "status", "pause", "resume", "reload", "gdb", "debug"};
 
 inline bool isCommandName(const char *Name) {
   for (const char *C : CommandNames)

@@ -18,7 +18,7 @@
 
 namespace hotc::protocol {
 
-inline constexpr uint64_t kProtocolVersion = 5;
+inline constexpr uint64_t kProtocolVersion = 6;
 
 // Bootstrap map key: uint64_t protocol version of the agent.
 inline constexpr const char *kVersionKey = "hotc.protocol";
@@ -42,12 +42,25 @@ enum class CrashPolicy : uint8_t { Report = 0, Rollback = 1, Ignore = 2 };
 // registers), the entries as (entry address, new code address, bytes of
 // room at the entry)). All entries of one call are written while every
 // other thread is stopped: either all are applied or none (the error says
-// why).
+// why). Returns what tells which threads keep running the old code of an
+// entry (agent/old_code_frames.h): the threads whose program counter is in
+// it (tid, entry); the old code's ranges (start, end, entry); and the
+// stack of each thread with a word pointing into them (tid, registers rip
+// rsp rbp rbx r12 r13 r14 r15, the bytes from rsp up), for hotc to unwind.
 inline constexpr const char *kPatchFn = "hotc_agent_patch";
 using SPSPatchedCode =
     llvm::orc::shared::SPSTuple<llvm::orc::shared::SPSExecutorAddr, uint64_t,
                                 bool>;
-using SPSPatchSig = llvm::orc::shared::SPSError(
+using SPSOldCodeFrames = llvm::orc::shared::SPSSequence<
+    llvm::orc::shared::SPSTuple<uint64_t, llvm::orc::shared::SPSExecutorAddr>>;
+using SPSOldCodeRanges = llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<
+    uint64_t, uint64_t, llvm::orc::shared::SPSExecutorAddr>>;
+using SPSThreadStacks = llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<
+    uint64_t, llvm::orc::shared::SPSSequence<uint64_t>,
+    llvm::orc::shared::SPSSequence<char>>>;
+using SPSPatchResult =
+    llvm::orc::shared::SPSTuple<SPSOldCodeFrames, SPSOldCodeRanges, SPSThreadStacks>;
+using SPSPatchSig = llvm::orc::shared::SPSExpected<SPSPatchResult>(
     uint64_t, uint8_t, llvm::orc::shared::SPSSequence<SPSPatchedCode>,
     llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<
         llvm::orc::shared::SPSExecutorAddr, llvm::orc::shared::SPSExecutorAddr,

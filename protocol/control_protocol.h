@@ -15,6 +15,10 @@
 //   {"command":"history"}           -> {"ok":true,"versions":[...]}
 //   {"command":"undo","count":N}    -> {"ok":true,"versions":[...],...}
 //   {"command":"redo"}              -> {"ok":true,"versions":[V],...}
+//   {"command":"status"}, {"command":"pause"}, {"command":"resume"}
+//   {"command":"reload","file":F}   -> {"ok":true,"events":[...]}
+//   {"command":"debug","functions":[F...],"off":B}
+//                                   -> {"ok":true,"functions":[...],"events":[...]}
 // A refusal is {"ok":false,"error":TEXT}.
 #pragma once
 

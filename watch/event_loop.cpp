@@ -3,6 +3,8 @@
 #include "support/elapsed.h"
 #include "watch/control_socket.h"
 #include "watch/crash_report.h"
+#include "watch/debug_request.h"
+#include "watch/process_state.h"
 #include "watch/session_control.h"
 #include "watch/terminal_keys.h"
 
@@ -101,16 +103,44 @@ Ending runEventLoop(EventLoop &P) {
     if (Out.counts().Patched > Before)
       State.SaveToLiveMs.push_back(msSince(Noticed));
   };
+  // Saves that wait while the process is stopped (process_state.h), told
+  // once each; the loop patches them when it runs again.
+  auto HoldWhileStopped = [&](std::vector<std::string> Files) {
+    std::optional<StoppedThread> Stopped = stoppedThread(T.Pid);
+    if (!Stopped)
+      return Files;
+    std::vector<std::string> New;
+    for (std::string &F : Files)
+      if (!is_contained(State.Pending, F)) {
+        New.push_back(F);
+        State.Pending.push_back(std::move(F));
+      }
+    if (!New.empty())
+      Out.pending(New, describe(*Stopped));
+    return std::vector<std::string>{};
+  };
   auto Answer = [&](json::Object Request) -> json::Value {
     reportCrashes(P, false); // the record must include the agent's rollbacks
-    if (Request.getString("command") != "reload")
+    std::optional<StringRef> Command = Request.getString("command");
+    if (Command == "undo" || Command == "redo" || Command == "debug")
+      if (std::optional<StoppedThread> Stopped = stoppedThread(T.Pid))
+        return json::Object{
+            {"ok", false},
+            {"error", describe(*Stopped) + "; " + Command->str() +
+                          " when it runs again"}};
+    if (Command == "debug") {
+      DebugContext Debug{P.Link, Session, Loop, Out, State};
+      return answerDebug(Request, Debug);
+    }
+    if (Command != "reload")
       return answerControl(Request, Context);
     std::optional<StringRef> File = Request.getString("file");
     if (!File || !sys::path::is_absolute(*File))
       return json::Object{{"ok", false},
                           {"error", "reload needs the absolute path of a file"}};
     Out.keep();
-    Patch({File->str()}, Clock::now(), /*Plan=*/false);
+    if (!HoldWhileStopped({File->str()}).empty())
+      Patch({File->str()}, Clock::now(), /*Plan=*/false);
     json::Array Events;
     for (json::Object &E : Out.takeKept())
       Events.push_back(std::move(E));
@@ -125,7 +155,10 @@ Ending runEventLoop(EventLoop &P) {
                      {P.Crashes ? P.Crashes->fd() : -1, POLLIN, 0},
                      {Control ? Control->fd() : -1, POLLIN, 0},
                      {Keys ? Keys->fd() : -1, POLLIN, 0}};
-    if (poll(Fds, 6, -1) < 0 && errno != EINTR) {
+    // Held saves of a running session are retried as soon as the process
+    // is no longer stopped.
+    int Wait = !State.Paused && !State.Pending.empty() ? 100 : -1;
+    if (poll(Fds, 6, Wait) < 0 && errno != EINTR) {
       Out.error(errorCodeToError(std::error_code(errno, std::generic_category())),
                 "watch");
       return {2, false};
@@ -182,10 +215,14 @@ Ending runEventLoop(EventLoop &P) {
           }
         continue;
       }
-      Patch(std::move(Burst), Noticed, /*Plan=*/true);
-      LastPatch = Clock::now();
+      Burst = HoldWhileStopped(std::move(Burst));
+      if (!Burst.empty()) {
+        Patch(std::move(Burst), Noticed, /*Plan=*/true);
+        LastPatch = Clock::now();
+      }
     }
-    if (!State.Paused && !State.Pending.empty()) { // resumed
+    // Resumed, or the process runs again.
+    if (!State.Paused && !State.Pending.empty() && !stoppedThread(T.Pid)) {
       std::vector<std::string> Held = std::move(State.Pending);
       State.Pending.clear();
       Patch(std::move(Held), Clock::now(), /*Plan=*/true);

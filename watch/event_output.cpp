@@ -288,6 +288,16 @@ void EventOutput::ignored(const std::string &File, const std::string &Reason) {
           "hotc: ignored " + File + ": " + Reason);
 }
 
+void EventOutput::pending(const std::vector<std::string> &Files,
+                          const std::string &Reason) {
+  deliver(json::Object{{"event", "pending"}, {"files", toArray(Files)},
+                       {"reason", Reason}},
+          formatv("hotc: {0} save(s) wait: {1}; they are patched when it runs "
+                  "again",
+                  Files.size(), Reason)
+              .str());
+}
+
 void EventOutput::rebuilt(const std::vector<std::string> &Outputs, double Ms) {
   deliver(json::Object{{"event", "rebuilt"}, {"outputs", toArray(Outputs)}, {"ms", Ms}},
           formatv("hotc: the build on disk caught up ({0} outputs, {1:f0} ms)",

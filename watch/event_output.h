@@ -62,6 +62,8 @@ public:
   void unchanged(const std::vector<std::string> &Files,
                  const std::vector<std::string> &Warnings = {});
   void ignored(const std::string &File, const std::string &Reason);
+  // Saves wait, not applied: the process cannot take a patch now (Reason).
+  void pending(const std::vector<std::string> &Files, const std::string &Reason);
   // Reports a failure of Kind: "patch" (compile, link and layout errors
   // refine it), "startup" (hotc could not start or attach: nothing to
   // patch yet), "rebuild" (the build on disk), "build" (the compile

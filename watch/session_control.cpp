@@ -165,7 +165,7 @@ json::Value answerControl(const json::Object &Request, ControlContext &C) {
   return json::Object{
       {"ok", false},
       {"error", formatv("unknown command '{0}' (this hotc knows session, "
-                        "history, status, undo, redo, pause, resume, reload)",
+                        "history, status, undo, redo, pause, resume, reload, debug)",
                         *Command)
                     .str()}};
 }

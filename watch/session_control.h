@@ -18,6 +18,9 @@ struct SessionState {
   bool Paused = false;
   std::vector<std::string> Pending; // saves held while paused
   std::vector<double> SaveToLiveMs; // each applied patch: noticed -> live
+  // The version `hotc debug` applied last (0: none): `--off` undoes it
+  // when it is still the newest, so the build's own code runs again.
+  unsigned DeoptimisedVersion = 0;
 };
 
 struct ControlContext {

@@ -5,9 +5,11 @@
 #include "analysis/symbol_names.h"
 #include "analysis/token_hash.h"
 
+#include "jit/live_dwarf.h"
 #include "watch/compile_database.h"
 
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Demangle/Demangle.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "support/elapsed.h"
@@ -280,6 +282,37 @@ void WatchLoop::buildChanged() {
   for (size_t U : Units)
     Mains.push_back(Session.units()[U].Command.File);
   patch(Units, Mains);
+}
+
+void WatchLoop::relinkWhole(std::set<size_t> Units) {
+  BaselineMs = loadBaselines(Units, false);
+  if (Units.empty())
+    return;
+  jit::PatchGuide Guide;
+  Guide.CompileWhole = [](size_t) { return true; };
+  if (Index)
+    Guide.InlinedInto = [&](size_t, StringRef Symbol) {
+      // GCC's DWARF names an internal C++ function without its linkage
+      // name: "scaled" for Clang's _ZL6scaledi.
+      ArrayRef<std::string> Callers = Index->inlineSites().callersOf(Symbol);
+      if (Callers.empty())
+        Callers = Index->inlineSites().callersOf(
+            jit::withoutParameters(demangle(Symbol.str())));
+      return std::vector<std::string>(Callers.begin(), Callers.end());
+    };
+  std::vector<std::string> Mains;
+  for (size_t U : Units)
+    Mains.push_back(Session.units()[U].Command.File);
+  patch({Units.begin(), Units.end()}, Mains, Guide);
+}
+
+std::optional<size_t> WatchLoop::unitOf(StringRef Path) {
+  std::string Real = realPathOf(Path.str());
+  const std::vector<std::string> &Mains = realMains();
+  for (size_t I = 0; I < Mains.size(); ++I)
+    if (Mains[I] == Real)
+      return I;
+  return std::nullopt;
 }
 
 void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {

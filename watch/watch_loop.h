@@ -15,6 +15,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,6 +54,13 @@ struct WatchLoop {
   // (files edited before hotc started differ from the build, not from the
   // text the graph analysed).
   void saved(const std::vector<std::string> &Files, bool Plan = true);
+  // Recompiles Units whole now and links whatever differs from what runs,
+  // callers holding inlined copies included (`hotc debug`: the wanted
+  // modes of their functions changed, not their text).
+  void relinkWhole(std::set<size_t> Units);
+  // The unit whose main file is Path (any spelling of it).
+  std::optional<size_t> unitOf(llvm::StringRef Path);
+
   // The sources and project headers of the units in the process.
   llvm::Error watchInputs();
   llvm::Error watch(const std::string &File);

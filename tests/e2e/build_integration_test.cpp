@@ -50,7 +50,8 @@ protected:
     for (const char *F :
          {"bin/hotc", "lib/libhotagent.so", "include/hotreload/hotreload.h",
           "lib/cmake/HotReload/HotReloadConfig.cmake",
-          "lib/cmake/HotReload/HotReloadConfigVersion.cmake"})
+          "lib/cmake/HotReload/HotReloadConfigVersion.cmake",
+          "share/hotc/hotc.gdb"})
       EXPECT_TRUE(exists(Prefix + "/" + F)) << F << " not installed";
   }
 
