@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <sys/uio.h>
+#include <unistd.h>
 
 namespace hotc::agent {
 namespace {
@@ -13,6 +15,18 @@ constexpr uint64_t kMaxStackBytes = 1ull << 20;
 constexpr size_t kMaxCopied = 4u << 20;
 constexpr size_t kMaxFindings = 256;
 constexpr size_t kMaxStacks = 64;
+constexpr size_t kChunk = 64 * 1024;
+
+// Copies up to Length bytes at From into To, stopping at the first page
+// that cannot be read (the mappings were read before the world stopped: a
+// heap trimmed since, holding a fiber's stack, must not fault the app).
+// Async-signal-safe; returns the bytes copied.
+size_t readOwn(uint64_t From, char *To, size_t Length) {
+  iovec Local{To, Length};
+  iovec Remote{reinterpret_cast<void *>(From), Length};
+  ssize_t N = process_vm_readv(getpid(), &Local, 1, &Remote, 1, 0);
+  return N < 0 ? 0 : static_cast<size_t>(N);
+}
 
 } // namespace
 
@@ -27,6 +41,7 @@ void OldCodeScan::prepare(std::vector<OldCode> R) {
   Found.reserve(kMaxFindings);
   Stacks.reserve(kMaxStacks);
   Bytes.reserve(kMaxCopied);
+  Scratch.resize(kChunk);
   FILE *F = fopen("/proc/self/maps", "re");
   if (!F)
     return;
@@ -63,8 +78,12 @@ void OldCodeScan::copyStack(const StoppedThread &T, uint64_t Highest) {
     return; // no room: this thread's candidates stay unconfirmed
   ThreadStack S{T.tid, {T.pc, T.sp}, Bytes.size(), Length};
   std::copy(std::begin(T.saved), std::end(T.saved), S.Regs + 2);
-  const char *From = reinterpret_cast<const char *>(T.sp);
-  Bytes.insert(Bytes.end(), From, From + Length); // within the capacity
+  size_t At = Bytes.size();
+  Bytes.resize(At + Length); // within the capacity: no allocation
+  if (readOwn(T.sp, Bytes.data() + At, Length) != Length) {
+    Bytes.resize(At);
+    return;
+  }
   Stacks.push_back(S);
 }
 
@@ -72,11 +91,12 @@ void OldCodeScan::scan(const WorldStop &Stop) {
   if (Ranges.empty())
     return;
   for (const StoppedThread &T : Stop) {
-    if (const OldCode *R = rangeOf(T.pc)) {
+    // A thread at the very entry takes the new jump: not in old code.
+    if (const OldCode *R = rangeOf(T.pc); R && T.pc != R->Entry) {
       note(T.tid, R->Entry);
       continue;
     }
-    // The mapping holding the stack pointer bounds what can be read.
+    // The mapping holding the stack pointer bounds what is looked at.
     auto It = std::upper_bound(
         Maps.begin(), Maps.end(), T.sp,
         [](uint64_t A, const Mapping &M) { return A < M.Start; });
@@ -87,9 +107,18 @@ void OldCodeScan::scan(const WorldStop &Stop) {
       continue;
     uint64_t End = std::min<uint64_t>(M.End, T.sp + kMaxStackBytes);
     uint64_t Highest = 0;
-    for (uint64_t A = T.sp; A + 8 <= End; A += 8)
-      if (rangeOf(*reinterpret_cast<const uint64_t *>(A)))
-        Highest = A;
+    for (uint64_t At = T.sp; At < End; At += kChunk) {
+      size_t Want = std::min<uint64_t>(kChunk, End - At);
+      size_t Got = readOwn(At, Scratch.data(), Want);
+      for (size_t I = 0; I + 8 <= Got; I += 8) {
+        uint64_t Word;
+        memcpy(&Word, Scratch.data() + I, 8);
+        if (rangeOf(Word))
+          Highest = At + I;
+      }
+      if (Got < Want)
+        break; // the rest is gone
+    }
     if (Highest)
       copyStack(T, Highest);
   }

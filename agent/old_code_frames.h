@@ -65,7 +65,8 @@ private:
   std::vector<Mapping> Maps; // readable ones, sorted
   std::vector<OldCodeFrame> Found;
   std::vector<ThreadStack> Stacks;
-  std::vector<char> Bytes; // reserved: never grows while stopped
+  std::vector<char> Bytes;   // reserved: never reallocates while stopped
+  std::vector<char> Scratch; // one chunk of a stack being scanned
 };
 
 } // namespace hotc::agent

@@ -188,6 +188,18 @@ void printHistory(const json::Object &A) {
       continue;
     std::string What = joined(O->getArray("files"), 4, true) + ": " +
                        joined(O->getArray("functions"), 6);
+    // Where each linked function starts, as crash reports say it.
+    std::string At;
+    if (const json::Array *Code = O->getArray("code"))
+      for (const json::Value &C : *Code)
+        if (const json::Object *F = C.getAsObject(); F && F->getString("file"))
+          At += formatv("{0}{1} at {2}:{3}", At.empty() ? "" : ", ",
+                        F->getString("function").value_or(""),
+                        sys::path::filename(*F->getString("file")),
+                        F->getInteger("line").value_or(0))
+                    .str();
+    if (!At.empty())
+      What += " [" + At + "]";
     if (const json::Array *C = O->getArray("created"); C && !C->empty())
       What += "; new " + joined(C, 4);
     printf("%-8lld %-21s %-8s %s\n",

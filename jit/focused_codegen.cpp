@@ -230,7 +230,17 @@ private:
       return;
     }
     std::optional<Span> S = mainFileSpan(D);
-    if (!S || S->End <= Focus->Begin || S->Begin >= Focus->End)
+    bool Untouched = !S || S->End <= Focus->Begin || S->Begin >= Focus->End;
+    // A variable of the unit the edited functions may use: generated with
+    // its debug information, which binds it to the live one where GCC
+    // spells its symbol otherwise (`namespace { std::string label; }` is
+    // _ZN12_GLOBAL__N_15labelE for GCC, ...labelB5cxx11E for Clang).
+    // Unused ones are not emitted.
+    if (Untouched && S && isa<clang::VarDecl>(D)) {
+      Gen->HandleTopLevelDecl(clang::DeclGroupRef(D));
+      return;
+    }
+    if (Untouched)
       return; // untouched by the edit
     if (!standsAlone(D)) {
       Held = false;

@@ -131,7 +131,9 @@ std::vector<uint64_t> StackUnwinder::returnAddresses(const ThreadStack &T) {
   std::copy(std::begin(T.Regs), std::end(T.Regs), Regs);
   const uint64_t Base = T.Regs[1];
   auto Read = [&](uint64_t A, uint64_t &V) {
-    if (A < Base || A + 8 > Base + T.Bytes.size())
+    // Written so that no sum can wrap around: register values are the
+    // process's, anything at all.
+    if (T.Bytes.size() < 8 || A < Base || A - Base > T.Bytes.size() - 8)
       return false;
     memcpy(&V, T.Bytes.data() + (A - Base), 8);
     return true;
@@ -152,6 +154,8 @@ std::vector<uint64_t> StackUnwinder::returnAddresses(const ThreadStack &T) {
     if (Cfa.getLocation() != dwarf::UnwindLocation::RegPlusOffset || CfaSlot < 0)
       break;
     uint64_t CfaValue = Regs[CfaSlot] + static_cast<int64_t>(Cfa.getOffset());
+    if (CfaValue < 16)
+      break;
     // A saved register is at CFA + offset; any other rule ends the walk
     // where the register is needed (only the return address always is).
     auto Restore = [&](uint32_t Reg, uint64_t &Into) {

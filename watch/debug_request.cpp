@@ -58,13 +58,27 @@ Expected<std::vector<Target>> resolve(StringRef Spec, DebugContext &C) {
   return Out;
 }
 
-// The newest live version is the deoptimisation itself: undoing it puts
-// the build's own code (or what ran before) back exactly.
-bool undoesDeoptimisation(DebugContext &C) {
+using Wanted = std::set<std::pair<size_t, std::string>>;
+
+Wanted wantedNow(const jit::PatchSession &S) {
+  Wanted Out;
+  for (const auto &[Unit, Symbols] : S.unoptimised())
+    for (const auto &Sym : Symbols)
+      Out.insert({Unit, Sym.getKey().str()});
+  return Out;
+}
+
+// Turning off every function the newest live version deoptimised, and
+// nothing else was wanted: undoing that version puts back exactly the code
+// that ran before it (the build's own, at its own address).
+bool undoesDeoptimisation(DebugContext &C, const Wanted &Before,
+                          const Wanted &After) {
   const auto &Vs = C.Session.history().versions();
+  Wanted Last(C.State.Deoptimised.begin(), C.State.Deoptimised.end());
   return C.State.DeoptimisedVersion && !Vs.empty() &&
          Vs.back().Version == C.State.DeoptimisedVersion &&
-         Vs.back().State == jit::VersionState::Live;
+         Vs.back().State == jit::VersionState::Live && After.empty() &&
+         Before == Last;
 }
 
 } // namespace
@@ -91,13 +105,14 @@ json::Value answerDebug(const json::Object &Request, DebugContext &C) {
                        : "name a function, or FILE:LINE");
   json::Array Names;
   std::set<size_t> Units;
+  Wanted Before = wantedNow(C.Session);
   for (const Target &T : Targets) {
     C.Session.setUnoptimised(T.Unit, T.Symbol, !Off);
     Names.push_back(demangle(T.Symbol));
     Units.insert(T.Unit);
   }
   C.Out.keep();
-  if (Off && undoesDeoptimisation(C) && C.Session.unoptimised().empty()) {
+  if (Off && undoesDeoptimisation(C, Before, wantedNow(C.Session))) {
     auto Undone = C.Session.undo(1);
     if (!Undone)
       C.Out.error(Undone.takeError(), "patch");
@@ -107,17 +122,23 @@ json::Value answerDebug(const json::Object &Request, DebugContext &C) {
     C.Loop.relinkWhole(Units);
   }
   json::Array Events;
-  bool Failed = false;
+  bool Failed = false, Patched = false;
   for (json::Object &E : C.Out.takeKept()) {
     StringRef Kind = E.getString("event").value_or("");
     Failed |= Kind == "error";
-    if (Kind == "patched" && !Off)
-      C.State.DeoptimisedVersion = C.Session.version();
+    Patched |= Kind == "patched" || Kind == "undone";
     Events.push_back(std::move(E));
   }
-  if (Failed) // the next save must not try again what failed now
+  if (Failed) { // the next save must not try what failed now: as before
     for (const Target &T : Targets)
-      C.Session.setUnoptimised(T.Unit, T.Symbol, Off);
+      C.Session.setUnoptimised(T.Unit, T.Symbol, Before.count({T.Unit, T.Symbol}) > 0);
+  } else if (Patched) {
+    C.State.DeoptimisedVersion = Off ? 0 : C.Session.version();
+    C.State.Deoptimised.clear();
+    if (!Off) // what this version deoptimised, nothing earlier
+      for (const Target &T : Targets)
+        C.State.Deoptimised.push_back({T.Unit, T.Symbol});
+  }
   return json::Object{{"ok", true},
                       {"functions", std::move(Names)},
                       {"events", std::move(Events)}};

@@ -217,6 +217,10 @@ Ending runEventLoop(EventLoop &P) {
       }
       Burst = HoldWhileStopped(std::move(Burst));
       if (!Burst.empty()) {
+        // Held earlier and saved again: this patch compiles them.
+        erase_if(State.Pending, [&](const std::string &F) {
+          return is_contained(Burst, F);
+        });
         Patch(std::move(Burst), Noticed, /*Plan=*/true);
         LastPatch = Clock::now();
       }

@@ -64,12 +64,26 @@ json::Array historyJson(const jit::PatchHistory &History) {
   for (const jit::PatchedVersion &V : History.versions()) {
     if (V.State == jit::VersionState::Pending)
       continue; // never went live
+    // The code the version linked, named as crash reports name it
+    // (jit/patched_code.h: the patch object's symbols and line table).
+    json::Array Code;
+    for (const jit::LinkedCode &L : V.Code)
+      for (const jit::LinkedFunction &F : L.Functions)
+        if (auto Loc = jit::locate(L, F.Start, /*IsReturn=*/false)) {
+          json::Object C{{"function", Loc->Function}};
+          if (!Loc->File.empty()) {
+            C["file"] = Loc->File;
+            C["line"] = static_cast<int64_t>(Loc->Line);
+          }
+          Code.push_back(std::move(C));
+        }
     Out.push_back(json::Object{{"version", V.Version},
                                {"time", isoTime(V.Time)},
                                {"state", jit::nameOf(V.State)},
                                {"files", strings(V.Files)},
                                {"functions", names(V.Functions)},
-                               {"created", names(V.Created)}});
+                               {"created", names(V.Created)},
+                               {"code", std::move(Code)}});
   }
   return Out;
 }

@@ -18,9 +18,11 @@ struct SessionState {
   bool Paused = false;
   std::vector<std::string> Pending; // saves held while paused
   std::vector<double> SaveToLiveMs; // each applied patch: noticed -> live
-  // The version `hotc debug` applied last (0: none): `--off` undoes it
-  // when it is still the newest, so the build's own code runs again.
+  // The version `hotc debug` applied last (0: none) and the functions it
+  // deoptimised (unit, symbol): `--off` of exactly those undoes it when it
+  // is still the newest, so the code before it runs again at its address.
   unsigned DeoptimisedVersion = 0;
+  std::vector<std::pair<size_t, std::string>> Deoptimised;
 };
 
 struct ControlContext {

@@ -10,6 +10,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <fstream>
 
 namespace hotc::e2e {
@@ -285,6 +286,27 @@ TEST(Debugger, HotDeoptimizeOfAFunctionInlinedEverywhereRelinksItsCaller) {
   EXPECT_EQ(AppLog::num(*L, "chain"), 4 * AppLog::num(*L, "tick") + 4);
   ASSERT_EQ(S.debug("--off scaled", Said), 0) << Said << S.Hotc.history();
   ASSERT_TRUE(S.Hotc.waitEvent("undone")) << S.Hotc.history();
+}
+
+// Two deoptimisations, then --off of both: undoing only the newest would
+// leave the first unoptimised; both are linked optimised again instead.
+TEST(Debugger, OffAfterTwoDeoptimisationsRelinksBoth) {
+  DebugSession S("RelWithDebInfo");
+  std::string Said;
+  ASSERT_EQ(S.debug("sum", Said), 0) << Said;
+  ASSERT_TRUE(S.Hotc.waitEvent("patched")) << S.Hotc.history();
+  ASSERT_EQ(S.debug("step", Said), 0) << Said;
+  ASSERT_TRUE(S.Hotc.waitEvent("patched")) << S.Hotc.history();
+  ASSERT_EQ(S.debug("--off", Said), 0) << Said;
+  auto P = S.Hotc.waitEvent("patched|undone|error");
+  ASSERT_TRUE(P && P->getString("event") == "patched") << S.Hotc.history();
+  std::vector<std::string> Fs = strings(*P, "functions");
+  std::sort(Fs.begin(), Fs.end());
+  EXPECT_EQ(Fs, (std::vector<std::string>{"_Z3sumi", "_Z4stepi"})) << S.Hotc.history();
+  EXPECT_EQ(S.debug("--off", Said), 1) << Said;
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) {
+    return std::stoi(L.at("sum")) == sumOf(AppLog::num(L, "tick"));
+  }));
 }
 
 // Names and lines that lead nowhere are refused with the reason.

@@ -83,6 +83,8 @@ TEST(SessionCommands, FromAnotherTerminal) {
   Command H = hotc(S.Project, "history -p " + S.Project.BuildDir);
   EXPECT_EQ(H.Code, 0) << H.Out;
   EXPECT_NE(H.Out.find("crash.cpp: on_main(int)"), std::string::npos) << H.Out;
+  // Named as crash reports name code: function and the patch's file:line.
+  EXPECT_NE(H.Out.find("[on_main(int) at crash.cpp:2]"), std::string::npos) << H.Out;
   EXPECT_EQ(states(S.Project), "1:live 2:live");
 
   Command U = hotc(S.Project, "undo -p " + S.Project.BuildDir);
