@@ -276,7 +276,8 @@ int printReload(const json::Object &A) {
       } else if (Event == "unchanged") {
         Code = 0;
         printf("unchanged: no function's code differs from what runs\n");
-      } else if (Event == "error" || Event == "ignored" || Event == "note") {
+      } else if (Event == "error" || Event == "ignored" || Event == "note" ||
+                 Event == "pending") {
         StringRef Text = E->getString("message").value_or(
             E->getString("reason").value_or(""));
         printf("%s: %s\n", Event.str().c_str(), Text.str().c_str());
