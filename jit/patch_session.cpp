@@ -3,6 +3,7 @@
 #include "jit/patch_prepared.h"
 #include "support/elapsed.h"
 #include "jit/patch_transaction.h"
+#include "jit/old_code_warnings.h"
 #include "jit/unoptimised_functions.h"
 
 #include "jit/build_compiler_patch.h"
@@ -411,54 +412,6 @@ Error PatchSession::recordLinked(UnitState &U, Prepared &P, const LiveView &View
 
 // New globals are initialised before any entry leads to code using them;
 // then every entry is re-pointed at once.
-namespace {
-
-// "the main thread (tid 4242)", "thread 4243 (worker)".
-std::string threadName(int Pid, int Tid) {
-  if (Tid == Pid)
-    return formatv("the main thread (tid {0})", Tid).str();
-  std::string Name;
-  // /proc files have no size: read them as a stream.
-  if (auto Comm = MemoryBuffer::getFileAsStream(
-          formatv("/proc/{0}/task/{1}/comm", Pid, Tid).str()))
-    Name = (*Comm)->getBuffer().rtrim("\n").str();
-  return Name.empty() ? formatv("thread {0}", Tid).str()
-                      : formatv("thread {0} ({1})", Tid, Name).str();
-}
-
-// The threads certainly in old code, and those a real frame of which
-// returns into it (the candidates' frames walked with the CFI).
-std::vector<OldCodeThread> threadsInOldCode(const OldCodeReport &Report,
-                                            StackUnwinder &Unwinder) {
-  std::vector<OldCodeThread> Out = Report.Certain;
-  for (const ThreadStack &T : Report.Candidates)
-    for (uint64_t Ret : Unwinder.returnAddresses(T))
-      for (const OldCodeReport::Range &R : Report.Ranges)
-        if (Ret > R.Start && Ret <= R.End &&
-            none_of(Out, [&](const OldCodeThread &O) {
-              return O.Tid == T.Tid && O.Entry == R.Entry;
-            }))
-          Out.push_back({T.Tid, R.Entry});
-  return Out;
-}
-
-// Warnings for threads that keep running the code the patch replaced.
-void warnOldCode(ArrayRef<OldCodeThread> Threads,
-                 ArrayRef<EntryRepoint> Entries, int Pid, PatchReport &R) {
-  for (const OldCodeThread &T : Threads) {
-    auto E = find_if(Entries, [&](const EntryRepoint &X) { return X.Entry == T.Entry; });
-    if (E == Entries.end())
-      continue;
-    std::string Fn = demangle(E->Name);
-    if (Fn.find('(') == std::string::npos)
-      Fn += "()";
-    R.Warnings.push_back(Fn + " is running on " + threadName(Pid, T.Tid) +
-                         " and keeps its old code until it returns");
-  }
-}
-
-} // namespace
-
 Error PatchSession::goLive(std::vector<Prepared> &Prep,
                            const std::vector<EntryRepoint> &Entries,
                            PatchTransaction &Tx, PatchReport &R) {
@@ -479,7 +432,8 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
   if (!Running)
     return Running.takeError();
   Tx.goneLive();
-  warnOldCode(threadsInOldCode(*Running, Link.unwinder()), Entries, Link.pid(), R);
+  R.Warnings = appendOldCodeWarnings(std::move(R.Warnings), *Running,
+                                       Link.unwinder(), Entries, Link.pid());
   return Error::success();
 }
 
