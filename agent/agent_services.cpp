@@ -1,6 +1,7 @@
 #include "agent/agent_services.h"
 
 #include "agent/crash_guard.h"
+#include "agent/debug_object_list.h"
 #include "agent/entry_patcher.h"
 #include "hotreload/hotreload.h"
 #include "protocol/agent_protocol.h"
@@ -9,6 +10,7 @@
 #include "llvm/ExecutionEngine/Orc/TargetProcess/JITLoaderGDB.h"
 #include "llvm/ExecutionEngine/Orc/TargetProcess/RegisterEHFrames.h"
 
+#include <algorithm>
 #include <elf.h>
 #include <link.h>
 #include <map>
@@ -171,6 +173,40 @@ Error redoVersion(uint64_t Version) {
   return Error::success();
 }
 
+// protocol::kReleaseFn. The world is stopped only for the stack scan.
+std::string releaseVersion(uint64_t Version, uint64_t Horizon,
+                           const std::vector<std::tuple<uint64_t, uint64_t>> &Code) {
+  patcher().forgetUpTo(Horizon);
+  if (Version == 0 || Version > Horizon)
+    return "version " + std::to_string(Version) +
+           " is still in the undo history";
+  std::vector<OldCode> Ranges;
+  for (auto &[Start, End] : Code)
+    if (Start < End)
+      Ranges.push_back({Start, End, Start});
+  if (Ranges.empty())
+    return "no code to release";
+  OldCodeScan Scan;
+  Scan.prepare(Ranges, /*Whole=*/true);
+  if (std::string Why = patcher().findUsers(Scan); !Why.empty())
+    return Why;
+  crash_guard::forget(Version);
+  {
+    std::lock_guard<std::mutex> Guard(CodeSizeLock);
+    for (const OldCode &R : Ranges)
+      LinkedCodeSizes.erase(LinkedCodeSizes.lower_bound(R.Start),
+                            LinkedCodeSizes.lower_bound(R.End));
+  }
+  unregisterDebugObjectsIn(Ranges);
+  return "";
+}
+
+CWrapperFunctionResult releaseWrapper(const char *Data, size_t Size) {
+  return WrapperFunction<protocol::SPSReleaseSig>::handle(Data, Size,
+                                                          releaseVersion)
+      .release();
+}
+
 CWrapperFunctionResult undoWrapper(const char *Data, size_t Size) {
   return WrapperFunction<protocol::SPSUndoSig>::handle(Data, Size,
                                                        undoVersions)
@@ -243,6 +279,7 @@ void addServiceSymbols(StringMap<ExecutorAddr> &S) {
   S[protocol::kPatchFn] = ExecutorAddr::fromPtr(&patchWrapper);
   S[protocol::kUndoFn] = ExecutorAddr::fromPtr(&undoWrapper);
   S[protocol::kRedoFn] = ExecutorAddr::fromPtr(&redoWrapper);
+  S[protocol::kReleaseFn] = ExecutorAddr::fromPtr(&releaseWrapper);
   S[protocol::kResolveIfuncsFn] = ExecutorAddr::fromPtr(&resolveIfuncsWrapper);
   S[protocol::kRecordSymbolsFn] = ExecutorAddr::fromPtr(&recordWrapper);
   S[protocol::kRecordedSymbolsFn] = ExecutorAddr::fromPtr(&recordedWrapper);

@@ -25,7 +25,8 @@ constexpr size_t kMaxWalk = 1 << 20;
 constexpr size_t kAltStackSize = 64 * 1024;
 
 // Read by the handler without a lock: entries are written before the count
-// that publishes them, and a forgotten version only turns to 0.
+// that publishes them, a forgotten version turns to 0, and a slot is used
+// again only with its version written last (protect).
 PatchedCode Code[kMaxCode];
 std::atomic<size_t> NumCode{0};
 std::mutex CodeLock; // writers only
@@ -364,9 +365,24 @@ void protect(const PatchedCode *C, size_t Count, uint8_t P) {
       sigaction(Sig, &SA, nullptr);
     }
   }
+  // Slots of code forgotten (a patch not applied, a version released) are
+  // used again: a long session must not run out of them. The version is
+  // stored last, so a fault handler reading the slot meanwhile ignores it.
   size_t N = NumCode.load();
-  for (size_t I = 0; I < Count && N < kMaxCode; ++I)
-    Code[N++] = C[I];
+  size_t Free = 0;
+  for (size_t I = 0; I < Count; ++I) {
+    while (Free < N && __atomic_load_n(&Code[Free].Version, __ATOMIC_ACQUIRE))
+      ++Free;
+    if (Free < N) {
+      Code[Free].Start = C[I].Start;
+      Code[Free].Size = C[I].Size;
+      Code[Free].Leavable = C[I].Leavable;
+      __atomic_store_n(&Code[Free].Version, C[I].Version, __ATOMIC_RELEASE);
+      ++Free;
+    } else if (N < kMaxCode) {
+      Code[N++] = C[I];
+    }
+  }
   NumCode.store(N, std::memory_order_release);
 }
 

@@ -332,6 +332,10 @@ std::string EntryPatcher::revertFrom(uint64_t Version, uint64_t *Reverted,
   }
   if (!Locked)
     return "the agent was busy applying a patch";
+  if (Version <= Forgotten) {
+    Lock.unlock();
+    return "the version is older than the undo history kept (undo_depth)";
+  }
   std::string Err;
   revertLocked(Version, Reverted, Max, NumReverted, Err);
   Lock.unlock();
@@ -341,6 +345,9 @@ std::string EntryPatcher::revertFrom(uint64_t Version, uint64_t *Reverted,
 std::string EntryPatcher::undoFrom(uint64_t Version,
                                    std::vector<uint64_t> &Undone) {
   std::lock_guard<std::mutex> Guard(Lock);
+  if (Version <= Forgotten)
+    return "version " + std::to_string(Version) +
+           " is older than the undo history kept (undo_depth)";
   Undone.assign(History.size(), 0);
   size_t N = 0;
   std::string Err;
@@ -365,6 +372,53 @@ std::string EntryPatcher::redo(uint64_t Version) {
   markJumping(V.Redo, V.Undo);
   V.Reverted = false;
   ++Applied;
+  return "";
+}
+
+void EntryPatcher::forgetUpTo(uint64_t Horizon) {
+  std::lock_guard<std::mutex> Guard(Lock);
+  if (Horizon <= Forgotten)
+    return;
+  Forgotten = Horizon;
+  History.erase(std::remove_if(History.begin(), History.end(),
+                               [&](const VersionUndo &U) {
+                                 return U.Version <= Horizon;
+                               }),
+                History.end());
+}
+
+std::string EntryPatcher::findUsers(OldCodeScan &Scan) {
+  std::lock_guard<std::mutex> Guard(Lock);
+  auto Inside = [&](uint64_t A) {
+    for (const OldCode &R : Scan.ranges())
+      if (A >= R.Start && A < R.End)
+        return true;
+    return false;
+  };
+  // A slot is reached only while its entry jumps to it; a stale one is
+  // rewritten before its entry jumps again (by a patch or a redo step).
+  for (const auto &[Entry, E] : Entries)
+    if (E.Jumping && Inside(__atomic_load_n(E.Slot, __ATOMIC_ACQUIRE)))
+      return "the function at " + hex(Entry) + " runs it";
+  for (const VersionUndo &V : History)
+    for (const Steps *S : {&V.Undo, &V.Redo})
+      for (const PlannedRepoint &R : S->Repoints)
+        if (Inside(R.Target))
+          return "undoing or redoing version " + std::to_string(V.Version) +
+                 " would run it again";
+  std::string Why;
+  if (!Stop.stop(Why))
+    return Why;
+  Scan.scan(Stop);
+  Stop.release();
+  for (const OldCodeFrame &F : Scan.found())
+    if (F.Entry == 0)
+      return "the stack of thread " + std::to_string(F.Tid) +
+             " could not be read whole (it may be in a signal handler on "
+             "its alternate stack)";
+  if (!Scan.found().empty())
+    return "thread " + std::to_string(Scan.found().front().Tid) +
+           " is running it or will return into it";
   return "";
 }
 

@@ -53,6 +53,16 @@ public:
   // be redone: a version applied after an undo drops the undone ones.
   std::string redo(uint64_t Version);
 
+  // Versions up to Horizon can no longer be undone, redone or reverted
+  // after a crash: their steps are dropped (hotc keeps an undo history of
+  // bounded depth, so the code they would put back can be freed).
+  void forgetUpTo(uint64_t Horizon);
+  // Whether anything reaches the code of Scan's ranges: an entry that
+  // jumps to it, a kept undo or redo step that would put it back, or
+  // (with the world stopped) a thread's program counter or a word of its
+  // stack. Empty when nothing does; else what does.
+  std::string findUsers(OldCodeScan &Scan);
+
 private:
   struct Pool {
     uint64_t Base;
@@ -111,6 +121,7 @@ private:
   std::mutex Lock;
   std::unordered_map<uint64_t, EntryState> Entries;
   std::vector<VersionUndo> History; // oldest first
+  uint64_t Forgotten = 0;           // versions up to it were forgotten
   std::vector<Pool> Pools;
   WorldStop Stop;
   unsigned long Applied = 0;

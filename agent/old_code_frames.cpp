@@ -30,8 +30,9 @@ size_t readOwn(uint64_t From, char *To, size_t Length) {
 
 } // namespace
 
-void OldCodeScan::prepare(std::vector<OldCode> R) {
+void OldCodeScan::prepare(std::vector<OldCode> R, bool W) {
   Ranges = std::move(R);
+  Whole = W;
   Maps.clear();
   Found.clear();
   Stacks.clear();
@@ -40,7 +41,8 @@ void OldCodeScan::prepare(std::vector<OldCode> R) {
     return;
   Found.reserve(kMaxFindings);
   Stacks.reserve(kMaxStacks);
-  Bytes.reserve(kMaxCopied);
+  if (!Whole)
+    Bytes.reserve(kMaxCopied);
   Scratch.resize(kChunk);
   FILE *F = fopen("/proc/self/maps", "re");
   if (!F)
@@ -92,7 +94,7 @@ void OldCodeScan::scan(const WorldStop &Stop) {
     return;
   for (const StoppedThread &T : Stop) {
     // A thread at the very entry takes the new jump: not in old code.
-    if (const OldCode *R = rangeOf(T.pc); R && T.pc != R->Entry) {
+    if (const OldCode *R = rangeOf(T.pc); R && (Whole || T.pc != R->Entry)) {
       note(T.tid, R->Entry);
       continue;
     }
@@ -100,12 +102,26 @@ void OldCodeScan::scan(const WorldStop &Stop) {
     auto It = std::upper_bound(
         Maps.begin(), Maps.end(), T.sp,
         [](uint64_t A, const Mapping &M) { return A < M.Start; });
-    if (It == Maps.begin() || T.sp % 8)
+    if (Whole && T.agent)
+      continue; // its stack holds addresses as data, from earlier calls
+    // On the alternate signal stack the stack it was interrupted on is
+    // elsewhere, and not known here.
+    if (Whole && T.onAltStack) {
+      note(T.tid, 0);
       continue;
+    }
+    if (Whole)
+      for (uint64_t Reg : T.saved)
+        if (const OldCode *R = rangeOf(Reg))
+          note(T.tid, R->Entry);
+    // Freeing needs every stack looked at: one that cannot be is a user.
+    if (It == Maps.begin() || T.sp % 8 || T.sp >= (It - 1)->End) {
+      if (Whole)
+        note(T.tid, 0);
+      continue;
+    }
     const Mapping &M = *(It - 1);
-    if (T.sp >= M.End)
-      continue;
-    uint64_t End = std::min<uint64_t>(M.End, T.sp + kMaxStackBytes);
+    uint64_t End = Whole ? M.End : std::min<uint64_t>(M.End, T.sp + kMaxStackBytes);
     uint64_t Highest = 0;
     for (uint64_t At = T.sp; At < End; At += kChunk) {
       size_t Want = std::min<uint64_t>(kChunk, End - At);
@@ -113,13 +129,19 @@ void OldCodeScan::scan(const WorldStop &Stop) {
       for (size_t I = 0; I + 8 <= Got; I += 8) {
         uint64_t Word;
         memcpy(&Word, Scratch.data() + I, 8);
-        if (rangeOf(Word))
+        if (const OldCode *R = rangeOf(Word)) {
           Highest = At + I;
+          if (Whole)
+            note(T.tid, R->Entry);
+        }
       }
-      if (Got < Want)
+      if (Got < Want) {
+        if (Whole)
+          note(T.tid, 0);
         break; // the rest is gone
+      }
     }
-    if (Highest)
+    if (Highest && !Whole)
       copyStack(T, Highest);
   }
 }

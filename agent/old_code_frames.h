@@ -44,8 +44,11 @@ struct ThreadStack {
 class OldCodeScan {
 public:
   // Before the world stops: the ranges, this process's mappings (to bound
-  // each stack), room for the findings.
-  void prepare(std::vector<OldCode> Ranges);
+  // each stack), room for the findings. Whole: for freeing code rather than
+  // warning about it, every word of each thread's whole stack counts (a
+  // candidate is a finding, nothing is copied) and so does a program
+  // counter at a range's first byte.
+  void prepare(std::vector<OldCode> Ranges, bool Whole = false);
   // While the world is stopped: allocates nothing.
   void scan(const WorldStop &Stop);
   const std::vector<OldCode> &ranges() const { return Ranges; }
@@ -62,6 +65,7 @@ private:
   void copyStack(const StoppedThread &T, uint64_t Highest);
 
   std::vector<OldCode> Ranges;
+  bool Whole = false;
   std::vector<Mapping> Maps; // readable ones, sorted
   std::vector<OldCodeFrame> Found;
   std::vector<ThreadStack> Stacks;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -53,8 +54,12 @@ void onStopSignal(int, siginfo_t *, void *Ctx) {
   }
   // Every thread alive at a patch gets an alternate stack, so that a stack
   // overflow in patched code can be reported and left.
-  crash_guard::ensureAltStack(Ctx);
   auto *UC = static_cast<ucontext_t *>(Ctx);
+  // The kernel saved whether the interrupted sp was on the alternate stack.
+  bool OnAlt = UC->uc_stack.ss_flags & SS_ONSTACK;
+  crash_guard::ensureAltStack(Ctx);
+  char Name[16] = {};
+  bool Agent = prctl(PR_GET_NAME, Name) == 0 && strncmp(Name, "hotc-agent", 10) == 0;
   uint32_t I = SlotCount.fetch_add(1, std::memory_order_relaxed);
   if (I < SlotCapacity) {
     const greg_t *G = UC->uc_mcontext.gregs;
@@ -63,7 +68,8 @@ void onStopSignal(int, siginfo_t *, void *Ctx) {
                 static_cast<uint64_t>(G[REG_RSP]),
                 {static_cast<uint64_t>(G[REG_RBP]), static_cast<uint64_t>(G[REG_RBX]),
                  static_cast<uint64_t>(G[REG_R12]), static_cast<uint64_t>(G[REG_R13]),
-                 static_cast<uint64_t>(G[REG_R14]), static_cast<uint64_t>(G[REG_R15])}};
+                 static_cast<uint64_t>(G[REG_R14]), static_cast<uint64_t>(G[REG_R15])},
+                OnAlt, Agent};
   }
   Arrived.fetch_add(1, std::memory_order_release);
   while (Epoch.load(std::memory_order_acquire) == MyEpoch)

@@ -20,6 +20,13 @@ struct StoppedThread {
   // The registers an unwinder needs to leave the interrupted frame:
   // rbp, rbx, r12, r13, r14, r15 (callee-saved, DWARF numbers 6 3 12-15).
   uint64_t saved[6];
+  // It was stopped while running on its alternate signal stack (inside a
+  // signal handler that asked for it): the stack it was interrupted on
+  // before that is not the one sp lies in.
+  bool onAltStack;
+  // One of the agent's own threads (named hotc-agent, as every thread
+  // they start is): it never runs the program's code.
+  bool agent;
 };
 
 class WorldStop {

@@ -138,6 +138,7 @@ const std::vector<Known> &knownWrappers() {
       {protocol::kPatchFn, checker<protocol::SPSPatchSig>()},
       {protocol::kUndoFn, checker<protocol::SPSUndoSig>()},
       {protocol::kRedoFn, checker<protocol::SPSRedoSig>()},
+      {protocol::kReleaseFn, checker<protocol::SPSReleaseSig>()},
       {protocol::kResolveIfuncsFn, checker<protocol::SPSResolveIfuncsSig>()},
       {protocol::kRecordSymbolsFn, checker<protocol::SPSRecordSymbolsSig>()},
       {protocol::kRecordedSymbolsFn, checker<protocol::SPSRecordedSymbolsSig>()},

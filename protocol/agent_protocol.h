@@ -18,7 +18,7 @@
 
 namespace hotc::protocol {
 
-inline constexpr uint64_t kProtocolVersion = 6;
+inline constexpr uint64_t kProtocolVersion = 7;
 
 // Bootstrap map key: uint64_t protocol version of the agent.
 inline constexpr const char *kVersionKey = "hotc.protocol";
@@ -77,6 +77,20 @@ using SPSUndoSig = llvm::orc::shared::SPSExpected<
     llvm::orc::shared::SPSSequence<uint64_t>>(uint64_t);
 inline constexpr const char *kRedoFn = "hotc_agent_redo";
 using SPSRedoSig = llvm::orc::shared::SPSError(uint64_t);
+
+// Giving back the JIT memory of a version nobody can return to. Every
+// version up to Horizon is forgotten first: it can no longer be undone,
+// redone or rolled back after a crash. Then the agent checks that nothing
+// reaches Code (the version's code ranges, [start, end)): no entry jumps
+// to it, no undo or redo step it kept would put it back, and, with the
+// other threads stopped, no thread's program counter or stack word points
+// into it. If so it stops guarding that code and takes its objects off
+// gdb's JIT list, and returns "": hotc frees the memory. Otherwise the
+// reason it is kept.
+inline constexpr const char *kReleaseFn = "hotc_agent_release";
+using SPSReleaseSig = llvm::orc::shared::SPSString(
+    uint64_t, uint64_t,
+    llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<uint64_t, uint64_t>>);
 
 // IFUNC resolvers of the live modules (STT_GNU_IFUNC: the symbol's value is
 // the resolver, not the function): each is called in the process as the

@@ -108,6 +108,9 @@ bool decode(StringRef Name, ArrayRef<char> A) {
     return Decoder<p::SPSUndoSig>::run<uint64_t>(A);
   if (Name == p::kRedoFn)
     return Decoder<p::SPSRedoSig>::run<uint64_t>(A);
+  if (Name == p::kReleaseFn)
+    return Decoder<p::SPSReleaseSig>::run<
+        uint64_t, uint64_t, std::vector<std::tuple<uint64_t, uint64_t>>>(A);
   if (Name == p::kResolveIfuncsFn)
     return Decoder<p::SPSResolveIfuncsSig>::run<std::vector<ExecutorAddr>>(A);
   if (Name == p::kRecordSymbolsFn)
