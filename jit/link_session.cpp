@@ -159,6 +159,7 @@ Error LinkSession::setUp() {
            {PatchFn, protocol::kPatchFn},
            {UndoFn, protocol::kUndoFn},
            {RedoFn, protocol::kRedoFn},
+           {ReleaseFn, protocol::kReleaseFn},
            {ResolveIfuncsFn, protocol::kResolveIfuncsFn},
            {RecordFn, protocol::kRecordSymbolsFn},
            {RecordedFn, protocol::kRecordedSymbolsFn},
@@ -499,26 +500,6 @@ LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
     Out.Candidates.push_back(std::move(T));
   }
   return Out;
-}
-
-Expected<std::vector<uint64_t>> LinkSession::undoFrom(uint64_t Version) {
-  Expected<std::vector<uint64_t>> Result = std::vector<uint64_t>();
-  if (Error E =
-          ES->callSPSWrapper<protocol::SPSUndoSig>(UndoFn, Result, Version)) {
-    consumeError(Result.takeError()); // never set: the call did not return
-    return std::move(E);
-  }
-  return Result;
-}
-
-Error LinkSession::redo(uint64_t Version) {
-  Error Result = Error::success();
-  if (Error E =
-          ES->callSPSWrapper<protocol::SPSRedoSig>(RedoFn, Result, Version)) {
-    consumeError(std::move(Result)); // never set: the call did not return
-    return E;
-  }
-  return Result;
 }
 
 void LinkSession::detach() {

@@ -131,6 +131,14 @@ public:
   llvm::Expected<std::vector<uint64_t>> undoFrom(uint64_t Version);
   // The agent applies the undone Version again.
   llvm::Error redo(uint64_t Version);
+  // Frees the memory of Version (its code blocks Code, linked into
+  // Dylibs) if the agent finds nothing reaches it, after forgetting every
+  // version up to Horizon (protocol::kReleaseFn). Returns "" when freed,
+  // else the agent's reason to keep it.
+  llvm::Expected<std::string>
+  release(uint64_t Version, uint64_t Horizon,
+          llvm::ArrayRef<std::pair<uint64_t, uint64_t>> Code,
+          llvm::ArrayRef<llvm::orc::JITDylib *> Dylibs);
 
   // Leaves the process running the patched code: the JIT memory stays, the
   // session is not ended.
@@ -168,7 +176,7 @@ private:
   TlsDescriptorPlugin *TlsDescriptors = nullptr; // owned by Linker
   CodeMapPlugin *CodeMap = nullptr;               // owned by Linker
   llvm::orc::JITDylib *ProcessDylib = nullptr;
-  llvm::orc::ExecutorAddr PatchFn, UndoFn, RedoFn, RecordFn, RecordedFn, ModulesFn, ResolveIfuncsFn;
+  llvm::orc::ExecutorAddr PatchFn, UndoFn, RedoFn, ReleaseFn, RecordFn, RecordedFn, ModulesFn, ResolveIfuncsFn;
 };
 
 } // namespace hotc::jit

@@ -46,10 +46,13 @@ void PatchHistory::markLastApplied(std::vector<std::string> Functions,
 
 std::optional<VersionedLocation> PatchHistory::locate(uint64_t Pc,
                                                       bool IsReturn) const {
-  for (const PatchedVersion &V : Versions)
+  for (const PatchedVersion &V : Versions) {
+    if (V.Released)
+      continue; // another version's code may be at its addresses now
     for (const LinkedCode &C : V.Code)
       if (auto L = jit::locate(C, Pc, IsReturn))
         return VersionedLocation{V.Version, std::move(*L)};
+  }
   return std::nullopt;
 }
 
@@ -65,10 +68,12 @@ PatchHistory::undo(llvm::ArrayRef<unsigned> Undone, VersionState After) {
   return Steps;
 }
 
-unsigned PatchHistory::undoStart(unsigned Count) const {
+unsigned PatchHistory::undoStart(unsigned Count, unsigned Horizon) const {
   unsigned Start = 0;
   for (auto It = Versions.rbegin(); It != Versions.rend() && Count; ++It)
     if (It->State == VersionState::Live) {
+      if (It->Version <= Horizon)
+        return 0;
       Start = It->Version;
       --Count;
     }

@@ -10,6 +10,10 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <chrono>
+
+namespace llvm::orc {
+class JITDylib;
+}
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +42,11 @@ struct PatchedVersion {
   std::vector<std::string> Functions; // entries re-pointed (mangled)
   std::vector<std::string> Created;   // new functions and globals
   std::vector<LinkedCode> Code;
+  std::vector<llvm::orc::JITDylib *> Dylibs; // its linked objects
+  // Its memory was freed (PatchSession::releaseSuperseded): its addresses
+  // may now hold another version's code.
+  bool Released = false;
+  std::string Kept; // why its memory was not freed when it could have been
   // By unit index: the functions whose hash the version changed.
   std::vector<std::pair<size_t, llvm::StringMap<HashChange>>> Changes;
   VersionState State = VersionState::Pending;
@@ -66,13 +75,15 @@ public:
   // put back, newest first.
   std::vector<const PatchedVersion *> undo(llvm::ArrayRef<unsigned> Versions,
                                            VersionState After);
-  // The first version from the newest Count live ones (0: none live).
-  unsigned undoStart(unsigned Count) const;
+  // The first version from the newest Count live ones (0: none live), or
+  // none of them at or below Horizon (older than the undo history).
+  unsigned undoStart(unsigned Count, unsigned Horizon = 0) const;
   // The version `hotc redo` applies again: the oldest undone one, if
   // every version after it is undone or crashed.
   const PatchedVersion *redoable() const;
   void markRedone(unsigned Version);
   const std::vector<PatchedVersion> &versions() const { return Versions; }
+  std::vector<PatchedVersion> &versions() { return Versions; }
 
 private:
   std::vector<PatchedVersion> Versions; // oldest first

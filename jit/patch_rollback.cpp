@@ -45,6 +45,8 @@ void PatchSession::remember(const std::vector<size_t> &Indices,
   V.Time = std::chrono::system_clock::now();
   for (size_t I = 0; I < Indices.size(); ++I) {
     V.Code.push_back(Prep[I].Linked.Code);
+    if (Prep[I].Linked.Dylib) // none when the unit had nothing to link
+      V.Dylibs.push_back(Prep[I].Linked.Dylib);
     V.Files.push_back(Units[Indices[I]].Command.File);
     const FunctionHashes &Live = Units[Indices[I]].Live;
     StringMap<HashChange> Changes;
@@ -98,6 +100,12 @@ Expected<VersionChange> PatchSession::undo(unsigned Count) {
     return createStringError(inconvertibleErrorCode(),
                              "nothing to undo: no version of this session is "
                              "live");
+  if (!History.undoStart(Count ? Count : 1, undoHorizon()))
+    return createStringError(
+        inconvertibleErrorCode(),
+        "version %u is older than the undo history: only the newest %u "
+        "versions can be undone (undo_depth in hotreload.toml)",
+        Start, UndoDepth);
   auto Undone = Link.undoFrom(Start);
   if (!Undone)
     return Undone.takeError();

@@ -111,6 +111,13 @@ private:
   std::vector<Missing> Symbols;
 };
 
+// What one releaseSuperseded() did.
+struct ReleasedVersions {
+  std::vector<unsigned> Freed;
+  // A version was kept for a reason that may pass (a thread in it).
+  bool Retry = false;
+};
+
 class PatchSession {
 public:
   PatchSession(LinkSession &Link, ObjectCodegen &Codegen)
@@ -159,6 +166,20 @@ public:
   // `hotc redo`: the oldest undone version applied again.
   llvm::Expected<VersionChange> redo();
   const PatchHistory &history() const { return History; }
+
+  // `undo_depth`: how many of the newest versions can be undone. Older
+  // ones are forgotten by the agent, and the memory of those nothing can
+  // reach any more is freed (releaseSuperseded).
+  void setUndoDepth(unsigned Depth) { UndoDepth = Depth; }
+  unsigned undoDepth() const { return UndoDepth; }
+  // Versions at or below it can no longer be undone (0: every one can).
+  unsigned undoHorizon() const;
+  // Frees the JIT memory of every version past the undo history that
+  // nothing runs or can return to (jit/patch_release.cpp). Returns the
+  // versions freed now.
+  llvm::Expected<ReleasedVersions> releaseSuperseded();
+  // How many versions releaseSuperseded() would try to free now.
+  size_t releaseBacklog() const;
   unsigned version() const { return Generation; } // the last applied
 
   // `hotc debug`: Symbol of unit Unit is linked unoptimised (On) or
@@ -211,6 +232,7 @@ private:
   std::vector<UnitState> Units;
   unsigned Generation = 0;
   uint8_t CrashPolicy = 1; // protocol::CrashPolicy::Rollback
+  unsigned UndoDepth = 64;
   PatchHistory History;
   size_t PreambleLimit = 64;
   std::vector<size_t> RecentlyUsed; // most recent last

@@ -23,6 +23,14 @@ struct LinkedFunction {
 
 struct LinkedCode {
   std::vector<LinkedFunction> Functions;
+  // Every block of code it placed, [start, end): what the agent checks no
+  // thread and no entry reaches before the memory is freed.
+  std::vector<std::pair<uint64_t, uint64_t>> CodeBlocks;
+  // Why its memory must stay even once nothing runs it (empty: it may go):
+  // an address of its own code or data is taken other than by a call or a
+  // load (a function pointer, a string literal's address), so a pointer
+  // into it may be anywhere in the process.
+  std::string Pinned;
   // The relocatable object, for its line table; null for a graph cut in
   // memory (a GCC object: jit/build_compiler_patch.h).
   std::shared_ptr<llvm::MemoryBuffer> Object;
@@ -39,6 +47,10 @@ struct CodeLocation {
 // Code; nullopt otherwise.
 std::optional<CodeLocation> locate(const LinkedCode &Code, uint64_t Pc,
                                    bool IsReturn);
+
+// Why the memory of G must outlive its code's last use (LinkedCode::Pinned),
+// judged on the graph once its GOT and stubs exist; empty when it need not.
+std::string pinnedBy(const llvm::jitlink::LinkGraph &G);
 
 // Collects the functions of every graph linked, for LinkSession to hand to
 // the patch that linked them.
