@@ -66,6 +66,7 @@ void applyToWatch(const hotc::driver::Config &C,
   W.DebounceMs = static_cast<unsigned>(C.DebounceMs.Value);
   W.ExtraFlags = C.ExtraFlags.Value;
   W.Crash = C.Crash.Value;
+  W.UndoDepth = static_cast<unsigned>(C.UndoDepth.Value);
   W.LogFile = C.Log.Value;
 }
 

@@ -202,6 +202,8 @@ void printHistory(const json::Object &A) {
       What += " [" + At + "]";
     if (const json::Array *C = O->getArray("created"); C && !C->empty())
       What += "; new " + joined(C, 4);
+    if (O->getBoolean("freed").value_or(false))
+      What += "; memory freed";
     printf("%-8lld %-21s %-8s %s\n",
            static_cast<long long>(O->getInteger("version").value_or(0)),
            O->getString("time").value_or("").str().c_str(),
@@ -243,6 +245,9 @@ void printStatus(const json::Object &A) {
          (long long)A.getInteger("preambles").value_or(0),
          sizeText(A.getInteger("preamble_bytes").value_or(0)).c_str(),
          sizeText(A.getInteger("rss_bytes").value_or(0)).c_str());
+  printf("undo history: the newest %lld versions; %lld older ones freed\n",
+         (long long)A.getInteger("undo_depth").value_or(0),
+         (long long)A.getInteger("versions_freed").value_or(0));
   std::string Held = joined(A.getArray("pending"), 8, true);
   printf("held saves: %s\n", Held.empty() ? "none" : Held.c_str());
 }

@@ -43,7 +43,7 @@ std::string Origin::describe() const {
 const std::vector<std::string> &configKeys() {
   static const std::vector<std::string> Keys = {
       "build_dir", "watch",    "exclude",    "debounce_ms", "compiler",
-      "extra_flags", "on_crash", "socket_dir", "log"};
+      "extra_flags", "on_crash", "undo_depth", "socket_dir", "log"};
   return Keys;
 }
 
@@ -195,6 +195,19 @@ Expected<int64_t> readDebounce(const toml::node &N, const FileReader &F) {
   return I->get();
 }
 
+Expected<int64_t> readUndoDepth(const toml::node &N, const FileReader &F) {
+  const toml::value<int64_t> *I = N.as_integer();
+  if (!I)
+    return F.error(N.source(), formatv("'undo_depth' must be an integer "
+                                       "(versions, 1 to 100000), not {0}",
+                                       typeName(N)));
+  if (I->get() < 1 || I->get() > 100000)
+    return F.error(N.source(), formatv("'undo_depth' must be between 1 and "
+                                       "100000, not {0}",
+                                       I->get()));
+  return I->get();
+}
+
 Expected<OnCrash> readOnCrash(const toml::node &N, const FileReader &F) {
   auto S = readString(N, "on_crash", F);
   if (!S)
@@ -257,6 +270,8 @@ Error readKey(StringRef Key, const toml::source_region &KeyAt,
     return store(C.ExtraFlags, readStrings(N, Key, F), N, F);
   if (Key == "on_crash")
     return store(C.Crash, readOnCrash(N, F), N, F);
+  if (Key == "undo_depth")
+    return store(C.UndoDepth, readUndoDepth(N, F), N, F);
   if (Key == "socket_dir")
     return store(C.SocketDir, Path(readNonEmpty(N, Key, F)), N, F);
   if (Key == "log")
@@ -273,6 +288,7 @@ Config defaultConfig(StringRef StartDir) {
                                      /*RootIsStart=*/true);
   C.DebounceMs.Value = 100;
   C.Crash.Value = OnCrash::Rollback;
+  C.UndoDepth.Value = 64;
   C.SocketDir.Value = protocol::socketDirectory();
   return C;
 }
@@ -442,6 +458,8 @@ std::vector<Row> rows(const Config &C) {
        join(C.ExtraFlags.Value, "(none)"), C.ExtraFlags.From},
       {"on_crash", onCrashName(C.Crash.Value), onCrashName(C.Crash.Value).str(),
        C.Crash.From},
+      {"undo_depth", C.UndoDepth.Value, std::to_string(C.UndoDepth.Value),
+       C.UndoDepth.From},
       {"socket_dir", C.SocketDir.Value, C.SocketDir.Value, C.SocketDir.From},
       {"log", C.Log.Value, Text(C.Log.Value, "(none)"), C.Log.From},
   };

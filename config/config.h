@@ -50,6 +50,9 @@ struct Config {
   Setting<int64_t> DebounceMs;
   Setting<std::vector<std::string>> ExtraFlags;
   Setting<OnCrash> Crash;
+  // How many of the newest versions `hotc undo` can reach; the memory of
+  // older ones nothing runs is freed.
+  Setting<int64_t> UndoDepth;
   Setting<std::string> SocketDir; // exported as HOTC_SOCKET_DIR
   Setting<std::string> Log;       // JSON-lines event log; empty: none
 };

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <optional>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -26,6 +27,18 @@ namespace hotc::driver {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Superseded code is freed only after saves have been quiet this long: it
+// stops the world for a moment, which must not delay a patch of saves
+// typed in a burst (an editor saving as you type: ~300 ms apart).
+constexpr unsigned kReleaseQuietMs = 1000;
+// Unless saves never pause: with this many versions to free, they are
+// freed right after a patch (a stop of a few ms, docs/benchmarks.md).
+constexpr size_t kReleaseBacklog = 16;
+// A version kept because a thread was still in it is looked at again later,
+// less often each time (a thread may never leave an old loop).
+constexpr unsigned kReleaseRetryMs = 5000;
+constexpr unsigned kReleaseRetryMaxMs = 60000;
 
 // Saves arriving soon after a patch (an editor writing several files, or
 // the user saving again while it ran) are gathered until the burst is
@@ -91,6 +104,34 @@ Ending runEventLoop(EventLoop &P) {
     Keys = TerminalKeys::open();
   SessionState State;
   ControlContext Context{Id, Session, Out, State};
+  // When to free superseded code next: a version may have left the undo
+  // history, or one a thread was in may be free now.
+  std::optional<Clock::time_point> ReleaseAt;
+  unsigned ReleaseRetryMs = kReleaseRetryMs;
+  auto ReleaseSoon = [&] {
+    ReleaseAt = Clock::now() + std::chrono::milliseconds(kReleaseQuietMs);
+    ReleaseRetryMs = kReleaseRetryMs;
+  };
+  // Not while the process is stopped or saves are held: later.
+  auto FreeSuperseded = [&] {
+    using std::chrono::milliseconds;
+    if (State.Paused || stoppedThread(T.Pid)) {
+      ReleaseAt = Clock::now() + milliseconds(kReleaseQuietMs);
+      return;
+    }
+    auto Started = Clock::now();
+    auto R = Session.releaseSuperseded();
+    State.ReleaseMs.push_back(msSince(Started));
+    if (!R) {
+      ReleaseAt.reset();
+      Out.note("superseded code was not freed: " + toString(R.takeError()));
+    } else if (R->Retry) {
+      ReleaseAt = Clock::now() + milliseconds(ReleaseRetryMs);
+      ReleaseRetryMs = std::min(2 * ReleaseRetryMs, kReleaseRetryMaxMs);
+    } else {
+      ReleaseAt.reset();
+    }
+  };
   // Saves noticed at Noticed, patched now; an applied patch's time from
   // notice to live is kept for `hotc status`.
   auto Patch = [&](std::vector<std::string> Files, Clock::time_point Noticed,
@@ -102,6 +143,9 @@ Ending runEventLoop(EventLoop &P) {
     Loop.saved(Files, Plan);
     if (Out.counts().Patched > Before)
       State.SaveToLiveMs.push_back(msSince(Noticed));
+    ReleaseSoon();
+    if (Session.releaseBacklog() >= kReleaseBacklog)
+      ReleaseAt = Clock::now();
   };
   // Saves that wait while the process is stopped (process_state.h), told
   // once each; the loop patches them when it runs again.
@@ -132,6 +176,8 @@ Ending runEventLoop(EventLoop &P) {
       DebugContext Debug{P.Link, Session, Loop, Out, State};
       return answerDebug(Request, Debug);
     }
+    if (Command == "undo" || Command == "redo")
+      ReleaseSoon(); // the versions the undo history holds changed
     if (Command != "reload")
       return answerControl(Request, Context);
     std::optional<StringRef> File = Request.getString("file");
@@ -158,6 +204,12 @@ Ending runEventLoop(EventLoop &P) {
     // Held saves of a running session are retried as soon as the process
     // is no longer stopped.
     int Wait = !State.Paused && !State.Pending.empty() ? 100 : -1;
+    if (ReleaseAt) {
+      auto Left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *ReleaseAt - Clock::now());
+      int Quiet = static_cast<int>(std::max<int64_t>(0, Left.count()) + 1);
+      Wait = Wait < 0 ? Quiet : std::min(Wait, Quiet);
+    }
     if (poll(Fds, 6, Wait) < 0 && errno != EINTR) {
       Out.error(errorCodeToError(std::error_code(errno, std::generic_category())),
                 "watch");
@@ -225,6 +277,8 @@ Ending runEventLoop(EventLoop &P) {
         LastPatch = Clock::now();
       }
     }
+    if (ReleaseAt && Clock::now() >= *ReleaseAt)
+      FreeSuperseded();
     // Resumed, or the process runs again.
     if (!State.Paused && !State.Pending.empty() && !stoppedThread(T.Pid)) {
       std::vector<std::string> Held = std::move(State.Pending);

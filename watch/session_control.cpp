@@ -77,13 +77,17 @@ json::Array historyJson(const jit::PatchHistory &History) {
           }
           Code.push_back(std::move(C));
         }
-    Out.push_back(json::Object{{"version", V.Version},
-                               {"time", isoTime(V.Time)},
-                               {"state", jit::nameOf(V.State)},
-                               {"files", strings(V.Files)},
-                               {"functions", names(V.Functions)},
-                               {"created", names(V.Created)},
-                               {"code", std::move(Code)}});
+    json::Object O{{"version", V.Version},
+                   {"time", isoTime(V.Time)},
+                   {"state", jit::nameOf(V.State)},
+                   {"files", strings(V.Files)},
+                   {"functions", names(V.Functions)},
+                   {"created", names(V.Created)},
+                   {"code", std::move(Code)},
+                   {"freed", V.Released}};
+    if (!V.Kept.empty())
+      O["kept"] = V.Kept; // past the undo history, yet its memory stays
+    Out.push_back(std::move(O));
   }
   return Out;
 }
@@ -91,11 +95,16 @@ json::Array historyJson(const jit::PatchHistory &History) {
 json::Object statusJson(ControlContext &C) {
   EventCounts N = C.Out.counts();
   auto Int = [](size_t V) { return static_cast<int64_t>(V); };
-  size_t Code = 0;
-  for (const jit::PatchedVersion &V : C.Session.history().versions())
+  size_t Code = 0, Freed = 0;
+  for (const jit::PatchedVersion &V : C.Session.history().versions()) {
+    if (V.Released) {
+      ++Freed;
+      continue;
+    }
     for (const jit::LinkedCode &L : V.Code)
       for (const jit::LinkedFunction &F : L.Functions)
         Code += F.Size;
+  }
   size_t Preambles = 0, PreambleBytes = 0, Units = 0;
   for (const jit::UnitState &U : C.Session.units()) {
     ++Units;
@@ -125,6 +134,11 @@ json::Object statusJson(ControlContext &C) {
                                        {"p50", percentileOf(L, 0.5)},
                                        {"p95", percentileOf(L, 0.95)}}},
       {"jit_code_bytes", Int(Code)},
+      {"versions_freed", Int(Freed)},
+      {"release_ms", json::Object{{"count", Int(C.State.ReleaseMs.size())},
+                                  {"p50", percentileOf(C.State.ReleaseMs, 0.5)},
+                                  {"max", percentileOf(C.State.ReleaseMs, 1.0)}}},
+      {"undo_depth", static_cast<int64_t>(C.Session.undoDepth())},
       {"preambles", Int(Preambles)},
       {"preamble_bytes", Int(PreambleBytes)},
       {"rss_bytes", Int(residentBytes())}};

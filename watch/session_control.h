@@ -18,6 +18,7 @@ struct SessionState {
   bool Paused = false;
   std::vector<std::string> Pending; // saves held while paused
   std::vector<double> SaveToLiveMs; // each applied patch: noticed -> live
+  std::vector<double> ReleaseMs;    // each freeing of superseded code
   // The version `hotc debug` applied last (0: none) and the functions it
   // deoptimised (unit, symbol): `--off` of exactly those undoes it when it
   // is still the newest, so the code before it runs again at its address.

@@ -260,6 +260,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     return Fail(Commands.takeError());
   jit::PatchSession Session(**Link, **Codegen);
   Session.setPreambleLimit(Opts.MaxPreambles);
+  Session.setUndoDepth(Opts.UndoDepth);
   Session.setCrashPolicy(static_cast<uint8_t>(crashPolicyOf(Opts.Crash)));
   // Crashes in patched code are the agent's to catch; it writes them here.
   std::unique_ptr<CrashLog> Crashes;

@@ -21,6 +21,7 @@ struct WatchOptions {
   // Units that keep a precompiled preamble in memory (least recently edited
   // ones give theirs up); each costs the size the ready event reports.
   size_t MaxPreambles = 64;
+  unsigned UndoDepth = 64; // versions `hotc undo` reaches (undo_depth)
 
   // From hotreload.toml (see config.h); main.cpp fills them.
   // Globs (config.h matchesAnyGlob): when not empty, only matching files are
