@@ -50,8 +50,11 @@ int runGdbCommand(const GdbCommand &G, const char *Argv0) {
     fprintf(stderr, "hotc gdb: gdb is not on PATH (apt-get install gdb)\n");
     return 2;
   }
+  // The program is read through /proc: after the first save the disk
+  // build has replaced the executable, and gdb finds no file by its name.
   std::vector<std::string> Args = {*Gdb, "-q", "-x", File, "-p",
-                                   std::to_string(G.Pid)};
+                                   std::to_string(G.Pid),
+                                   "/proc/" + std::to_string(G.Pid) + "/exe"};
   Args.insert(Args.end(), G.GdbArgs.begin(), G.GdbArgs.end());
   std::vector<char *> Argv;
   for (std::string &A : Args)
