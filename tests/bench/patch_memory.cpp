@@ -2,7 +2,8 @@
 // `hotc watch --json --exec`, and N saves of the same function, each
 // waited for until the process shows the new value. Every STEP patches it
 // prints the resident memory of the app (its JIT code, trampolines and the
-// agent's records) and of hotc.
+// agent's records) and of hotc; at the end, how many versions hotc freed
+// (undo_depth, 64 by default) and what freeing them cost.
 //
 // Usage: hotc_patch_memory [PATCHES] [STEP]   (default 1000, 100)
 #include "../e2e/live_harness.h"
@@ -61,5 +62,22 @@ int main(int argc, char **argv) {
       fflush(stdout);
     }
   }
+  // How many versions hotc freed, and what each freeing cost.
+  shell("'" + hotcBinary() + "' status --json -p '" + P.BuildDir + "' > '" +
+        P.path("status.json") + "'");
+  auto Status = llvm::json::parse(P.read("status.json"));
+  if (!Status || !Status->getAsObject()) {
+    fprintf(stderr, "hotc status failed: %s\n", P.read("status.json").c_str());
+    if (!Status)
+      llvm::consumeError(Status.takeError()); // told above
+    return 1;
+  }
+  const llvm::json::Object &S = *Status->getAsObject();
+  const llvm::json::Object *R = S.getObject("release_ms");
+  printf("versions freed %lld; freeing ran %lld times, p50 %.2f ms, max %.2f ms\n",
+         static_cast<long long>(S.getInteger("versions_freed").value_or(-1)),
+         static_cast<long long>(R ? R->getInteger("count").value_or(0) : 0),
+         R ? R->getNumber("p50").value_or(0) : 0.0,
+         R ? R->getNumber("max").value_or(0) : 0.0);
   return 0;
 }
