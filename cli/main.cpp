@@ -123,7 +123,8 @@ int main(int argc, char **argv) {
                    "is relinked.\n\nFrom another terminal: hotc undo, "
                    "redo, history, status, pause, resume, reload, debug (with "
                    "-p or --pid); hotc gdb PID attaches gdb. In the terminal of watch --pid: u undoes, r "
-                   "redoes.");
+                   "redoes, p pauses or resumes, R recompiles the file saved last, q "
+                   "stops watching (the process keeps its patches).");
 
   bool ConfigJson = false;
   auto *ConfigCmd = App.add_subcommand(

@@ -74,6 +74,24 @@ void reportCrashes(EventLoop &P, bool ProcessGone) {
       P.Out.crashed(takeCrash(std::move(R), P.Session));
 }
 
+// The control request a key in the watch terminal stands for: u undo, r
+// redo, p pause or resume, R reload the file saved last.
+std::optional<json::Object> keyRequest(char K, const SessionState &State,
+                                       const std::string &LastSaved) {
+  switch (K) {
+  case 'u':
+    return json::Object{{"command", "undo"}};
+  case 'r':
+    return json::Object{{"command", "redo"}};
+  case 'p':
+    return json::Object{{"command", State.Paused ? "resume" : "pause"}};
+  case 'R':
+    return json::Object{{"command", "reload"}, {"file", LastSaved}};
+  default:
+    return std::nullopt;
+  }
+}
+
 } // namespace
 
 Ending finish(const WatchedProcess &T, EventOutput &Out) {
@@ -132,6 +150,7 @@ Ending runEventLoop(EventLoop &P) {
       ReleaseAt.reset();
     }
   };
+  std::string LastSaved; // what the R key recompiles
   // Saves noticed at Noticed, patched now; an applied patch's time from
   // notice to live is kept for `hotc status`.
   auto Patch = [&](std::vector<std::string> Files, Clock::time_point Noticed,
@@ -139,6 +158,8 @@ Ending runEventLoop(EventLoop &P) {
     // A rollback not yet read would leave the record of the running code
     // on versions the agent undid.
     reportCrashes(P, false);
+    if (!Files.empty())
+      LastSaved = Files.back();
     size_t Before = Out.counts().Patched;
     Loop.saved(Files, Plan);
     if (Out.counts().Patched > Before)
@@ -244,13 +265,23 @@ Ending runEventLoop(EventLoop &P) {
       std::string Pressed = Keys->take();
       if (Pressed.empty())
         Keys.reset(); // the terminal hung up
-      for (char K : Pressed)
-        if (K == 'u' || K == 'r') {
-          json::Value A =
-              Answer(json::Object{{"command", K == 'u' ? "undo" : "redo"}});
-          if (auto Err = A.getAsObject()->getString("error"))
-            Out.note(Err->str());
+      for (char K : Pressed) {
+        if (K == 'q') { // leave the process running the patched code
+          Out.note("q pressed: hotc stops watching; the process keeps its patches");
+          P.Link.detach();
+          return {0, false};
         }
+        if (K == 'R' && LastSaved.empty()) {
+          Out.note("R: no file was saved yet, nothing to recompile");
+          continue;
+        }
+        std::optional<json::Object> Request = keyRequest(K, State, LastSaved);
+        if (!Request)
+          continue;
+        json::Value A = Answer(std::move(*Request));
+        if (auto Err = A.getAsObject()->getString("error"))
+          Out.note(Err->str());
+      }
     }
     if (Fds[0].revents) {
       std::vector<std::string> Changed = P.Watcher.takeChanged();

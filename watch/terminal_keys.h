@@ -1,4 +1,5 @@
-// Keys pressed in the terminal of `hotc watch` (u: undo, r: redo). Only
+// Keys pressed in the terminal of `hotc watch` (u undo, r redo, p pause or
+// resume, R reload the file saved last, q quit: watch/event_loop.cpp). Only
 // when hotc's stdin is a terminal it does not share with the program it
 // watches (`--pid`): a program started with --exec reads that terminal
 // itself. The terminal is put in non-canonical mode without echo while

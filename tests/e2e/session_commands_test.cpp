@@ -196,31 +196,49 @@ TEST(SessionCommands, StatusPauseResumeReload) {
   EXPECT_EQ(St.getObject("patches")->getInteger("undone").value_or(0), 1);
 }
 
-// hotc watch --pid in a terminal of its own: u undoes, r redoes.
-TEST(SessionCommands, KeysInTheWatchTerminal) {
-  FixtureProject P = FixtureProject::build("crash_app", testName());
-  AppLog Log(P.path("app.log"));
-  HotcProcess Run({"run", P.BuildDir + "/crash_app", P.path("app.log")}, P.Dir);
-  ASSERT_TRUE(Log.waitStarted());
-  ASSERT_EQ(shell("pgrep -P " + std::to_string(Run.pid()) + " > '" +
-                  P.path("pids") + "'"),
-            0);
-  std::string AppPid = std::to_string(std::stoi(P.read("pids")));
+// crash_app under `hotc run`, and `hotc watch --pid` on it in a terminal
+// of its own (a pty this test types into and reads).
+struct KeySession {
+  FixtureProject P;
+  AppLog Log;
+  HotcProcess Run;
+  std::string AppPid;
   int Master = -1;
-  pid_t Watch = forkpty(&Master, nullptr, nullptr, nullptr);
-  ASSERT_GE(Watch, 0);
-  if (Watch == 0) {
-    if (chdir(P.Dir.c_str()) != 0)
-      _exit(126);
-    std::string Bin = hotcBinary();
-    execl(Bin.c_str(), Bin.c_str(), "watch", "-p", P.BuildDir.c_str(),
-          "--json", "--pid", AppPid.c_str(), (char *)nullptr);
-    _exit(127);
+  pid_t Watch = -1;
+  std::string Seen; // everything the watch terminal showed
+
+  KeySession()
+      : P(FixtureProject::build("crash_app", testName())), Log(P.path("app.log")),
+        Run({"run", P.BuildDir + "/crash_app", P.path("app.log")}, P.Dir) {
+    EXPECT_TRUE(Log.waitStarted());
+    EXPECT_EQ(shell("pgrep -P " + std::to_string(Run.pid()) + " > '" +
+                    P.path("pids") + "'"),
+              0);
+    AppPid = std::to_string(std::stoi(P.read("pids")));
+    Watch = forkpty(&Master, nullptr, nullptr, nullptr);
+    EXPECT_GE(Watch, 0);
+    if (Watch == 0) {
+      if (chdir(P.Dir.c_str()) != 0)
+        _exit(126);
+      std::string Bin = hotcBinary();
+      execl(Bin.c_str(), Bin.c_str(), "watch", "-p", P.BuildDir.c_str(),
+            "--json", "--pid", AppPid.c_str(), (char *)nullptr);
+      _exit(127);
+    }
   }
-  std::string Seen;
-  auto WaitFor = [&](const std::string &Text) {
+  ~KeySession() {
+    if (Watch > 0) { // never -1: kill(-1) would signal every process
+      kill(Watch, SIGKILL);
+      waitpid(Watch, nullptr, 0);
+    }
+    close(Master);
+    kill(std::stoi(AppPid), SIGKILL);
+  }
+  // Waits until the terminal has shown Text, reading from where it was.
+  bool waitFor(const std::string &Text) {
+    size_t From = Seen.size();
     auto End = std::chrono::steady_clock::now() + 60s;
-    while (Seen.find(Text) == std::string::npos &&
+    while (Seen.find(Text, From) == std::string::npos &&
            std::chrono::steady_clock::now() < End) {
       pollfd Pf{Master, POLLIN, 0};
       if (poll(&Pf, 1, 200) > 0) {
@@ -231,34 +249,73 @@ TEST(SessionCommands, KeysInTheWatchTerminal) {
         Seen.append(B, N);
       }
     }
-    return Seen.find(Text) != std::string::npos;
-  };
-  auto Shows = [&](const char *Main) {
+    return Seen.find(Text, From) != std::string::npos;
+  }
+  bool press(char K) { return write(Master, &K, 1) == 1; }
+  bool shows(const char *Main) {
     return Log.waitFor([&](auto &L) { return L.at("main") == Main; }).has_value();
-  };
-  EXPECT_TRUE(WaitFor("\"event\":\"ready\"")) << Seen;
-  P.edit("crash.cpp", "on_main(int tick) { return 1;",
-         "on_main(int tick) { return 11;");
-  EXPECT_TRUE(WaitFor("\"event\":\"patched\"")) << Seen;
-  EXPECT_TRUE(Shows("11"));
-  ASSERT_EQ(write(Master, "u", 1), 1);
-  EXPECT_TRUE(WaitFor("\"event\":\"undone\"")) << Seen;
-  EXPECT_TRUE(Shows("1")) << Seen;
-  ASSERT_EQ(write(Master, "r", 1), 1);
-  EXPECT_TRUE(WaitFor("\"event\":\"redone\"")) << Seen;
-  EXPECT_TRUE(Shows("11")) << Seen;
+  }
+  // hotc's exit status once it ended, or -1.
+  int waitExit() {
+    int Status = 0;
+    for (int I = 0; I < 100; ++I, usleep(100 * 1000))
+      if (waitpid(Watch, &Status, WNOHANG) == Watch) {
+        Watch = -1;
+        return WIFEXITED(Status) ? WEXITSTATUS(Status) : 128 + WTERMSIG(Status);
+      }
+    return -1;
+  }
+};
+
+// hotc watch --pid in a terminal of its own: u undoes, r redoes.
+TEST(SessionCommands, KeysInTheWatchTerminal) {
+  KeySession S;
+  EXPECT_TRUE(S.waitFor("\"event\":\"ready\"")) << S.Seen;
+  S.P.edit("crash.cpp", "on_main(int tick) { return 1;",
+           "on_main(int tick) { return 11;");
+  EXPECT_TRUE(S.waitFor("\"event\":\"patched\"")) << S.Seen;
+  EXPECT_TRUE(S.shows("11"));
+  ASSERT_TRUE(S.press('u'));
+  EXPECT_TRUE(S.waitFor("\"event\":\"undone\"")) << S.Seen;
+  EXPECT_TRUE(S.shows("1")) << S.Seen;
+  ASSERT_TRUE(S.press('r'));
+  EXPECT_TRUE(S.waitFor("\"event\":\"redone\"")) << S.Seen;
+  EXPECT_TRUE(S.shows("11")) << S.Seen;
   // Ctrl-C still ends hotc (the terminal keeps its signals), and the
   // process goes on running the patched code.
-  ASSERT_EQ(write(Master, "\x03", 1), 1);
-  int Status = 0;
-  for (int I = 0; I < 100 && waitpid(Watch, &Status, WNOHANG) == 0; ++I)
-    usleep(100 * 1000);
-  EXPECT_TRUE(WIFEXITED(Status) || WIFSIGNALED(Status)) << Seen;
-  kill(Watch, SIGKILL);
-  waitpid(Watch, nullptr, WNOHANG);
-  close(Master);
-  EXPECT_TRUE(Shows("11"));
-  kill(std::stoi(AppPid), SIGKILL);
+  ASSERT_TRUE(S.press('\x03'));
+  EXPECT_NE(S.waitExit(), -1) << S.Seen;
+  EXPECT_TRUE(S.shows("11"));
+}
+
+// p pauses and resumes, R recompiles the file saved last, q quits and
+// leaves the process running its patches.
+TEST(SessionCommands, PauseReloadAndQuitKeys) {
+  KeySession S;
+  EXPECT_TRUE(S.waitFor("\"event\":\"ready\"")) << S.Seen;
+  ASSERT_TRUE(S.press('R'));
+  EXPECT_TRUE(S.waitFor("R: no file was saved yet")) << S.Seen;
+  ASSERT_TRUE(S.press('p'));
+  EXPECT_TRUE(S.waitFor("paused: saves are held")) << S.Seen;
+  S.P.edit("crash.cpp", "on_main(int tick) { return 1;",
+           "on_main(int tick) { return 22;");
+  EXPECT_TRUE(S.waitFor("held until hotc resume")) << S.Seen;
+  EXPECT_FALSE(S.Log.waitFor([](auto &L) { return L.at("main") == "22"; }, 1s));
+  ASSERT_TRUE(S.press('p'));
+  EXPECT_TRUE(S.waitFor("\"event\":\"patched\"")) << S.Seen;
+  EXPECT_TRUE(S.shows("22")) << S.Seen;
+  // After an undo the process runs the build's code; R puts the saved
+  // file's back.
+  ASSERT_TRUE(S.press('u'));
+  EXPECT_TRUE(S.waitFor("\"event\":\"undone\"")) << S.Seen;
+  EXPECT_TRUE(S.shows("1")) << S.Seen;
+  ASSERT_TRUE(S.press('R'));
+  EXPECT_TRUE(S.waitFor("\"event\":\"patched\"")) << S.Seen;
+  EXPECT_TRUE(S.shows("22")) << S.Seen;
+  ASSERT_TRUE(S.press('q'));
+  EXPECT_TRUE(S.waitFor("q pressed: hotc stops watching")) << S.Seen;
+  EXPECT_EQ(S.waitExit(), 0) << S.Seen;
+  EXPECT_TRUE(S.shows("22"));
 }
 
 } // namespace
