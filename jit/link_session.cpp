@@ -1,5 +1,6 @@
 #include "jit/link_session.h"
 
+#include "jit/literal_pool.h"
 #include "jit/patched_code.h"
 #include "jit/tls_descriptors.h"
 
@@ -193,6 +194,9 @@ Error LinkSession::setUp() {
   auto Tls = std::make_unique<TlsDescriptorPlugin>();
   TlsDescriptors = Tls.get();
   Linker->addPlugin(std::move(Tls));
+  // Before CodeMapPlugin: a pooled literal does not pin the version.
+  Linker->addPlugin(std::make_unique<LiteralPoolPlugin>(
+      ES->getExecutorProcessControl().getMemMgr()));
   auto Map = std::make_unique<CodeMapPlugin>();
   CodeMap = Map.get();
   Linker->addPlugin(std::move(Map));

@@ -1,9 +1,10 @@
 // Superseded code freed (the crash issue, item 4) on debug_app (GCC, -O0
 // -g) with `undo_depth = 2`: a version past the undo history that later
-// versions replaced is freed; one a thread is still inside stays until the
-// thread leaves, then is freed; one whose string literal's address the
-// code takes stays for good; undo past the history is refused; gdb still
-// walks the stacks afterwards, and the next save patches as usual.
+// versions replaced is freed, string literals and all; one a thread is
+// still inside stays until the thread leaves, then is freed; one that
+// creates a function whose address it takes stays for good; undo past the history
+// is refused; gdb still walks the stacks afterwards, and the next save
+// patches as usual.
 #include "live_session.h"
 
 #include <thread>
@@ -123,16 +124,21 @@ TEST(CodeRelease, SupersededVersionsAreFreedWhenNothingReachesThem) {
       << S.Hotc->history();
   S.Project.write("app.log.rare", "");
   ASSERT_TRUE(S.stalls()) << "the main thread never entered rare()";
-  // Version 2 takes a string literal's address; 3 and 4 do not.
+  // Version 2 uses a string literal (linked from the session's pool of
+  // literals, so it does not pin the version); 3 takes the address of a
+  // function it creates; 4 neither.
   ASSERT_TRUE(S.save("  return base;\n",
                      "  const char *volatile s = \"xy\";\n"
                      "  return base + s[1] - 'x';\n"))
       << S.Hotc->history();
   ASSERT_TRUE(S.save("  const char *volatile s = \"xy\";\n"
                      "  return base + s[1] - 'x';\n",
-                     "  return base + 2;\n"))
+                     "  int (*volatile f)() = [] { return 2; };\n"
+                     "  return base + f();\n"))
       << S.Hotc->history();
-  ASSERT_TRUE(S.save("  return base + 2;\n", "  return base + 3;\n"))
+  ASSERT_TRUE(S.save("  int (*volatile f)() = [] { return 2; };\n"
+                     "  return base + f();\n",
+                     "  return base + 3;\n"))
       << S.Hotc->history();
   // Version 5 replaces rare() while the main thread still sleeps in 1.
   ASSERT_TRUE(S.save("  for (int i = 0; i < 1500; ++i)\n"
@@ -146,14 +152,15 @@ TEST(CodeRelease, SupersededVersionsAreFreedWhenNothingReachesThem) {
   ASSERT_TRUE(S.save("  return base + 4;\n", "  return base + 5;\n"))
       << S.Hotc->history();
 
-  // The undo history holds 6 and 7. 3 was replaced by 4, which cannot be
-  // undone: 3 is freed. 4 stays (undoing 6 goes back to it), 2 stays for
-  // its literal, 1 while the main thread sleeps in it.
-  auto V3 = S.waitVersion(3, /*Freed=*/true);
-  ASSERT_TRUE(V3 && V3->Freed) << S.historyText();
-  auto V2 = S.waitVersion(2, false, "the address of its data");
-  ASSERT_TRUE(V2) << S.historyText();
-  EXPECT_NE(V2->Kept.find("is taken"), std::string::npos) << V2->Kept;
+  // The undo history holds 6 and 7. 2 was replaced by 3, which cannot be
+  // undone: 2 is freed. 4 stays (undoing 6 goes back to it), 3 stays for
+  // the lambda it created (its address is taken: a pointer to it may be
+  // anywhere), 1 while the main thread sleeps in it.
+  auto V2 = S.waitVersion(2, /*Freed=*/true);
+  ASSERT_TRUE(V2 && V2->Freed) << S.historyText();
+  auto V3 = S.waitVersion(3, false, "it created ");
+  ASSERT_TRUE(V3 && V3->Kept.find("it created ") != std::string::npos)
+      << S.historyText();
   auto V1 = S.waitVersion(1, false, "is running it or will return into it");
   ASSERT_TRUE(V1) << S.historyText();
   auto V4 = S.version(4);
@@ -175,7 +182,7 @@ TEST(CodeRelease, SupersededVersionsAreFreedWhenNothingReachesThem) {
   // Looked at again later, version 1 is freed now nothing is in it.
   V1 = S.waitVersion(1, /*Freed=*/true);
   ASSERT_TRUE(V1 && V1->Freed) << S.historyText();
-  EXPECT_EQ(S.version(2)->Freed, false);
+  EXPECT_EQ(S.version(3)->Freed, false);
   EXPECT_EQ(S.version(4)->Freed, false);
   ASSERT_EQ(S.hotc("status --json", Out), 0) << Out;
   auto St = llvm::json::parse(Out);
@@ -198,8 +205,12 @@ TEST(CodeRelease, SupersededVersionsAreFreedWhenNothingReachesThem) {
   EXPECT_NE(Gdb.find("worker_loop"), std::string::npos) << Gdb;
   EXPECT_EQ(Gdb.find("Cannot access memory"), std::string::npos) << Gdb;
 
-  // The app runs on, and the next save patches as before.
-  ASSERT_TRUE(S.save("  return base + 5;\n", "  return base + 6;\n"))
+  // The app runs on, and the next save patches as before. Its literal has
+  // the bytes of version 2's, which stayed in the pool when 2 was freed:
+  // the new code reads them there.
+  ASSERT_TRUE(S.save("  return base + 5;\n",
+                     "  const char *volatile s = \"xy\";\n"
+                     "  return base + s[1] - 'x' + 5;\n"))
       << S.Hotc->history();
   EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("value") == "7"; }));
   // 4 has left the undo history with it (6 replaced it).
