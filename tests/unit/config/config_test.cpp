@@ -17,7 +17,7 @@ namespace {
 // test must fail if config.cpp loses or renames one.
 const char *kKeys[] = {"build_dir",   "watch",    "exclude",
                        "debounce_ms", "extra_flags",
-                       "on_crash",    "socket_dir", "log"};
+                       "on_crash",    "undo_depth", "socket_dir", "log"};
 
 // The place and text of the ConfigError in E (fails the test otherwise).
 ConfigError takeConfigError(llvm::Error E) {
@@ -50,6 +50,7 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
                      "debounce_ms = 250\n"
                      "extra_flags = [\"-DHOT=1\", \"-g\"]\n"
                      "on_crash = \"restart\"\n"
+                     "undo_depth = 8\n"
                      "socket_dir = \"/run/hotc-test\"\n"
                      "log = \"logs/hotc.jsonl\"\n";
   auto C = parseConfig(Text, Dir + "/hotreload.toml", Dir);
@@ -65,13 +66,15 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
   EXPECT_EQ(C->ExtraFlags.Value,
             (std::vector<std::string>{"-DHOT=1", "-g"}));
   EXPECT_EQ(C->Crash.Value, OnCrash::Restart);
+  EXPECT_EQ(C->UndoDepth.Value, 8);
   EXPECT_EQ(C->SocketDir.Value, "/run/hotc-test");
   EXPECT_EQ(C->Log.Value, Dir + "/logs/hotc.jsonl");
 
   const Origin *Origins[] = {&C->BuildDir.From,   &C->Watch.From,
                              &C->Exclude.From,    &C->DebounceMs.From,
                              &C->ExtraFlags.From,
-                             &C->Crash.From,      &C->SocketDir.From,
+                             &C->Crash.From,      &C->UndoDepth.From,
+                             &C->SocketDir.From,
                              &C->Log.From};
   for (unsigned I = 0; I < std::size(Origins); ++I) {
     EXPECT_EQ(Origins[I]->From, Origin::Kind::File) << kKeys[I];
@@ -173,6 +176,8 @@ TEST(Config, WrongTypesCiteTheLineAndNameTheKey) {
       {"on_crash = \"reboot\"", "'on_crash'", "\"rollback\", \"report\", "
                                                "\"restart\", \"ignore\", not \"reboot\""},
       {"on_crash = true", "'on_crash'", "not a boolean"},
+      {"undo_depth = 0", "'undo_depth'", "between 1 and 100000, not 0"},
+      {"undo_depth = \"64\"", "'undo_depth'", "must be an integer"},
       {"socket_dir = {}", "'socket_dir'", "not a table"},
       {"log = 1979-05-27", "'log'", "not a date or time"},
   };
