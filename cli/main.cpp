@@ -110,13 +110,19 @@ int main(int argc, char **argv) {
                        "truncated, or a FIFO, which waits for its reader) or "
                        "fd:N (a descriptor hotc inherited); stdout keeps the "
                        "human lines unless --json (docs/events.md)");
+  bool NoStatusLine = false;
+  WatchCmd->add_flag("--no-status-line", NoStatusLine,
+                     "Keep the last line of the terminal for the program: "
+                     "without it, on a terminal and without --json, it shows "
+                     "the session's state (units, version, last outcome, held "
+                     "saves, paused)");
   WatchCmd->add_flag("--json", Watch.Json,
                      "One JSON object per line on stdout, each with an "
                      "\"event\" key: ready, patched, unchanged, ignored, "
                      "rebuilt, error, note, pending, crashed, undone, redone, "
                      "exited");
   WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
-                   "PROG [ARGS...] | --pid PID) [--json] [--events PATH|fd:N]\n\nBefore ready, "
+                   "PROG [ARGS...] | --pid PID) [--json] [--events PATH|fd:N] [--no-status-line]\n\nBefore ready, "
                    "the static graph in BUILD_DIR/.hotc/index is brought up "
                    "to date; each save is then planned from it (the units "
                    "to recompile), and the IR of those units decides what "
@@ -216,6 +222,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   Watch.ExecArgv = std::move(ExecArgv);
+  Watch.StatusLine = !NoStatusLine;
   if (Pid)
     Watch.Pid = Pid;
   auto Config = loadConfigOrReport(ConfigCL, "watch");

@@ -6,6 +6,7 @@
 #include "watch/debug_request.h"
 #include "watch/process_state.h"
 #include "watch/session_control.h"
+#include "watch/status_line.h"
 #include "watch/terminal_keys.h"
 
 #include "protocol/agent_protocol.h"
@@ -122,6 +123,15 @@ Ending runEventLoop(EventLoop &P) {
     Keys = TerminalKeys::open();
   SessionState State;
   ControlContext Context{Id, Session, Out, State};
+  std::unique_ptr<StatusLine> Status;
+  if (P.Opts.StatusLine && !P.Opts.Json)
+    Status = StatusLine::open(STDOUT_FILENO);
+  auto DrawStatus = [&] {
+    if (Status)
+      Status->draw(statusText({Session.units().size(), Session.version(),
+                               Out.lastOutcome(), State.Pending.size(),
+                               State.Paused}));
+  };
   // When to free superseded code next: a version may have left the undo
   // history, or one a thread was in may be free now.
   std::optional<Clock::time_point> ReleaseAt;
@@ -224,7 +234,10 @@ Ending runEventLoop(EventLoop &P) {
                      {Keys ? Keys->fd() : -1, POLLIN, 0}};
     // Held saves of a running session are retried as soon as the process
     // is no longer stopped.
+    DrawStatus();
     int Wait = !State.Paused && !State.Pending.empty() ? 100 : -1;
+    if (Status) // a resized terminal gets its line back within a second
+      Wait = Wait < 0 ? 1000 : std::min(Wait, 1000);
     if (ReleaseAt) {
       auto Left = std::chrono::duration_cast<std::chrono::milliseconds>(
           *ReleaseAt - Clock::now());

@@ -127,6 +127,11 @@ void EventOutput::count(const json::Object &Event) {
   }
 }
 
+std::optional<json::Object> EventOutput::lastOutcome() {
+  std::lock_guard<std::mutex> G(Lock);
+  return LastOutcome;
+}
+
 EventCounts EventOutput::counts() {
   std::lock_guard<std::mutex> G(Lock);
   return Counts;
@@ -147,6 +152,9 @@ std::vector<json::Object> EventOutput::takeKept() {
 void EventOutput::deliver(json::Object Event, const std::string &Human) {
   std::lock_guard<std::mutex> G(Lock);
   count(Event);
+  StringRef Name = Event.getString("event").value_or("");
+  if (Name != "note" && Name != "rebuilt" && Name != "ready")
+    LastOutcome = Event; // what a save, a key or a crash did last
   if (Keeping)
     Kept.push_back(Event);
   std::string Line = jsonLine(std::move(Event));

@@ -84,6 +84,8 @@ public:
   void note(const std::string &Text);
 
   EventCounts counts();
+  // The last event that was an outcome (not a note, rebuilt or ready).
+  std::optional<llvm::json::Object> lastOutcome();
   // Events delivered from now on are kept too, until takeKept(): a control
   // request that patches answers with them.
   void keep();
@@ -96,6 +98,7 @@ private:
   void deliver(llvm::json::Object Event, const std::string &Human);
   bool Json;
   bool FreshLines = false;
+  std::optional<llvm::json::Object> LastOutcome;
   FILE *Log = nullptr;
   FILE *Events = nullptr;
   std::mutex Lock; // events come from the watch loop and the rebuild thread

@@ -15,6 +15,9 @@ struct WatchOptions {
   std::vector<std::string> ExecArgv;  // --exec PROG ARGS...
   std::optional<int> Pid;             // --pid N
   bool Json = false;
+  // Human lines on a terminal: its last line shows the session's state
+  // (--no-status-line: not).
+  bool StatusLine = true;
   // --events: "fd:N" or a path (file or FIFO) that gets every event as a
   // JSON line; empty: none.
   std::string EventsTo;
