@@ -140,7 +140,8 @@ Ending runEventLoop(EventLoop &P) {
     ReleaseAt = Clock::now() + std::chrono::milliseconds(kReleaseQuietMs);
     ReleaseRetryMs = kReleaseRetryMs;
   };
-  // Not while the process is stopped or saves are held: later.
+  // Frees what left the undo history; while paused or while the process is
+  // stopped (in a debugger), later.
   auto FreeSuperseded = [&] {
     using std::chrono::milliseconds;
     if (State.Paused || stoppedThread(T.Pid)) {
@@ -232,9 +233,9 @@ Ending runEventLoop(EventLoop &P) {
                      {P.Crashes ? P.Crashes->fd() : -1, POLLIN, 0},
                      {Control ? Control->fd() : -1, POLLIN, 0},
                      {Keys ? Keys->fd() : -1, POLLIN, 0}};
+    DrawStatus();
     // Held saves of a running session are retried as soon as the process
     // is no longer stopped.
-    DrawStatus();
     int Wait = !State.Paused && !State.Pending.empty() ? 100 : -1;
     if (Status) // a resized terminal gets its line back within a second
       Wait = Wait < 0 ? 1000 : std::min(Wait, 1000);
