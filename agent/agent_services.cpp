@@ -3,6 +3,8 @@
 #include "agent/crash_guard.h"
 #include "agent/debug_object_list.h"
 #include "agent/entry_patcher.h"
+#include "agent/patch_hooks.h"
+#include "agent/safe_point.h"
 #include "hotreload/hotreload.h"
 #include "protocol/agent_protocol.h"
 
@@ -38,14 +40,6 @@ std::vector<SymbolRecord> &records() {
   static auto *R = new std::vector<SymbolRecord>;
   return *R;
 }
-
-struct Callback {
-  hotreload_patch_callback Fn;
-  void *User;
-};
-std::mutex CallbackLock;
-Callback Callbacks[16];
-int NumCallbacks = 0;
 
 std::string buildIdOf(const dl_phdr_info *Info) {
   for (int I = 0; I < Info->dlpi_phnum; ++I) {
@@ -129,10 +123,36 @@ PatchResult resultOf(const OldCodeScan &Scan) {
   return R;
 }
 
+using NoticeArg = std::tuple<uint8_t, uint64_t, std::vector<std::string>,
+                             std::vector<std::string>>;
+
+// Re-points the entries (world stopped, or on the thread at a safe point:
+// Self), with the application's hooks around it.
+std::string repoint(const patch_hooks::PatchNotice &Notice,
+                    const std::vector<PatchedCode> &Guarded,
+                    const std::vector<EntryPatch> &Patches, OldCodeScan &Scan,
+                    const StoppedThread *Self) {
+  patch_hooks::runBefore(Notice);
+  std::string Why = patcher().apply(Notice.Version, Patches, &Scan, Self);
+  if (!Why.empty())
+    return Why;
+  {
+    std::lock_guard<std::mutex> Guard(CodeSizeLock);
+    for (const PatchedCode &C : Guarded)
+      LinkedCodeSizes[C.Start] = C.Size;
+  }
+  patch_hooks::runAfter(Notice, patcher().appliedCount());
+  return "";
+}
+
 Expected<PatchResult>
 applyPatches(uint64_t Version, uint8_t Policy,
              const std::vector<PatchedCodeArg> &Code,
-             const std::vector<EntryArg> &In) {
+             const std::vector<EntryArg> &In, const NoticeArg &NoticeIn) {
+  auto &[ApplyAt, TimeoutMs, Files, Functions] = NoticeIn;
+  if (ApplyAt > uint8_t(protocol::ApplyAt::SafePoint))
+    return createStringError(inconvertibleErrorCode(),
+                             "unknown way to apply a patch: %u", ApplyAt);
   std::vector<PatchedCode> Guarded;
   for (auto &[Start, Size, Leavable] : Code)
     Guarded.push_back({Start.getValue(), Size, Version, Leavable});
@@ -140,21 +160,28 @@ applyPatches(uint64_t Version, uint8_t Policy,
   std::vector<EntryPatch> Patches;
   for (auto &[Entry, Target, Room] : In)
     Patches.push_back({Entry.getValue(), Target.getValue(), Room});
+  patch_hooks::PatchNotice Notice{Version, Functions, Files};
   OldCodeScan Scan;
   Scan.prepare(oldCodeOf(Patches));
-  std::string Why = patcher().apply(Version, Patches, &Scan);
+  std::string Why;
+  if (ApplyAt == uint8_t(protocol::ApplyAt::SafePoint)) {
+    // Capped: hotc waits on this call.
+    unsigned Ms = static_cast<unsigned>(std::min<uint64_t>(TimeoutMs, 3600000));
+    if (!safe_point::run(
+            [&](const StoppedThread &Self) {
+              Why = repoint(Notice, Guarded, Patches, Scan, &Self);
+            },
+            Ms))
+      Why = "no thread called hotreload_safe_point() within " +
+            std::to_string(Ms) + " ms (safe_points = true); nothing was "
+            "patched";
+  } else {
+    Why = repoint(Notice, Guarded, Patches, Scan, nullptr);
+  }
   if (!Why.empty()) {
     crash_guard::forget(Version);
     return createStringError(inconvertibleErrorCode(), Why);
   }
-  {
-    std::lock_guard<std::mutex> Guard(CodeSizeLock);
-    for (const PatchedCode &C : Guarded)
-      LinkedCodeSizes[C.Start] = C.Size;
-  }
-  std::lock_guard<std::mutex> Guard(CallbackLock);
-  for (int I = 0; I < NumCallbacks; ++I)
-    Callbacks[I].Fn(patcher().appliedCount(), Callbacks[I].User);
   return resultOf(Scan);
 }
 
@@ -304,13 +331,4 @@ hotreload_patch_count(void) {
   return hotc::agent::patcher().appliedCount();
 }
 
-__attribute__((visibility("default"))) int
-hotreload_on_patch(hotreload_patch_callback Fn, void *User) {
-  using namespace hotc::agent;
-  std::lock_guard<std::mutex> Guard(CallbackLock);
-  if (!Fn || NumCallbacks == 16)
-    return -1;
-  Callbacks[NumCallbacks++] = {Fn, User};
-  return 0;
-}
 }

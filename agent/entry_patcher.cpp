@@ -7,7 +7,10 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <csignal>
 #include <ctime>
+#include <dirent.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -88,6 +91,36 @@ bool setProtection(uint64_t Addr, uint64_t Len, int Prot) {
   uint64_t Start = Addr & ~(PS - 1);
   uint64_t End = (Addr + Len + PS - 1) & ~(PS - 1);
   return mprotect(reinterpret_cast<void *>(Start), End - Start, Prot) == 0;
+}
+
+// Whether a thread other than the caller may run the program's code: any
+// thread of the process but the caller and the agent's own (named
+// hotc-agent, agent/world_stop.h). Not for a fault handler: it allocates.
+bool otherProgramThreads() {
+  std::string Self = std::to_string(gettid());
+  DIR *D = opendir("/proc/self/task");
+  if (!D)
+    return true; // unknown: assume there are
+  bool Other = false;
+  while (dirent *E = readdir(D)) {
+    if (E->d_name[0] < '0' || E->d_name[0] > '9' || Self == E->d_name)
+      continue;
+    char Name[32] = {};
+    std::string Path = std::string("/proc/self/task/") + E->d_name + "/comm";
+    if (FILE *F = fopen(Path.c_str(), "re")) {
+      if (!fgets(Name, sizeof(Name), F))
+        Name[0] = 0;
+      fclose(F);
+    } else {
+      continue; // it ended
+    }
+    if (strncmp(Name, "hotc-agent", 10) != 0) {
+      Other = true;
+      break;
+    }
+  }
+  closedir(D);
+  return Other;
 }
 
 constexpr int kWritable = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -225,26 +258,42 @@ std::string EntryPatcher::write(std::vector<PlannedWrite> &Writes,
 // Runs with the world stopped only between stopClearOf and release; the
 // pages were reserved, so nothing allocates then (a fault handler may be
 // the caller).
-std::string EntryPatcher::writeStopped(Steps &S, OldCodeScan *Scan) {
+std::string EntryPatcher::writeStopped(Steps &S, OldCodeScan *Scan,
+                                       const StoppedThread *Self) {
   if (S.Writes.empty() && S.Repoints.empty()) // it moves no entry
     return "";
-  if (std::string Err = stopClearOf(S.Writes); !Err.empty())
-    return Err;
-  if (Scan)
-    Scan->scan(Stop);
+  bool StopOthers = !Self || (!S.Writes.empty() && otherProgramThreads());
+  if (StopOthers) {
+    if (std::string Err = stopClearOf(S.Writes); !Err.empty())
+      return Err;
+    if (Scan)
+      Scan->scan(Stop);
+  }
+  if (Self && Scan)
+    Scan->scanThread(*Self);
   // An entry that no longer holds what the agent left there was changed by
   // someone else: a debugger's int3 would be corrupted by a write now.
   for (const PlannedWrite &W : S.Writes)
     if (memcmp(reinterpret_cast<const void *>(W.Entry), W.Expect, 5) != 0) {
-      Stop.release();
+      if (StopOthers)
+        Stop.release();
       return "the first bytes of the function at " + hex(W.Entry) +
              " are no longer what the agent left there (a debugger's "
              "breakpoint on its first instruction?); delete it and try "
              "again; nothing was patched";
     }
   S.Pages.clear();
+  // At a safe point the writing thread is the program's own: a signal
+  // handler of the program must not run between two of the writes.
+  sigset_t All, Before;
+  sigfillset(&All);
+  if (Self)
+    pthread_sigmask(SIG_BLOCK, &All, &Before);
   std::string Err = write(S.Writes, S.Repoints, S.Pages);
-  Stop.release();
+  if (Self)
+    pthread_sigmask(SIG_SETMASK, &Before, nullptr);
+  if (StopOthers)
+    Stop.release();
   return Err;
 }
 
@@ -258,7 +307,7 @@ uint64_t EntryPatcher::currentTarget(uint64_t Entry) {
 
 std::string EntryPatcher::apply(uint64_t Version,
                                 const std::vector<EntryPatch> &Patches,
-                                OldCodeScan *Scan) {
+                                OldCodeScan *Scan, const StoppedThread *Self) {
   std::lock_guard<std::mutex> Guard(Lock);
   VersionUndo V{Version, {}, {}, false};
   V.Redo.Writes.reserve(Patches.size());
@@ -268,7 +317,7 @@ std::string EntryPatcher::apply(uint64_t Version,
   for (Steps *S : {&V.Undo, &V.Redo})
     S->Pages.reserve(2 * (S->Writes.size() + S->Repoints.size()) + 2);
   History.reserve(History.size() + 1); // no allocation once it is live
-  if (std::string Err = writeStopped(V.Redo, Scan); !Err.empty())
+  if (std::string Err = writeStopped(V.Redo, Scan, Self); !Err.empty())
     return Err;
   // Undone versions can no longer be redone once another one is applied:
   // what they would put back is no longer what runs.

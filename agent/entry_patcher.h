@@ -32,8 +32,16 @@ public:
   // otherwise.
   // Scan (when given) is run while the world is stopped for the writes:
   // the threads still inside the old code.
+  // Self: the caller is a program thread at a safe point, with these
+  // registers (agent/safe_point.h). Other threads are then stopped only if
+  // the patch writes a jump at an entry for the first time and the
+  // process has other program threads (one could be executing those
+  // bytes); re-pointing a trampoline is one atomic store, safe while they
+  // run. Scan then looks at the caller's own stack (and at the stopped
+  // threads' if they were stopped).
   std::string apply(uint64_t Version, const std::vector<EntryPatch> &Patches,
-                    OldCodeScan *Scan = nullptr);
+                    OldCodeScan *Scan = nullptr,
+                    const StoppedThread *Self = nullptr);
   // Where the entry jumps now (the newest version's code); 0 when hotc
   // never re-pointed it or an undo put its original bytes back.
   uint64_t currentTarget(uint64_t Entry);
@@ -112,8 +120,10 @@ private:
   std::string revert(VersionUndo &V);
   void revertLocked(uint64_t Version, uint64_t *Reverted, size_t Max,
                     size_t &NumReverted, std::string &Err);
-  // Writes S with the world stopped clear of its entries.
-  std::string writeStopped(Steps &S, OldCodeScan *Scan = nullptr);
+  // Writes S with the world stopped clear of its entries (or, at a safe
+  // point, as apply says).
+  std::string writeStopped(Steps &S, OldCodeScan *Scan = nullptr,
+                           const StoppedThread *Self = nullptr);
   // The entries Redo writes a jump at jump to their trampolines now (Undo
   // holds their original bytes).
   void markJumping(const Steps &Redo, const Steps &Undo);

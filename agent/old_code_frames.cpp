@@ -90,60 +90,63 @@ void OldCodeScan::copyStack(const StoppedThread &T, uint64_t Highest) {
 }
 
 void OldCodeScan::scan(const WorldStop &Stop) {
+  for (const StoppedThread &T : Stop)
+    scanThread(T);
+}
+
+void OldCodeScan::scanThread(const StoppedThread &T) {
   if (Ranges.empty())
     return;
-  for (const StoppedThread &T : Stop) {
-    // A thread at the very entry takes the new jump: not in old code.
-    if (const OldCode *R = rangeOf(T.pc); R && (Whole || T.pc != R->Entry)) {
-      note(T.tid, R->Entry);
-      continue;
-    }
-    // The mapping holding the stack pointer bounds what is looked at.
-    auto It = std::upper_bound(
-        Maps.begin(), Maps.end(), T.sp,
-        [](uint64_t A, const Mapping &M) { return A < M.Start; });
-    if (Whole && T.agent)
-      continue; // its stack holds addresses as data, from earlier calls
-    // On the alternate signal stack the stack it was interrupted on is
-    // elsewhere, and not known here.
-    if (Whole && T.onAltStack) {
-      note(T.tid, 0);
-      continue;
-    }
+  // A thread at the very entry takes the new jump: not in old code.
+  if (const OldCode *R = rangeOf(T.pc); R && (Whole || T.pc != R->Entry)) {
+    note(T.tid, R->Entry);
+    return;
+  }
+  // The mapping holding the stack pointer bounds what is looked at.
+  auto It = std::upper_bound(
+      Maps.begin(), Maps.end(), T.sp,
+      [](uint64_t A, const Mapping &M) { return A < M.Start; });
+  if (Whole && T.agent)
+    return; // its stack holds addresses as data, from earlier calls
+  // On the alternate signal stack the stack it was interrupted on is
+  // elsewhere, and not known here.
+  if (Whole && T.onAltStack) {
+    note(T.tid, 0);
+    return;
+  }
+  if (Whole)
+    for (uint64_t Reg : T.saved)
+      if (const OldCode *R = rangeOf(Reg))
+        note(T.tid, R->Entry);
+  // Freeing needs every stack looked at: one that cannot be is a user.
+  if (It == Maps.begin() || T.sp % 8 || T.sp >= (It - 1)->End) {
     if (Whole)
-      for (uint64_t Reg : T.saved)
-        if (const OldCode *R = rangeOf(Reg))
+      note(T.tid, 0);
+    return;
+  }
+  const Mapping &M = *(It - 1);
+  uint64_t End = Whole ? M.End : std::min<uint64_t>(M.End, T.sp + kMaxStackBytes);
+  uint64_t Highest = 0;
+  for (uint64_t At = T.sp; At < End; At += kChunk) {
+    size_t Want = std::min<uint64_t>(kChunk, End - At);
+    size_t Got = readOwn(At, Scratch.data(), Want);
+    for (size_t I = 0; I + 8 <= Got; I += 8) {
+      uint64_t Word;
+      memcpy(&Word, Scratch.data() + I, 8);
+      if (const OldCode *R = rangeOf(Word)) {
+        Highest = At + I;
+        if (Whole)
           note(T.tid, R->Entry);
-    // Freeing needs every stack looked at: one that cannot be is a user.
-    if (It == Maps.begin() || T.sp % 8 || T.sp >= (It - 1)->End) {
+      }
+    }
+    if (Got < Want) {
       if (Whole)
         note(T.tid, 0);
-      continue;
+      break; // the rest is gone
     }
-    const Mapping &M = *(It - 1);
-    uint64_t End = Whole ? M.End : std::min<uint64_t>(M.End, T.sp + kMaxStackBytes);
-    uint64_t Highest = 0;
-    for (uint64_t At = T.sp; At < End; At += kChunk) {
-      size_t Want = std::min<uint64_t>(kChunk, End - At);
-      size_t Got = readOwn(At, Scratch.data(), Want);
-      for (size_t I = 0; I + 8 <= Got; I += 8) {
-        uint64_t Word;
-        memcpy(&Word, Scratch.data() + I, 8);
-        if (const OldCode *R = rangeOf(Word)) {
-          Highest = At + I;
-          if (Whole)
-            note(T.tid, R->Entry);
-        }
-      }
-      if (Got < Want) {
-        if (Whole)
-          note(T.tid, 0);
-        break; // the rest is gone
-      }
-    }
-    if (Highest && !Whole)
-      copyStack(T, Highest);
   }
+  if (Highest && !Whole)
+    copyStack(T, Highest);
 }
 
 } // namespace hotc::agent

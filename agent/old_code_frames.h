@@ -51,6 +51,9 @@ public:
   void prepare(std::vector<OldCode> Ranges, bool Whole = false);
   // While the world is stopped: allocates nothing.
   void scan(const WorldStop &Stop);
+  // One thread: a stopped one, or the caller itself at a safe point (its
+  // registers as it called hotreload_safe_point, agent/safe_point.h).
+  void scanThread(const StoppedThread &T);
   const std::vector<OldCode> &ranges() const { return Ranges; }
   const std::vector<OldCodeFrame> &found() const { return Found; }
   const std::vector<ThreadStack> &stacks() const { return Stacks; }

@@ -67,6 +67,8 @@ void applyToWatch(const hotc::driver::Config &C,
   W.ExtraFlags = C.ExtraFlags.Value;
   W.Crash = C.Crash.Value;
   W.UndoDepth = static_cast<unsigned>(C.UndoDepth.Value);
+  W.SafePoints = W.SafePoints || C.SafePoints.Value; // --safe-points wins
+  W.SafePointTimeoutMs = static_cast<unsigned>(C.SafePointTimeoutMs.Value);
   W.LogFile = C.Log.Value;
 }
 
@@ -110,6 +112,12 @@ int main(int argc, char **argv) {
                        "truncated, or a FIFO, which waits for its reader) or "
                        "fd:N (a descriptor hotc inherited); stdout keeps the "
                        "human lines unless --json (docs/events.md)");
+  WatchCmd->add_flag("--safe-points", Watch.SafePoints,
+                     "Re-point each patch only when a thread of the program "
+                     "calls hotreload_safe_point() (hotreload.h), on that "
+                     "thread, instead of stopping every thread for it "
+                     "(safe_points in hotreload.toml; refused after "
+                     "safe_point_timeout_ms, default 10000)");
   bool NoStatusLine = false;
   WatchCmd->add_flag("--no-status-line", NoStatusLine,
                      "Keep the last line of the terminal for the program: "
@@ -122,7 +130,7 @@ int main(int argc, char **argv) {
                      "rebuilt, error, note, pending, crashed, undone, redone, "
                      "exited");
   WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
-                   "PROG [ARGS...] | --pid PID) [--json] [--events PATH|fd:N] [--no-status-line]\n\nBefore ready, "
+                   "PROG [ARGS...] | --pid PID) [--safe-points] [--json] [--events PATH|fd:N] [--no-status-line]\n\nBefore ready, "
                    "the static graph in BUILD_DIR/.hotc/index is brought up "
                    "to date; each save is then planned from it (the units "
                    "to recompile), and the IR of those units decides what "

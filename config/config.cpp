@@ -43,7 +43,8 @@ std::string Origin::describe() const {
 const std::vector<std::string> &configKeys() {
   static const std::vector<std::string> Keys = {
       "build_dir", "watch",    "exclude",    "debounce_ms", "compiler",
-      "extra_flags", "on_crash", "undo_depth", "socket_dir", "log"};
+      "extra_flags", "on_crash", "undo_depth", "safe_points",
+      "safe_point_timeout_ms", "socket_dir", "log"};
   return Keys;
 }
 
@@ -128,6 +129,14 @@ Expected<std::string> readString(const toml::node &N, StringRef Key,
                                      typeName(N)));
 }
 
+Expected<bool> readBool(const toml::node &N, StringRef Key,
+                        const FileReader &F) {
+  if (const toml::value<bool> *B = N.as_boolean())
+    return B->get();
+  return F.error(N.source(), formatv("'{0}' must be true or false, not {1}",
+                                     Key, typeName(N)));
+}
+
 Expected<std::string> readNonEmpty(const toml::node &N, StringRef Key,
                                    const FileReader &F) {
   auto S = readString(N, Key, F);
@@ -208,6 +217,21 @@ Expected<int64_t> readUndoDepth(const toml::node &N, const FileReader &F) {
   return I->get();
 }
 
+Expected<int64_t> readSafePointTimeout(const toml::node &N,
+                                       const FileReader &F) {
+  const toml::value<int64_t> *I = N.as_integer();
+  if (!I)
+    return F.error(N.source(), formatv("'safe_point_timeout_ms' must be an "
+                                       "integer (milliseconds, 1 to 3600000), "
+                                       "not {0}",
+                                       typeName(N)));
+  if (I->get() < 1 || I->get() > 3600000)
+    return F.error(N.source(), formatv("'safe_point_timeout_ms' must be "
+                                       "between 1 and 3600000, not {0}",
+                                       I->get()));
+  return I->get();
+}
+
 Expected<OnCrash> readOnCrash(const toml::node &N, const FileReader &F) {
   auto S = readString(N, "on_crash", F);
   if (!S)
@@ -272,6 +296,10 @@ Error readKey(StringRef Key, const toml::source_region &KeyAt,
     return store(C.Crash, readOnCrash(N, F), N, F);
   if (Key == "undo_depth")
     return store(C.UndoDepth, readUndoDepth(N, F), N, F);
+  if (Key == "safe_points")
+    return store(C.SafePoints, readBool(N, Key, F), N, F);
+  if (Key == "safe_point_timeout_ms")
+    return store(C.SafePointTimeoutMs, readSafePointTimeout(N, F), N, F);
   if (Key == "socket_dir")
     return store(C.SocketDir, Path(readNonEmpty(N, Key, F)), N, F);
   if (Key == "log")
@@ -289,6 +317,7 @@ Config defaultConfig(StringRef StartDir) {
   C.DebounceMs.Value = 100;
   C.Crash.Value = OnCrash::Rollback;
   C.UndoDepth.Value = 64;
+  C.SafePointTimeoutMs.Value = 10000;
   C.SocketDir.Value = protocol::socketDirectory();
   return C;
 }
@@ -460,6 +489,10 @@ std::vector<Row> rows(const Config &C) {
        C.Crash.From},
       {"undo_depth", C.UndoDepth.Value, std::to_string(C.UndoDepth.Value),
        C.UndoDepth.From},
+      {"safe_points", C.SafePoints.Value, C.SafePoints.Value ? "true" : "false",
+       C.SafePoints.From},
+      {"safe_point_timeout_ms", C.SafePointTimeoutMs.Value,
+       std::to_string(C.SafePointTimeoutMs.Value), C.SafePointTimeoutMs.From},
       {"socket_dir", C.SocketDir.Value, C.SocketDir.Value, C.SocketDir.From},
       {"log", C.Log.Value, Text(C.Log.Value, "(none)"), C.Log.From},
   };

@@ -53,6 +53,10 @@ struct Config {
   // How many of the newest versions `hotc undo` can reach; the memory of
   // older ones nothing runs is freed.
   Setting<int64_t> UndoDepth;
+  // Patches re-pointed only by a thread in hotreload_safe_point(), which
+  // must come within the timeout (else the patch is refused).
+  Setting<bool> SafePoints;
+  Setting<int64_t> SafePointTimeoutMs;
   Setting<std::string> SocketDir; // exported as HOTC_SOCKET_DIR
   Setting<std::string> Log;       // JSON-lines event log; empty: none
 };

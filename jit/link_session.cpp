@@ -463,7 +463,8 @@ Error LinkSession::runInitialiser(uint64_t Address) {
 Expected<OldCodeReport>
 LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
                             ArrayRef<GuardedFunction> Code,
-                            ArrayRef<EntryRepoint> Entries) {
+                            ArrayRef<EntryRepoint> Entries,
+                            const PatchNotice &Notice) {
   std::vector<std::tuple<ExecutorAddr, uint64_t, bool>> Guarded;
   for (const GuardedFunction &F : Code)
     Guarded.emplace_back(ExecutorAddr(F.Start), F.Size, F.Leavable);
@@ -475,8 +476,13 @@ LinkSession::repointEntries(uint64_t Version, uint8_t Policy,
                  std::vector<std::tuple<uint64_t, uint64_t, ExecutorAddr>>,
                  std::vector<std::tuple<uint64_t, std::vector<uint64_t>, std::string>>>;
   Expected<Result_t> Result = Result_t();
+  auto ApplyAt = Notice.AtSafePoint ? protocol::ApplyAt::SafePoint
+                                    : protocol::ApplyAt::Now;
+  auto NoticeArg = std::make_tuple(static_cast<uint8_t>(ApplyAt),
+                                   uint64_t(Notice.SafePointTimeoutMs),
+                                   Notice.Files, Notice.Functions);
   if (Error E = ES->callSPSWrapper<protocol::SPSPatchSig>(
-          PatchFn, Result, Version, Policy, Guarded, Args)) {
+          PatchFn, Result, Version, Policy, Guarded, Args, NoticeArg)) {
     consumeError(Result.takeError()); // never set: the call did not return
     if (processEnded(Pid)) // "disconnecting" would say nothing
       return joinErrors(

@@ -30,6 +30,17 @@ struct EntryRepoint {
   uint64_t Room = 0;
 };
 
+// How the agent applies a patch, and what it tells the application's hooks
+// (hotreload.h) of it.
+struct PatchNotice {
+  // Re-pointed by the next thread in hotreload_safe_point() rather than
+  // with the world stopped; refused if none comes within the timeout.
+  bool AtSafePoint = false;
+  unsigned SafePointTimeoutMs = 10000;
+  std::vector<std::string> Files;     // sources recompiled
+  std::vector<std::string> Functions; // re-pointed, demangled
+};
+
 // A thread that keeps running the old code of Entry after a patch (its
 // program counter, or the return address of one of its frames, is in it).
 struct OldCodeThread {
@@ -125,7 +136,8 @@ public:
   llvm::Expected<OldCodeReport>
   repointEntries(uint64_t Version, uint8_t Policy,
                  llvm::ArrayRef<GuardedFunction> Code,
-                 llvm::ArrayRef<EntryRepoint> Entries);
+                 llvm::ArrayRef<EntryRepoint> Entries,
+                 const PatchNotice &Notice);
   // The agent undoes every applied version from Version up (newest first,
   // threads stopped) and returns the versions it undid.
   llvm::Expected<std::vector<uint64_t>> undoFrom(uint64_t Version);

@@ -426,12 +426,16 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
   // and initialised but not re-pointed, for a test to kill it.
   if (getenv("HOTC_TEST_STOP_BEFORE_REPOINT"))
     raise(SIGSTOP);
+  PatchNotice Notice{SafePoints, SafePointTimeoutMs, R.Units, {}};
+  for (const std::string &F : R.Functions)
+    Notice.Functions.push_back(demangle(F));
   // The code is guarded even when no entry moves: initialisers ran it.
   auto Running = Link.repointEntries(Generation + 1, CrashPolicy,
-                                     guardedCode(Prep), Entries);
+                                     guardedCode(Prep), Entries, Notice);
   if (!Running)
     return Running.takeError();
   Tx.goneLive();
+  R.AtSafePoint = SafePoints;
   R.Warnings = appendOldCodeWarnings(std::move(R.Warnings), *Running,
                                        Link.unwinder(), Entries, Link.pid());
   return Error::success();

@@ -84,6 +84,7 @@ struct PatchReport {
   // them differs from GCC's: jit/build_compiler_patch.h).
   std::vector<std::string> BuildCompiled;
   bool Focused = true; // every unit generated only the functions edited
+  bool AtSafePoint = false; // re-pointed by a thread in hotreload_safe_point()
   PatchTiming Ms;
   bool empty() const {
     return Functions.empty() && Created.empty() && Rerun.empty();
@@ -149,6 +150,12 @@ public:
   // What the agent does on a crash in patched code (protocol::CrashPolicy),
   // from the next patch on.
   void setCrashPolicy(uint8_t Policy) { CrashPolicy = Policy; }
+  // safe_points: from the next patch on, the entries are re-pointed by the
+  // next thread in hotreload_safe_point(), waiting at most TimeoutMs.
+  void setSafePoints(bool On, unsigned TimeoutMs) {
+    SafePoints = On;
+    SafePointTimeoutMs = TimeoutMs;
+  }
   // The version and source of an address of patched code (a return
   // address when IsReturn).
   std::optional<VersionedLocation> locate(uint64_t Pc, bool IsReturn) const {
@@ -232,6 +239,8 @@ private:
   std::vector<UnitState> Units;
   unsigned Generation = 0;
   uint8_t CrashPolicy = 1; // protocol::CrashPolicy::Rollback
+  bool SafePoints = false;
+  unsigned SafePointTimeoutMs = 10000;
   unsigned UndoDepth = 64;
   PatchHistory History;
   size_t PreambleLimit = 64;

@@ -18,7 +18,7 @@
 
 namespace hotc::protocol {
 
-inline constexpr uint64_t kProtocolVersion = 7;
+inline constexpr uint64_t kProtocolVersion = 8;
 
 // Bootstrap map key: uint64_t protocol version of the agent.
 inline constexpr const char *kVersionKey = "hotc.protocol";
@@ -60,11 +60,22 @@ using SPSThreadStacks = llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTup
     llvm::orc::shared::SPSSequence<char>>>;
 using SPSPatchResult =
     llvm::orc::shared::SPSTuple<SPSOldCodeFrames, SPSOldCodeRanges, SPSThreadStacks>;
+// The last argument says how and what for the application's hooks
+// (hotreload.h): (ApplyAt, safe-point timeout in ms, the files recompiled,
+// the functions re-pointed, as hotc names them).
+enum class ApplyAt : uint8_t {
+  Now = 0,       // at once, every other thread stopped for the writes
+  SafePoint = 1, // by the next thread in hotreload_safe_point()
+};
+using SPSPatchNotice = llvm::orc::shared::SPSTuple<
+    uint8_t, uint64_t, llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSString>,
+    llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSString>>;
 using SPSPatchSig = llvm::orc::shared::SPSExpected<SPSPatchResult>(
     uint64_t, uint8_t, llvm::orc::shared::SPSSequence<SPSPatchedCode>,
     llvm::orc::shared::SPSSequence<llvm::orc::shared::SPSTuple<
         llvm::orc::shared::SPSExecutorAddr, llvm::orc::shared::SPSExecutorAddr,
-        uint64_t>>);
+        uint64_t>>,
+    SPSPatchNotice);
 
 // Undo and redo from hotc (`hotc undo`, `hotc redo`). Undo puts back every
 // entry as it was before version V, undoing each applied version from V up,

@@ -212,6 +212,9 @@ void EventOutput::patched(const jit::PatchReport &R,
               "{4:f0}, patch {5:f1}) — {6}",
               N, N == 1 ? "" : "s", R.Ms.Total, R.Ms.Compile, R.Ms.Link,
               R.Ms.Patch, describe(R));
+  if (R.AtSafePoint)
+    Human += "\n  applied at a safe point (the patch time includes the wait "
+             "for it)";
   for (const std::string &I : R.Inlined)
     Human += "\n  also relinked " + I;
   for (const std::string &F : R.BuildCompiled)
@@ -247,7 +250,8 @@ void EventOutput::patched(const jit::PatchReport &R,
                                            {"preamble", R.Ms.Preamble},
                                            {"baseline", R.Ms.Baseline},
                                            {"plan", Plan ? Plan->Ms : 0.0}}},
-                       {"focused", R.Focused}},
+                       {"focused", R.Focused},
+                       {"applied_at", R.AtSafePoint ? "safe_point" : "now"}},
           Human);
 }
 

@@ -262,6 +262,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   Session.setPreambleLimit(Opts.MaxPreambles);
   Session.setUndoDepth(Opts.UndoDepth);
   Session.setCrashPolicy(static_cast<uint8_t>(crashPolicyOf(Opts.Crash)));
+  Session.setSafePoints(Opts.SafePoints, Opts.SafePointTimeoutMs);
   // Crashes in patched code are the agent's to catch; it writes them here.
   std::unique_ptr<CrashLog> Crashes;
   if (auto C = CrashLog::open(T.Pid))

@@ -25,6 +25,10 @@ struct WatchOptions {
   // ones give theirs up); each costs the size the ready event reports.
   size_t MaxPreambles = 64;
   unsigned UndoDepth = 64; // versions `hotc undo` reaches (undo_depth)
+  // safe_points / --safe-points: entries re-pointed by the next thread in
+  // hotreload_safe_point(), which must come within SafePointTimeoutMs.
+  bool SafePoints = false;
+  unsigned SafePointTimeoutMs = 10000;
 
   // From hotreload.toml (see config.h); main.cpp fills them.
   // Globs (config.h matchesAnyGlob): when not empty, only matching files are

@@ -30,10 +30,12 @@ int shell(const std::string &Command) {
 
 FixtureProject FixtureProject::build(const std::string &Fixture,
                                      const std::string &TestName,
-                                     const std::string &BuildType) {
+                                     const std::string &BuildType,
+                                     const std::string &CMakeArgs) {
   FixtureProject P = copyFixture(Fixture, TestName);
   EXPECT_EQ(shell("cmake -S '" + P.Dir + "' -B '" + P.BuildDir +
-                  "' -G Ninja -DCMAKE_BUILD_TYPE=" + BuildType + " "
+                  "' -G Ninja -DCMAKE_BUILD_TYPE=" + BuildType + " " +
+                  CMakeArgs + " "
                   "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON > '" + P.Dir +
                   "/configure.log' 2>&1 && cmake --build '" + P.BuildDir +
                   "' > '" + P.Dir + "/build.log' 2>&1"),

@@ -29,9 +29,11 @@ struct FixtureProject {
   std::string Dir;
   std::string BuildDir;
 
+  // CMakeArgs: more arguments for its configure step ("-DX=Y ...").
   static FixtureProject build(const std::string &Fixture,
                               const std::string &TestName,
-                              const std::string &BuildType = "Debug");
+                              const std::string &BuildType = "Debug",
+                              const std::string &CMakeArgs = "");
   std::string path(const std::string &Rel) const { return Dir + "/" + Rel; }
   std::string read(const std::string &Rel) const;
   // Replaces the only occurrence of From in Rel by To (fails the test if

@@ -103,7 +103,9 @@ bool decode(StringRef Name, ArrayRef<char> A) {
   if (Name == p::kPatchFn)
     return Decoder<p::SPSPatchSig>::run<
         uint64_t, uint8_t, std::vector<std::tuple<ExecutorAddr, uint64_t, bool>>,
-        std::vector<std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>>>(A);
+        std::vector<std::tuple<ExecutorAddr, ExecutorAddr, uint64_t>>,
+        std::tuple<uint8_t, uint64_t, std::vector<std::string>,
+                   std::vector<std::string>>>(A);
   if (Name == p::kUndoFn)
     return Decoder<p::SPSUndoSig>::run<uint64_t>(A);
   if (Name == p::kRedoFn)

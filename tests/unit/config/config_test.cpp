@@ -17,7 +17,8 @@ namespace {
 // test must fail if config.cpp loses or renames one.
 const char *kKeys[] = {"build_dir",   "watch",    "exclude",
                        "debounce_ms", "extra_flags",
-                       "on_crash",    "undo_depth", "socket_dir", "log"};
+                       "on_crash",    "undo_depth", "safe_points",
+                       "safe_point_timeout_ms", "socket_dir", "log"};
 
 // The place and text of the ConfigError in E (fails the test otherwise).
 ConfigError takeConfigError(llvm::Error E) {
@@ -51,6 +52,8 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
                      "extra_flags = [\"-DHOT=1\", \"-g\"]\n"
                      "on_crash = \"restart\"\n"
                      "undo_depth = 8\n"
+                     "safe_points = true\n"
+                     "safe_point_timeout_ms = 250\n"
                      "socket_dir = \"/run/hotc-test\"\n"
                      "log = \"logs/hotc.jsonl\"\n";
   auto C = parseConfig(Text, Dir + "/hotreload.toml", Dir);
@@ -67,6 +70,8 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
             (std::vector<std::string>{"-DHOT=1", "-g"}));
   EXPECT_EQ(C->Crash.Value, OnCrash::Restart);
   EXPECT_EQ(C->UndoDepth.Value, 8);
+  EXPECT_TRUE(C->SafePoints.Value);
+  EXPECT_EQ(C->SafePointTimeoutMs.Value, 250);
   EXPECT_EQ(C->SocketDir.Value, "/run/hotc-test");
   EXPECT_EQ(C->Log.Value, Dir + "/logs/hotc.jsonl");
 
@@ -74,6 +79,7 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
                              &C->Exclude.From,    &C->DebounceMs.From,
                              &C->ExtraFlags.From,
                              &C->Crash.From,      &C->UndoDepth.From,
+                             &C->SafePoints.From, &C->SafePointTimeoutMs.From,
                              &C->SocketDir.From,
                              &C->Log.From};
   for (unsigned I = 0; I < std::size(Origins); ++I) {
@@ -178,6 +184,11 @@ TEST(Config, WrongTypesCiteTheLineAndNameTheKey) {
       {"on_crash = true", "'on_crash'", "not a boolean"},
       {"undo_depth = 0", "'undo_depth'", "between 1 and 100000, not 0"},
       {"undo_depth = \"64\"", "'undo_depth'", "must be an integer"},
+      {"safe_points = 1", "'safe_points'", "must be true or false"},
+      {"safe_point_timeout_ms = 0", "'safe_point_timeout_ms'",
+       "between 1 and 3600000, not 0"},
+      {"safe_point_timeout_ms = 1.5", "'safe_point_timeout_ms'",
+       "must be an integer"},
       {"socket_dir = {}", "'socket_dir'", "not a table"},
       {"log = 1979-05-27", "'log'", "not a date or time"},
   };
