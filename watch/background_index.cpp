@@ -425,6 +425,11 @@ std::vector<std::string> BackgroundIndex::takeFailures() {
   return std::exchange(Failures, {});
 }
 
+size_t BackgroundIndex::analysesLeft() const {
+  std::lock_guard<std::mutex> G(Lock);
+  return Queue.size() + (Analysing ? 1 : 0);
+}
+
 void BackgroundIndex::work() {
   std::unique_lock<std::mutex> G(Lock);
   for (;;) {
@@ -443,6 +448,7 @@ void BackgroundIndex::work() {
       continue;
     bool Initial = Unanalysed.erase(Main);
     Current = Initial ? Main : "";
+    Analysing = true;
     jit::CompileCommand Copy = *Cmd;
     // A start-up analysis describes the text the process runs; one after a
     // save, the disk (later saves leave it not fresh: recompiled whole).
@@ -470,6 +476,7 @@ void BackgroundIndex::work() {
     if (R)
       adoptAnalysis(std::move(*R), Initial);
     Current.clear();
+    Analysing = false;
     Analysed.notify_all();
     if (Queue.empty())
       dropUnusedTexts();

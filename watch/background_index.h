@@ -55,6 +55,9 @@ public:
   void startWorker(const std::vector<std::string> &Running);
   // Start-up analyses done so far, and how many there are.
   std::pair<size_t, size_t> progress() const { return {Done, ToDo}; }
+  // Units queued for analysis or being analysed (start-up or after a
+  // save): the status line's background work.
+  size_t analysesLeft() const;
   // Analyses the units of Mains (real paths) whose start-up analysis has
   // not run yet, now and in parallel: a save about to be planned reads
   // them. Waits for one the background is analysing.
@@ -122,6 +125,7 @@ private:
   std::deque<std::string> Queue;    // main files to analyse (again)
   llvm::StringSet<> Unanalysed;     // queued at start-up, not analysed yet
   std::string Current;              // the one of them the worker analyses
+  bool Analysing = false;           // the worker analyses a unit now
   std::condition_variable Analysed; // Current is done
   std::vector<std::string> Failures;
   bool Stopping = false;

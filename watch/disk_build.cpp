@@ -68,6 +68,11 @@ Error DiskBuild::reloadIfStale() {
   return Error::success();
 }
 
+size_t DiskBuild::filesBehind() {
+  std::lock_guard<std::mutex> G(QueueLock);
+  return Pending.size() + Rebuilding;
+}
+
 bool DiskBuild::feedsBinaries(const std::string &File) {
   // The worker may be rebuilding: ninja is used from one thread at a time.
   std::lock_guard<std::mutex> G(BuildLock);
@@ -124,12 +129,14 @@ void DiskBuild::run() {
     }
     std::set<std::string> Files;
     Files.swap(Pending);
+    Rebuilding = Files.size();
     G.unlock(); // saves keep queueing while ninja works
     {
       std::lock_guard<std::mutex> B(BuildLock);
       rebuild(Files);
     }
     G.lock();
+    Rebuilding = 0;
   }
 }
 

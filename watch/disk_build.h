@@ -40,6 +40,10 @@ public:
   // Queues a rebuild for these patched files (merged with any queued).
   void sync(const std::vector<std::string> &PatchedFiles);
 
+  // Patched files whose objects wait for the rebuild or are being rebuilt
+  // (the status line's background work).
+  size_t filesBehind();
+
   // Whether File's object is linked into the binaries (after re-reading a
   // rewritten build.ninja). Waits for the worker.
   bool feedsBinaries(const std::string &File);
@@ -61,6 +65,7 @@ private:
   std::condition_variable Wake;
   std::set<std::string> Pending;
   uint64_t Requests = 0;
+  size_t Rebuilding = 0; // files of the rebuild under way
   bool Stopping = false;
   std::mutex BuildLock; // ninja: one user at a time
   std::thread Worker;

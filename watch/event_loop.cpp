@@ -1,9 +1,11 @@
 #include "watch/event_loop.h"
 
 #include "support/elapsed.h"
+#include "watch/background_index.h"
 #include "watch/control_socket.h"
 #include "watch/crash_report.h"
 #include "watch/debug_request.h"
+#include "watch/disk_build.h"
 #include "watch/process_state.h"
 #include "watch/session_control.h"
 #include "watch/status_line.h"
@@ -128,9 +130,11 @@ Ending runEventLoop(EventLoop &P) {
     Status = StatusLine::open(STDOUT_FILENO);
   auto DrawStatus = [&] {
     if (Status)
-      Status->draw(statusText({Session.units().size(), Session.version(),
-                               Out.lastOutcome(), State.Pending.size(),
-                               State.Paused}));
+      Status->draw(statusText(
+          {Session.units().size(), Session.version(), Out.lastOutcome(),
+           State.Pending.size(), State.Paused,
+           Loop.Disk ? Loop.Disk->filesBehind() : 0,
+           Loop.Index ? Loop.Index->analysesLeft() : 0}));
   };
   // When to free superseded code next: a version may have left the undo
   // history, or one a thread was in may be free now.

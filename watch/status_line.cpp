@@ -55,6 +55,14 @@ std::string statusText(const StatusFacts &F) {
     S += formatv(" · {0} save{1} held", F.Held, F.Held == 1 ? "" : "s").str();
   if (F.Paused)
     S += " · paused (p resumes)";
+  if (F.RebuildFiles)
+    S += formatv(" · rebuilding {0} file{1} on disk", F.RebuildFiles,
+                 F.RebuildFiles == 1 ? "" : "s")
+             .str();
+  if (F.Analyses)
+    S += formatv(" · analysing {0} unit{1}", F.Analyses,
+                 F.Analyses == 1 ? "" : "s")
+             .str();
   return S;
 }
 

@@ -21,6 +21,10 @@ struct StatusFacts {
   std::optional<llvm::json::Object> Last; // the last outcome event
   size_t Held = 0;                         // saves waiting
   bool Paused = false;
+  // Background work: files the build on disk has yet to catch up with,
+  // units the static graph has yet to analyse.
+  size_t RebuildFiles = 0;
+  size_t Analyses = 0;
 };
 
 std::string statusText(const StatusFacts &F);
