@@ -151,6 +151,8 @@ std::vector<json::Object> EventOutput::takeKept() {
 
 void EventOutput::deliver(json::Object Event, const std::string &Human) {
   std::lock_guard<std::mutex> G(Lock);
+  if (Pid && !Event.get("pid"))
+    Event["pid"] = Pid;
   count(Event);
   StringRef Name = Event.getString("event").value_or("");
   if (Name != "note" && Name != "rebuilt" && Name != "ready")

@@ -54,6 +54,9 @@ public:
   // stdout is the program's too (--exec): each JSON line written there
   // starts on a fresh line, whatever the program left unfinished.
   void startOnFreshLines() { FreshLines = true; }
+  // The process the session watches: every event from now on carries its
+  // pid (several processes may be watched at once: watch/fleet.h).
+  void setPid(int P) { Pid = P; }
   ~EventOutput();
 
   void ready(const ReadyReport &R);
@@ -98,6 +101,7 @@ private:
   void deliver(llvm::json::Object Event, const std::string &Human);
   bool Json;
   bool FreshLines = false;
+  int Pid = 0; // 0: not attached yet
   std::optional<llvm::json::Object> LastOutcome;
   FILE *Log = nullptr;
   FILE *Events = nullptr;
