@@ -7,6 +7,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace llvm;
@@ -206,8 +207,10 @@ Error saveUnit(StringRef IndexDir, const FormIndex &Unit) {
   if (std::error_code EC = sys::fs::create_directories(IndexDir))
     return createStringError(EC, "cannot create %s", IndexDir.str().c_str());
   SmallString<256> Path = unitPath(IndexDir, Unit.MainFile);
-  // Written aside and renamed, so a reader never sees half a file.
-  std::string Temp = (Path + ".tmp").str();
+  // Written aside and renamed, so a reader never sees half a file; aside
+  // under this process's own name, as several hotc sessions of one build
+  // (hotc watch --pid A --pid B) may store the same unit at once.
+  std::string Temp = (Path + ".tmp." + Twine(sys::Process::getProcessId())).str();
   {
     std::error_code EC;
     raw_fd_ostream OS(Temp, EC);

@@ -7,6 +7,7 @@
 #include "cli/gdb_command.h"
 #include "cli/index_commands.h"
 #include "cli/session_commands.h"
+#include "watch/fleet.h"
 #include "watch/watch_command.h"
 
 #include "protocol/agent_protocol.h"
@@ -72,6 +73,29 @@ void applyToWatch(const hotc::driver::Config &C,
   W.LogFile = C.Log.Value;
 }
 
+// Several processes: one `hotc watch --pid` session each (watch/fleet.h),
+// with the settings this command line gives; hotreload.toml's they read
+// themselves.
+hotc::driver::FleetOptions fleetOf(const hotc::driver::WatchOptions &W,
+                                   const hotc::driver::CommandLineConfig &CL,
+                                   std::vector<int> Pids, bool All) {
+  hotc::driver::FleetOptions F;
+  F.BuildDir = W.BuildDir;
+  F.Pids = std::move(Pids);
+  F.All = All;
+  F.Json = W.Json;
+  F.EventsTo = W.EventsTo;
+  F.SessionArgs = {"-p", W.BuildDir, "--max-preambles",
+                   std::to_string(W.MaxPreambles)};
+  if (!CL.ConfigFile.empty())
+    F.SessionArgs.insert(F.SessionArgs.end(), {"--config", CL.ConfigFile});
+  if (W.SafePoints)
+    F.SessionArgs.push_back("--safe-points");
+  if (!W.DiskBuild)
+    F.SessionArgs.push_back("--no-disk-build");
+  return F;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -89,7 +113,8 @@ int main(int argc, char **argv) {
   hotc::driver::WatchOptions Watch;
   hotc::driver::CommandLineConfig ConfigCL; // -p and --config of any command
   bool Exec = false;
-  int Pid = 0;
+  std::vector<int> Pids;
+  bool All = false;
   auto *WatchCmd = App.add_subcommand(
       "watch", "Patch a running process on every save of its sources");
   WatchCmd->add_option("-p,--build-dir", ConfigCL.BuildDir,
@@ -105,8 +130,14 @@ int main(int argc, char **argv) {
   WatchCmd->add_flag("--exec", Exec,
                      "Start PROG ARGS... (everything after --exec) with the "
                      "agent and watch it; hotc exits with its exit code");
-  WatchCmd->add_option("--pid", Pid,
-                       "Attach to a process already running with the agent");
+  WatchCmd->add_option("--pid", Pids,
+                       "Attach to a process already running with the agent; "
+                       "given several times, watch them all (one session "
+                       "each, every save patched in each)");
+  WatchCmd->add_flag("--all", All,
+                     "Watch every process running with the agent whose "
+                     "executable or libraries come from BUILD_DIR, and each "
+                     "one that starts later");
   WatchCmd->add_option("--events", Watch.EventsTo,
                        "Send every event as a JSON line to PATH (a file, "
                        "truncated, or a FIFO, which waits for its reader) or "
@@ -118,6 +149,11 @@ int main(int argc, char **argv) {
                      "thread, instead of stopping every thread for it "
                      "(safe_points in hotreload.toml; refused after "
                      "safe_point_timeout_ms, default 10000)");
+  bool NoDiskBuild = false;
+  WatchCmd->add_flag("--no-disk-build", NoDiskBuild,
+                     "Leave the build on disk as it is (by default, after "
+                     "patches, the objects and binaries are rebuilt in the "
+                     "background in a Ninja build directory)");
   bool NoStatusLine = false;
   WatchCmd->add_flag("--no-status-line", NoStatusLine,
                      "Keep the last line of the terminal for the program: "
@@ -130,7 +166,7 @@ int main(int argc, char **argv) {
                      "rebuilt, error, note, pending, crashed, undone, redone, "
                      "exited");
   WatchCmd->footer("Usage: hotc watch [-p BUILD_DIR] [--config FILE] (--exec "
-                   "PROG [ARGS...] | --pid PID) [--safe-points] [--json] [--events PATH|fd:N] [--no-status-line]\n\nBefore ready, "
+                   "PROG [ARGS...] | --pid PID... | --all) [--safe-points] [--no-disk-build] [--json] [--events PATH|fd:N] [--no-status-line]\n\nBefore ready, "
                    "the static graph in BUILD_DIR/.hotc/index is brought up "
                    "to date; each save is then planned from it (the units "
                    "to recompile), and the IR of those units decides what "
@@ -224,18 +260,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "hotc watch: --exec needs a program to run\n");
     return 2;
   }
-  if (Exec == (Pid != 0)) {
-    fprintf(stderr, "hotc watch: give exactly one of --exec PROG or --pid PID\n%s",
-                    WatchCmd->help().c_str());
+  if (int(Exec) + int(!Pids.empty() || All) != 1) {
+    fprintf(stderr, "hotc watch: give exactly one of --exec PROG, --pid PID "
+                    "(once or more) or --all\n%s",
+            WatchCmd->help().c_str());
     return 2;
   }
   Watch.ExecArgv = std::move(ExecArgv);
   Watch.StatusLine = !NoStatusLine;
-  if (Pid)
-    Watch.Pid = Pid;
+  Watch.DiskBuild = !NoDiskBuild;
   auto Config = loadConfigOrReport(ConfigCL, "watch");
   if (!Config)
     return 2;
   applyToWatch(*Config, Watch);
+  if (Pids.size() > 1 || All)
+    return hotc::driver::runFleet(fleetOf(Watch, ConfigCL, Pids, All));
+  if (!Pids.empty())
+    Watch.Pid = Pids.front();
   return hotc::driver::runWatch(Watch);
 }

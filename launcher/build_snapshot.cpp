@@ -38,6 +38,10 @@ readRecord(StringRef RecordPath, StringRef BuildDir) {
   if (!Source || !Inputs)
     return Unusable("no \"source\" or \"inputs\"");
   SourceSnapshot S;
+  sys::fs::file_status St;
+  if (sys::fs::status(RecordPath, St))
+    return Unusable("its time cannot be read");
+  S.RecordedAt = St.getLastModificationTime();
   for (const auto &[Path, Hash] : *Inputs) {
     auto H = Hash.getAsString();
     if (!H)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Chrono.h"
 
 #include <string>
 #include <vector>
@@ -18,6 +19,12 @@ struct SourceSnapshot {
   llvm::StringMap<std::string> Contents;
   // Inputs whose content on disk differs from the recorded one now.
   std::vector<std::string> EditedSince;
+  // When the launcher wrote the record (the compile's end): a binary
+  // linked before it cannot hold that compile's code.
+  llvm::sys::TimePoint<> RecordedAt;
+  // Set by the watch session when the process cannot be running this
+  // compile (watch/process_build.h): why; its edits are not patched.
+  std::string NotRunning;
 };
 
 struct BuildSnapshots {

@@ -4,6 +4,7 @@
 
 #include "frontend/project_files.h"
 #include "launcher/build_snapshot.h"
+#include "watch/process_build.h"
 #include "watch/process_launcher.h"
 #include "watch/crash_log.h"
 #include "watch/crash_report.h"
@@ -130,6 +131,14 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
                          });
   for (size_t I = 0; I < Commands.size(); ++I) {
     jit::UnitState U;
+    // A unit of another binary of the build is said to be that, below.
+    bool InDwarf = !DwarfNamesUnits || Dwarf.hasUnit(Commands[I].File);
+    if (auto S = Snapshots.find(Commands[I].File);
+        InDwarf && S != Snapshots.end() && !S->second.NotRunning.empty()) {
+      Out.ignored(Commands[I].File, S->second.NotRunning);
+      Unpatchable[Commands[I].File] = S->second.NotRunning;
+      continue;
+    }
     if (!Results[I]) {
       // The record moves into the unit: its only reader from now on.
       U = jit::pendingBaseline(
@@ -275,18 +284,21 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     Out.note("build record unusable, its unit's baseline is the file on disk: " +
              Why);
   StringMap<SourceSnapshot> &Snapshots = Recorded.Sources;
+  markRecordsNotRunning(T.Pid, BuildDir, Snapshots);
   // The stored graph is loaded while the baselines of units built without
   // the launcher compile; its stale units are analysed in the background.
   // Files edited between the build and now: the process runs the build's
   // version; they are patched right after ready.
   std::vector<std::string> EditedSinceBuild;
-  for (const auto &S : Snapshots)
+  StringMap<std::string> BuildTexts;
+  for (const auto &S : Snapshots) {
+    if (!S.second.NotRunning.empty())
+      continue; // what it runs is not known
     for (const std::string &F : S.second.EditedSince)
       EditedSinceBuild.push_back(F);
-  StringMap<std::string> BuildTexts;
-  for (const auto &S : Snapshots)
     for (const auto &C : S.second.Contents)
       BuildTexts[C.first()] = C.second;
+  }
   BackgroundIndex Index(BuildDir, *Commands);
   IndexSummary Indexed;
   std::atomic<bool> IndexDone{false};
@@ -320,12 +332,14 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   WatchLoop Loop{Opts, Session, Out, *Watcher, nullptr, BuildDir,
                  BuildDir + "/compile_commands.json"};
   std::unique_ptr<DiskBuild> Disk;
-  if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out,
-                               Opts.DebounceMs))
-    Disk = std::move(*D);
-  else
-    Out.note("the build on disk will not be kept in step with the process: " +
-             toString(D.takeError()));
+  if (Opts.DiskBuild) { // --no-disk-build: the build on disk is left alone
+    if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out,
+                                 Opts.DebounceMs))
+      Disk = std::move(*D);
+    else
+      Out.note("the build on disk will not be kept in step with the process: " +
+               toString(D.takeError()));
+  }
   Loop.Disk = Disk.get();
   Loop.Unpatchable = std::move(Unpatchable);
   if (Error E = Loop.watchInputs())
@@ -376,6 +390,7 @@ int runWatch(const WatchOptions &Opts) {
     auto T = startOrAttach(Opts);
     if (!T)
       return Out.error(T.takeError(), "startup"), 2;
+    Out.setPid(T->Pid);
     Ending E = watchProcess(Opts, *T, Out, SigFd);
     if (!E.Crashed || Opts.Crash != OnCrash::Restart)
       return E.Code;

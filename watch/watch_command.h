@@ -29,6 +29,9 @@ struct WatchOptions {
   // hotreload_safe_point(), which must come within SafePointTimeoutMs.
   bool SafePoints = false;
   unsigned SafePointTimeoutMs = 10000;
+  // Keep the build on disk in step after patches (--no-disk-build: not;
+  // one session of several watching one build does it: watch/fleet.h).
+  bool DiskBuild = true;
 
   // From hotreload.toml (see config.h); main.cpp fills them.
   // Globs (config.h matchesAnyGlob): when not empty, only matching files are
