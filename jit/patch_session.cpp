@@ -137,6 +137,23 @@ StringSet<> changedFunctions(const Module &M, const FunctionHashes &Now,
   return Changed;
 }
 
+// Why a function that changed is not re-pointed: the process has no code
+// under its name. A lambda of a non-inline function is `f()::$_0` for
+// Clang but `{lambda()#1}` (`UlvE_`) in a GCC build: it exists, and runs
+// on, under the other name.
+std::string oldCopyWarning(StringRef Name) {
+  std::string Readable = demangle(Name.str());
+  if (StringRef(Readable).contains("::$_"))
+    return Readable + " changed, but it is a lambda that Clang names `$_N` "
+                      "and the build's compiler (GCC) `{lambda()#N}`; hotc "
+                      "cannot match the two yet, so the process keeps running "
+                      "the old lambda, also where a std::function or a "
+                      "function pointer holds it";
+  return Readable + " changed but has no out-of-line copy in the process "
+                    "(inlined or never emitted): code compiled into its "
+                    "callers stays old";
+}
+
 // Whether some relinked caller held an inlined copy of Symbol: then its
 // new code reaches the new version, and nothing stays old.
 bool heldBy(const std::vector<std::string> &Inlined, StringRef Symbol) {
@@ -309,10 +326,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   markUnoptimised(M, P.Plan, U.Live, Want, P.Marks);
   for (const CreatedSymbol &C : P.Plan.Created)
     if (C.IsFunction && U.Live.count(C.Name) && !heldBy(R.Inlined, C.Name))
-      R.Warnings.push_back(
-          demangle(C.Name) +
-          " changed but has no out-of-line copy in the process (inlined or "
-          "never emitted): code compiled into its callers stays old");
+      R.Warnings.push_back(oldCopyWarning(C.Name));
   if (P.Plan.Replaced.empty() && P.Plan.Created.empty() &&
       P.Plan.InitFunction.empty())
     return Error::success();
