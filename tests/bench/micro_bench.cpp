@@ -20,6 +20,8 @@
 #include <thread>
 #include <unistd.h>
 
+extern "C" void hotreload_safe_point(void);
+
 using namespace hotc;
 using namespace llvm;
 
@@ -204,6 +206,14 @@ BENCHMARK(BM_PatchEntries)
     ->ArgNames({"entries", "busy_threads"})
     ->Args({1, 1})->Args({100, 1})->Args({1, 4})->Args({100, 4})
     ->Unit(benchmark::kMicrosecond);
+
+// What a frame loop pays for calling hotreload_safe_point() while no patch
+// waits (agent/safe_point.cpp): the registers recorded, one atomic load.
+void BM_SafePointNothingWaiting(benchmark::State &State) {
+  for (auto _ : State)
+    hotreload_safe_point();
+}
+BENCHMARK(BM_SafePointNothingWaiting)->Unit(benchmark::kNanosecond);
 
 } // namespace
 
