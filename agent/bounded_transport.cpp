@@ -1,5 +1,6 @@
 #include "agent/bounded_transport.h"
 
+#include "agent/safe_point.h"
 #include "agent/wrapper_arguments.h"
 
 #include "llvm/ExecutionEngine/Orc/Shared/OrcRTBridge.h"
@@ -247,6 +248,9 @@ void BoundedTransport::listen() {
     ::close(FD);
     Closed = true;
   }
+  // A patch still waiting for a safe point was this peer's, and nobody will
+  // hear how it went: withdrawn before the server waits for its call.
+  safe_point::withdraw();
   C.handleDisconnect(std::move(Err));
 }
 

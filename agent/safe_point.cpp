@@ -10,8 +10,9 @@ namespace hotc::agent::safe_point {
 namespace {
 
 // One job handed over at a time: Waiting while no thread has taken it,
-// Running once one has (the timeout no longer applies), Done after.
-enum class State { Idle, Waiting, Running, Done };
+// Running once one has (the timeout no longer applies), Done after;
+// Withdrawn when its hotc went away before any thread took it.
+enum class State { Idle, Waiting, Running, Done, Withdrawn };
 
 std::mutex Lock;
 std::condition_variable Changed;
@@ -33,7 +34,7 @@ bool run(Job J, unsigned TimeoutMs) {
   Offered.store(true, std::memory_order_release);
   bool Taken = Changed.wait_for(Guard, std::chrono::milliseconds(TimeoutMs),
                                 [] { return Now != State::Waiting; });
-  if (!Taken) { // no thread came: withdraw it under the lock
+  if (!Taken || Now == State::Withdrawn) { // no thread came: drop it
     Offered.store(false, std::memory_order_relaxed);
     Now = State::Idle;
     Pending = nullptr;
@@ -43,6 +44,17 @@ bool run(Job J, unsigned TimeoutMs) {
   Now = State::Idle;
   Pending = nullptr;
   return true;
+}
+
+void withdraw() {
+  {
+    std::lock_guard<std::mutex> Guard(Lock);
+    if (Now != State::Waiting)
+      return; // nothing waits, or a thread runs it already
+    Offered.store(false, std::memory_order_relaxed);
+    Now = State::Withdrawn;
+  }
+  Changed.notify_all();
 }
 
 // The thread at a safe point: take the job, if one is offered, and run it.

@@ -24,4 +24,8 @@ using Job = std::function<void(const StoppedThread &Self)>;
 // time); a second caller waits for the first.
 bool run(Job J, unsigned TimeoutMs);
 
+// hotc went away: a job no thread has taken yet is withdrawn (run returns
+// false at once), so a patch whose hotc is gone is never applied.
+void withdraw();
+
 } // namespace hotc::agent::safe_point

@@ -9,6 +9,7 @@
 // applied the patch.
 #include "live_session.h"
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -143,6 +144,44 @@ TEST(SafePoints, RefusedWhenNoThreadComesInTime) {
   EXPECT_EQ(S.hooks(), (std::vector<std::string>{
                            S.hookLine("before", 1, "main"),
                            S.hookLine("after", 1, "main")}));
+}
+
+// hotc killed while its patch waits for a safe point: nobody would hear
+// how it went, and a new hotc would not know the process runs it. The agent
+// withdraws it when the connection ends; later safe points apply nothing.
+TEST(SafePoints, AWaitingPatchIsWithdrawnWhenHotcGoesAway) {
+  FixtureProject P = FixtureProject::build(
+      "safe_point_app", testName(), "Debug",
+      std::string("-DHOTRELOAD_INCLUDE='") + HOTC_SOURCE_DIR + "/agent/include'");
+  AppLog Log(P.path("app.log"));
+  HotcProcess Run({"run", P.BuildDir + "/safe_point_app", P.path("app.log")},
+                  P.Dir);
+  ASSERT_TRUE(Log.waitStarted());
+  ASSERT_EQ(shell("pgrep -P " + std::to_string(Run.pid()) + " > '" +
+                  P.path("pid") + "'"),
+            0);
+  int App = std::stoi(P.read("pid"));
+  std::string Hold = P.path("app.log.hold");
+  std::ofstream(Hold) << "hold\n";
+  ASSERT_TRUE(Log.waitFor([](auto &L) { return L.at("held") == "1"; }));
+  {
+    HotcProcess Watch({"watch", "-p", P.BuildDir, "--json", "--safe-points",
+                       "--pid", std::to_string(App)},
+                      P.Dir);
+    ASSERT_TRUE(Watch.waitEvent("ready")) << Watch.history();
+    P.edit("frame.c", "return 1;", "return 2;");
+    std::this_thread::sleep_for(3s); // compiled, linked, waiting
+    EXPECT_EQ(Watch.count("patched"), 0u);
+    Watch.signal(SIGKILL);
+    Watch.waitExit();
+  }
+  std::this_thread::sleep_for(500ms); // the agent sees the connection end
+  std::remove(Hold.c_str());
+  ASSERT_TRUE(Log.waitFor([](auto &L) { return L.at("held") == "0"; }));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(lastValue(Log), "1");
+  EXPECT_EQ(P.read("app.log.hooks"), "");
+  kill(App, SIGKILL);
 }
 
 // The control: without safe points the world is stopped for the patch, and

@@ -7,6 +7,7 @@ if(HOTC_FUZZ_CLANG)
   set(_fuzz_src
     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/agent_fuzz.cpp
     ${PROJECT_SOURCE_DIR}/agent/bounded_transport.cpp
+    ${PROJECT_SOURCE_DIR}/agent/safe_point.cpp
     ${PROJECT_SOURCE_DIR}/agent/wrapper_arguments.cpp)
   set(_fuzz_libs "")
   foreach(lib LLVMOrcTargetProcess LLVMOrcShared LLVMSupport LLVMDemangle)
@@ -18,6 +19,7 @@ if(HOTC_FUZZ_CLANG)
             -I${LLVM_INCLUDE_DIRS} ${LLVM_DEFINITIONS_LIST} ${_fuzz_src} ${_fuzz_libs}
             -lpthread -ldl -o ${_fuzz_out}
     DEPENDS ${_fuzz_src} ${PROJECT_SOURCE_DIR}/agent/bounded_transport.h
+            ${PROJECT_SOURCE_DIR}/agent/safe_point.h
             ${PROJECT_SOURCE_DIR}/agent/wrapper_arguments.h
             ${PROJECT_SOURCE_DIR}/protocol/agent_protocol.h
     COMMENT "Building the agent's fuzz target with ${HOTC_FUZZ_CLANG}"
