@@ -77,8 +77,10 @@ TEST(SafePoints, PatchWaitsForTheSafePointAndStopsNoThread) {
                      /*Flag=*/false);
   S.hold();
   S.Project.edit("frame.c", "return 1;", "return 2;");
-  // Compiled and linked, but not re-pointed: no thread reached a safe point.
-  std::this_thread::sleep_for(3s);
+  // Compiled and linked, but not re-pointed: no thread reached a safe
+  // point. (6 s: the compile and link are done by then, also on a loaded
+  // machine, so the wait measured below is over a second.)
+  std::this_thread::sleep_for(6s);
   EXPECT_EQ(S.Hotc->count("patched"), 0u) << S.Hotc->history();
   EXPECT_EQ(lastValue(S.Log), "1");
   EXPECT_TRUE(S.hooks().empty()) << "a hook ran before the safe point";
@@ -170,7 +172,7 @@ TEST(SafePoints, AWaitingPatchIsWithdrawnWhenHotcGoesAway) {
                       P.Dir);
     ASSERT_TRUE(Watch.waitEvent("ready")) << Watch.history();
     P.edit("frame.c", "return 1;", "return 2;");
-    std::this_thread::sleep_for(3s); // compiled, linked, waiting
+    std::this_thread::sleep_for(6s); // compiled, linked, waiting
     EXPECT_EQ(Watch.count("patched"), 0u);
     Watch.signal(SIGKILL);
     Watch.waitExit();

@@ -118,15 +118,17 @@ TEST(SafePoint, StopsOtherThreadsOnlyForAnEntrysFirstJump) {
   ASSERT_EQ(ApplyAtSafePoint(1, safe_two), "");
   EXPECT_EQ(Target(), 2);
   // Released threads count their cut sleep once they are back from the
-  // handler: give them the time.
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // handler and scheduled: give them the time (a loaded machine).
+  for (int I = 0; I < 200 && Asleep.Interrupted == Before; ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   long AfterFirst = Asleep.Interrupted;
   EXPECT_GT(AfterFirst, Before) << "the other threads were not stopped";
   // Later versions only store a new trampoline target: nobody is stopped.
   for (uint64_t V = 2; V < 11; ++V) // the last, 10, is safe_two
     ASSERT_EQ(ApplyAtSafePoint(V, V % 2 ? safe_three : safe_two), "");
   EXPECT_EQ(Target(), 2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(Asleep.Interrupted.load(), AfterFirst);
 }
 
