@@ -204,31 +204,19 @@ Expected<int64_t> readDebounce(const toml::node &N, const FileReader &F) {
   return I->get();
 }
 
-Expected<int64_t> readUndoDepth(const toml::node &N, const FileReader &F) {
+// An integer key within [Lo, Hi]; Unit names what it counts.
+Expected<int64_t> readBounded(const toml::node &N, StringRef Key,
+                              StringRef Unit, int64_t Lo, int64_t Hi,
+                              const FileReader &F) {
   const toml::value<int64_t> *I = N.as_integer();
   if (!I)
-    return F.error(N.source(), formatv("'undo_depth' must be an integer "
-                                       "(versions, 1 to 100000), not {0}",
-                                       typeName(N)));
-  if (I->get() < 1 || I->get() > 100000)
-    return F.error(N.source(), formatv("'undo_depth' must be between 1 and "
-                                       "100000, not {0}",
-                                       I->get()));
-  return I->get();
-}
-
-Expected<int64_t> readSafePointTimeout(const toml::node &N,
-                                       const FileReader &F) {
-  const toml::value<int64_t> *I = N.as_integer();
-  if (!I)
-    return F.error(N.source(), formatv("'safe_point_timeout_ms' must be an "
-                                       "integer (milliseconds, 1 to 3600000), "
-                                       "not {0}",
-                                       typeName(N)));
-  if (I->get() < 1 || I->get() > 3600000)
-    return F.error(N.source(), formatv("'safe_point_timeout_ms' must be "
-                                       "between 1 and 3600000, not {0}",
-                                       I->get()));
+    return F.error(N.source(), formatv("'{0}' must be an integer ({1}, {2} "
+                                       "to {3}), not {4}",
+                                       Key, Unit, Lo, Hi, typeName(N)));
+  if (I->get() < Lo || I->get() > Hi)
+    return F.error(N.source(), formatv("'{0}' must be between {1} and {2}, "
+                                       "not {3}",
+                                       Key, Lo, Hi, I->get()));
   return I->get();
 }
 
@@ -295,11 +283,13 @@ Error readKey(StringRef Key, const toml::source_region &KeyAt,
   if (Key == "on_crash")
     return store(C.Crash, readOnCrash(N, F), N, F);
   if (Key == "undo_depth")
-    return store(C.UndoDepth, readUndoDepth(N, F), N, F);
+    return store(C.UndoDepth, readBounded(N, Key, "versions", 1, 100000, F),
+                 N, F);
   if (Key == "safe_points")
     return store(C.SafePoints, readBool(N, Key, F), N, F);
   if (Key == "safe_point_timeout_ms")
-    return store(C.SafePointTimeoutMs, readSafePointTimeout(N, F), N, F);
+    return store(C.SafePointTimeoutMs,
+                 readBounded(N, Key, "milliseconds", 1, 3600000, F), N, F);
   if (Key == "socket_dir")
     return store(C.SocketDir, Path(readNonEmpty(N, Key, F)), N, F);
   if (Key == "log")

@@ -1,6 +1,8 @@
 #include "watch/fleet.h"
 
 #include "protocol/agent_protocol.h"
+#include "watch/background_index.h"
+#include "watch/process_build.h"
 #include "watch/event_output.h"
 
 #include "llvm/Support/Error.h"
@@ -14,7 +16,6 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <fstream>
 #include <poll.h>
 #include <set>
 #include <sys/prctl.h>
@@ -38,23 +39,6 @@ struct Session {
 
 bool alive(int Pid) { return kill(Pid, 0) == 0 || errno == EPERM; }
 
-std::string realPath(const std::string &Path) {
-  char Buf[PATH_MAX];
-  return realpath(Path.c_str(), Buf) ? std::string(Buf) : Path;
-}
-
-// Whether Pid maps its executable or a library from Dir (a real path).
-bool usesBuild(int Pid, const std::string &Dir) {
-  std::ifstream Maps("/proc/" + std::to_string(Pid) + "/maps");
-  for (std::string Line; std::getline(Maps, Line);) {
-    size_t Slash = Line.find('/');
-    if (Slash != std::string::npos &&
-        Line.compare(Slash, Dir.size() + 1, Dir + "/") == 0)
-      return true;
-  }
-  return false;
-}
-
 // Processes with the agent (a socket in the agent's directory) that run
 // code of Dir.
 std::vector<int> processesOf(const std::string &Dir) {
@@ -66,7 +50,7 @@ std::vector<int> processesOf(const std::string &Dir) {
     char *End = nullptr;
     long Pid = strtol(E->d_name, &End, 10);
     if (Pid > 0 && End && strcmp(End, ".sock") == 0 && alive(int(Pid)) &&
-        usesBuild(int(Pid), Dir))
+        !binariesOf(int(Pid), Dir).empty())
       Out.push_back(int(Pid));
   }
   closedir(D);
@@ -132,10 +116,11 @@ struct Outputs {
   FILE *Events; // null: none
   void line(const Session &S, int Fd, const std::string &L) {
     if (Fd == 2) { // events
-      if (Json)
-        printf("%s\n", L.c_str()), fflush(stdout);
-      if (Events)
-        fprintf(Events, "%s\n", L.c_str()), fflush(Events);
+      for (FILE *To : {Json ? stdout : nullptr, Events})
+        if (To) {
+          fprintf(To, "%s\n", L.c_str());
+          fflush(To);
+        }
     } else if (Fd == 1 || !Json) {
       FILE *To = Fd == 0 ? stdout : stderr;
       fprintf(To, "[pid %d] %s\n", S.Pid, L.c_str());
@@ -176,7 +161,7 @@ void reap(Session &S) {
 } // namespace
 
 int runFleet(const FleetOptions &Opts) {
-  std::string Dir = realPath(Opts.BuildDir);
+  std::string Dir = realPathOf(Opts.BuildDir);
   Outputs Out{Opts.Json, nullptr};
   if (!Opts.EventsTo.empty()) {
     auto Channel = openEventsChannel(Opts.EventsTo);

@@ -1,63 +1,75 @@
 #include "watch/process_build.h"
 
+#include "watch/background_index.h"
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/Path.h"
 
 #include <fstream>
+#include <optional>
 #include <unistd.h>
-#include <set>
 
 using namespace llvm;
 
 namespace hotc::driver {
 namespace {
 
-// When the newest binary of BuildDir the process maps was linked: its
-// executable through /proc (the file it runs, even once a relink replaced
-// it on disk), its libraries by path (a replaced one, "(deleted)", is
-// skipped: its time is not known). Nothing when it maps none.
+constexpr StringRef kDeleted = " (deleted)";
+
+// When the newest binary of Dir the process maps was linked: its
+// executable read through /proc (the file it runs, even once a relink
+// replaced it on disk), its libraries by path (a replaced one is not in
+// binariesOf: its time is not known). Nothing when it maps none.
 std::optional<sys::TimePoint<>> newestBinary(int Pid, const std::string &Dir) {
+  std::string Exe = executablePath(Pid);
   std::optional<sys::TimePoint<>> Newest;
-  auto Consider = [&](const std::string &Path) {
+  for (const std::string &B : binariesOf(Pid, Dir)) {
     sys::fs::file_status St;
-    if (!sys::fs::status(Path, St) &&
+    std::string Read = B == Exe ? formatv("/proc/{0}/exe", Pid).str() : B;
+    if (!sys::fs::status(Read, St) &&
         (!Newest || St.getLastModificationTime() > *Newest))
       Newest = St.getLastModificationTime();
-  };
-  // Its name, without the " (deleted)" the kernel adds once a relink
-  // replaced the file: the file itself is still read through the link.
-  std::string Exe = formatv("/proc/{0}/exe", Pid).str();
-  char Buf[4096];
-  ssize_t N = readlink(Exe.c_str(), Buf, sizeof(Buf) - 1);
-  std::string ExeName = N > 0 ? std::string(Buf, size_t(N)) : "";
-  if (StringRef Name(ExeName); Name.consume_back(" (deleted)"))
-    ExeName = Name.str();
-  if (StringRef(ExeName).starts_with(Dir + "/"))
-    Consider(Exe);
-  std::ifstream Maps(formatv("/proc/{0}/maps", Pid).str());
-  std::set<std::string> Seen;
-  for (std::string Line; std::getline(Maps, Line);) {
-    size_t Slash = Line.find('/');
-    if (Slash == std::string::npos)
-      continue;
-    std::string Path = Line.substr(Slash);
-    if (!StringRef(Path).starts_with(Dir + "/") ||
-        StringRef(Path).ends_with(" (deleted)") || Path == ExeName ||
-        !Seen.insert(Path).second)
-      continue;
-    Consider(Path);
   }
   return Newest;
 }
 
 } // namespace
 
+std::string executablePath(int Pid) {
+  char Buf[4096];
+  ssize_t N = readlink(formatv("/proc/{0}/exe", Pid).str().c_str(), Buf,
+                       sizeof(Buf) - 1);
+  if (N <= 0)
+    return "";
+  std::string Path(Buf, N);
+  if (StringRef(Path).ends_with(kDeleted))
+    Path.resize(Path.size() - kDeleted.size());
+  return Path;
+}
+
+std::vector<std::string> binariesOf(int Pid, const std::string &Dir) {
+  std::vector<std::string> Out;
+  std::string Exe = executablePath(Pid);
+  if (StringRef(Exe).starts_with(Dir + "/"))
+    Out.push_back(Exe);
+  std::ifstream Maps(formatv("/proc/{0}/maps", Pid).str());
+  for (std::string Line; std::getline(Maps, Line);) {
+    size_t Slash = Line.find('/');
+    if (Slash == std::string::npos)
+      continue;
+    std::string Path = Line.substr(Slash);
+    if (StringRef(Path).starts_with(Dir + "/") &&
+        !StringRef(Path).ends_with(kDeleted) && Path != Exe &&
+        !is_contained(Out, Path))
+      Out.push_back(Path);
+  }
+  return Out;
+}
+
 void markRecordsNotRunning(int Pid, const std::string &BuildDir,
                            StringMap<SourceSnapshot> &Snapshots) {
-  SmallString<256> Real;
-  std::string Dir = sys::fs::real_path(BuildDir, Real) ? BuildDir : Real.str().str();
-  std::optional<sys::TimePoint<>> Linked = newestBinary(Pid, Dir);
+  std::optional<sys::TimePoint<>> Linked =
+      newestBinary(Pid, realPathOf(BuildDir));
   if (!Linked)
     return; // no binary of the build: nothing to compare with
   for (auto &Entry : Snapshots) // by reference: a binding would copy

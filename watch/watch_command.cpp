@@ -171,22 +171,6 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
   return Error::success();
 }
 
-
-// The running executable as ninja names it: its path, without the
-// " (deleted)" the kernel adds once a relink replaced the file.
-std::string executablePath(int Pid) {
-  char Buf[4096];
-  ssize_t N = readlink(formatv("/proc/{0}/exe", Pid).str().c_str(), Buf,
-                       sizeof(Buf) - 1);
-  if (N <= 0)
-    return "";
-  std::string Path(Buf, N);
-  StringRef Deleted = " (deleted)";
-  if (StringRef(Path).ends_with(Deleted))
-    Path.resize(Path.size() - Deleted.size());
-  return Path;
-}
-
 int signalFd() {
   sigset_t Set;
   sigemptyset(&Set);
