@@ -105,6 +105,57 @@ std::string symbolOf(const DWARFDie &D) {
   return Name ? Name : "";
 }
 
+// The DIE that declares D: through DW_AT_abstract_origin (an out-of-line
+// instance of an inlined function) and DW_AT_specification (a member
+// defined outside its class).
+DWARFDie declarationOf(DWARFDie D) {
+  for (int Hops = 0; Hops < 4; ++Hops) {
+    DWARFDie Next = D.getAttributeValueAsReferencedDie(dwarf::DW_AT_abstract_origin);
+    if (!Next)
+      Next = D.getAttributeValueAsReferencedDie(dwarf::DW_AT_specification);
+    if (!Next)
+      break;
+    D = Next;
+  }
+  return D;
+}
+
+// A closure type: an unnamed class (GCC) or one named `<lambda...>`,
+// written inside a function.
+DWARFDie enclosingFunctionOfClosure(const DWARFDie &Type) {
+  if (Type.getTag() != dwarf::DW_TAG_structure_type &&
+      Type.getTag() != dwarf::DW_TAG_class_type)
+    return {};
+  const char *Name = Type.getShortName();
+  if (Name && *Name && !StringRef(Name).starts_with("<lambda"))
+    return {};
+  for (DWARFDie P = Type.getParent(); P; P = P.getParent()) {
+    if (P.getTag() == dwarf::DW_TAG_subprogram)
+      return P;
+    if (P.getTag() != dwarf::DW_TAG_lexical_block)
+      return {};
+  }
+  return {};
+}
+
+// DW_AT_decl_file as a path. GCC gives the value most DIEs share as
+// DW_FORM_implicit_const, which DWARFDie::getDeclFile does not read.
+std::string declFileOf(const DWARFDie &D) {
+  std::string Name = D.getDeclFile(DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath);
+  if (!Name.empty())
+    return Name;
+  auto V = D.find(dwarf::DW_AT_decl_file);
+  if (!V || V->getForm() != dwarf::DW_FORM_implicit_const)
+    return "";
+  DWARFUnit *U = D.getDwarfUnit();
+  const DWARFDebugLine::LineTable *LT = U->getContext().getLineTableForUnit(U);
+  if (!LT || !LT->getFileNameByIndex(
+                 V->getRawUValue(), U->getCompilationDir(),
+                 DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath, Name))
+    return "";
+  return Name;
+}
+
 // Path ends with Suffix at a path component boundary.
 bool endsWithPath(StringRef Path, StringRef Suffix) {
   return Path == Suffix ||
@@ -211,8 +262,11 @@ const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
       continue;
     UnitIndex &Index = Units[Path];
     DWARFUnit *CU = It->second;
+    std::map<uint64_t, size_t> ClosureAt; // type DIE offset -> index
     for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
       DWARFDie D(CU, &Entry);
+      if (D.getTag() == dwarf::DW_TAG_subprogram)
+        addClosureMember(D, M->Loaded.Bias, Index, ClosureAt);
       if (D.getTag() != dwarf::DW_TAG_variable)
         continue;
       auto Address = staticAddressOf(D);
@@ -235,6 +289,36 @@ const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
     return &Index;
   }
   return nullptr;
+}
+
+// D: a subprogram. When it has code and is a member of a closure type,
+// that closure gains it.
+void LiveDwarf::addClosureMember(const DWARFDie &D, uint64_t Bias, UnitIndex &Index,
+                                 std::map<uint64_t, size_t> &ClosureAt) {
+  auto Low = dwarf::toAddress(D.find(dwarf::DW_AT_low_pc));
+  if (!Low)
+    return;
+  DWARFDie Decl = declarationOf(D);
+  DWARFDie Type = Decl.getParent();
+  DWARFDie Enclosing = Type ? enclosingFunctionOfClosure(Type) : DWARFDie();
+  const char *Member = Decl.getShortName();
+  if (!Enclosing || !Member)
+    return;
+  auto [It, New] = ClosureAt.try_emplace(Type.getOffset(), Index.Closures.size());
+  if (New) {
+    Closure C;
+    C.Enclosing = symbolOf(Enclosing);
+    C.File = normalised(declFileOf(Type), "");
+    C.Line = dwarf::toUnsigned(Type.find(dwarf::DW_AT_decl_line), 0);
+    C.Column = dwarf::toUnsigned(Type.find(dwarf::DW_AT_decl_column), 0);
+    Index.Closures.push_back(std::move(C));
+  }
+  Index.Closures[It->second].Members.push_back({Member, *Low + Bias});
+}
+
+std::vector<LiveDwarf::Closure> LiveDwarf::closures(StringRef SourcePath) {
+  const UnitIndex *U = unitOf(SourcePath);
+  return U ? U->Closures : std::vector<Closure>();
 }
 
 bool LiveDwarf::describes(StringRef SourcePath) { return unitOf(SourcePath) != nullptr; }

@@ -21,6 +21,7 @@
 #include <vector>
 
 namespace llvm {
+class DWARFDie;
 class GlobalVariable;
 }
 
@@ -68,6 +69,22 @@ public:
   bool hasUnit(llvm::StringRef SourcePath);
   bool hasCompileUnits();
 
+  // A lambda's closure type as the binary's DWARF describes it: where the
+  // lambda is written and the code of its members. Compilers name closure
+  // types each their own way (GCC `Ul<params>E<n>_`, Clang `$_N`, each
+  // numbered differently); where it is written is what both agree on.
+  struct Closure {
+    std::string Enclosing; // symbol of the function it is written in
+    std::string File;      // absolute path, without dots
+    unsigned Line = 0, Column = 0; // Column 0 when the DWARF has none
+    // Members with code in the process: DW_AT_name ("operator()", "_FUN",
+    // "operator int (*)(int)") and live address.
+    std::vector<std::pair<std::string, uint64_t>> Members;
+  };
+  // The closures of lambdas written in functions of SourcePath's unit
+  // whose members have out-of-line code, in DWARF order.
+  std::vector<Closure> closures(llvm::StringRef SourcePath);
+
   // A function with code in the process, as the DWARF names it: the
   // compile unit that holds the code (its source path) and the symbol
   // (linkage name, or the name of a C function).
@@ -90,8 +107,11 @@ private:
   struct Module;
   struct UnitIndex {
     std::map<std::string, std::vector<Candidate>> Variables; // by key()
+    std::vector<Closure> Closures;
   };
   const UnitIndex *unitOf(llvm::StringRef SourcePath);
+  void addClosureMember(const llvm::DWARFDie &D, uint64_t Bias, UnitIndex &Index,
+                        std::map<uint64_t, size_t> &ClosureAt);
   void load(Module &M);
 
   int Pid = 0;

@@ -7,6 +7,7 @@
 #include "jit/unoptimised_functions.h"
 
 #include "jit/build_compiler_patch.h"
+#include "jit/closure_names.h"
 #include "jit/compiler_view.h"
 #include "jit/identity_binding.h"
 #include "jit/thread_locals.h"
@@ -140,13 +141,16 @@ StringSet<> changedFunctions(const Module &M, const FunctionHashes &Now,
 // Why a function that changed is not re-pointed: the process has no code
 // under its name. A lambda of a non-inline function is `f()::$_0` for
 // Clang but `{lambda()#1}` (`UlvE_`) in a GCC build: it exists, and runs
-// on, under the other name.
+// on, under the other name where jit/closure_names.h could not match it.
 std::string oldCopyWarning(StringRef Name) {
   std::string Readable = demangle(Name.str());
   if (StringRef(Readable).contains("::$_"))
     return Readable + " changed, but it is a lambda that Clang names `$_N` "
-                      "and the build's compiler (GCC) `{lambda()#N}`; hotc "
-                      "cannot match the two yet, so the process keeps running "
+                      "and the build's compiler (GCC) `{lambda()#N}`, and hotc "
+                      "could not tell which of the binary's lambdas it is (it "
+                      "matches them by the line they are written on: this "
+                      "edit rewrote that line, or the binary has no "
+                      "out-of-line copy of it), so the process keeps running "
                       "the old lambda, also where a std::function or a "
                       "function pointer holds it";
   return Readable + " changed but has no out-of-line copy in the process "
@@ -288,6 +292,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
     WantHere = wantedIn(M, Wanted->second);
   const StringSet<> *Want = WantHere.empty() ? nullptr : &WantHere;
   addModeChanges(M, U.Live, Want, Changed);
+  bindClosures(U, M, *View, Changed);
   if (U.OptLevel > 0 && Guide.InlinedInto)
     relinkInliners(M, Index, Guide, *View, Changed, R);
   StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals
@@ -362,6 +367,21 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   P.Linked = std::move(*Linked);
 
   return recordLinked(U, P, *View, Replaced, Entries, R);
+}
+
+// The patch's lambdas take the binary's names where they are written at
+// the same place (jit/closure_names.h): from here on the plan, the inlining
+// records and the warnings speak of the process's functions.
+void PatchSession::bindClosures(UnitState &U, Module &M, const LiveView &View,
+                                StringSet<> &Changed) {
+  const std::optional<std::string> &Running = U.Compiler->acceptedText();
+  if (!Running)
+    return; // without the running text no line is known to be the same
+  LineMap Lines(*Running, U.Compiler->lastText());
+  for (const SymbolRename &R :
+       bindClosuresByPosition(M, U.Command.File, Lines, Link.dwarf(), View))
+    if (Changed.erase(R.Patch))
+      Changed.insert(R.Live);
 }
 
 // A unit whose patch GCC compiles (jit/build_compiler_patch.h).

@@ -225,6 +225,8 @@ private:
                        llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,
                        double &CodegenMs, double &LinkMs);
+  void bindClosures(UnitState &U, llvm::Module &M, const LiveView &View,
+                    llvm::StringSet<> &Changed);
   llvm::Error linkByBuildCompiler(UnitState &U, Prepared &P, const LiveView &View,
                                   llvm::StringSet<> &Replaced,
                                   std::vector<EntryRepoint> &Entries,

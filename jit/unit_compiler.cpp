@@ -332,6 +332,8 @@ const std::optional<std::string> &UnitCompiler::acceptedText() const {
   return S->Accepted;
 }
 
+const std::string &UnitCompiler::lastText() const { return S->Last; }
+
 size_t UnitCompiler::preambleBytes() const {
   return S->Preamble ? S->Preamble->getSize() : 0;
 }

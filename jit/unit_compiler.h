@@ -51,6 +51,8 @@ public:
   // The main file's text the process runs (after accept()), if known: what
   // the compile read, whatever the disk holds by now.
   const std::optional<std::string> &acceptedText() const;
+  // The main file's text the last compile read.
+  const std::string &lastText() const;
 
   size_t preambleBytes() const;
   // Frees the preamble (memory bound); the next compile rebuilds it.

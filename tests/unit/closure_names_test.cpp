@@ -1,0 +1,157 @@
+// Binding Clang's lambdas to a GCC binary's by where they are written
+// (jit/closure_names.h): Clang's `$_N` closures of a GCC-built program take
+// the binary's `Ul...E_` names, also for lambdas written on one line, the
+// static invoker (`__invoke` / `_FUN`) and a static of the operator().
+#include "jit/closure_names.h"
+#include "jit/live_dwarf.h"
+#include "jit/live_symbols.h"
+#include "jit/tu_compiler.h"
+
+#include "llvm/IR/GlobalVariable.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+using namespace hotc;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char *const Lambdas = R"(#include <cstdio>
+int main() {
+  auto a = [] { static int count = 0; return ++count; };
+  auto b = [](int x) { return x * 3; }; auto c = [](int x) { return x + 1; };
+  int (*p)(int) = [](int x) { return x - 1; };
+  std::printf("%d %d %d %d\n", a(), b(1), c(1), p(5));
+}
+)";
+
+struct Built {
+  std::string Dir, File;
+};
+
+Built buildWithGcc(const std::string &Source) {
+  Built B;
+  B.Dir = fs::temp_directory_path().string() + "/hotc-closures-" +
+          std::to_string(getpid());
+  fs::create_directories(B.Dir);
+  B.File = B.Dir + "/lambdas.cpp";
+  std::ofstream(B.File) << Source;
+  std::string Cmd = "g++ -g -O0 -no-pie -o " + B.Dir + "/prog " + B.File;
+  EXPECT_EQ(std::system(Cmd.c_str()), 0) << Cmd;
+  return B;
+}
+
+jit::CompiledTu clangView(const Built &B, const std::string &Text) {
+  std::ofstream(B.File) << Text;
+  jit::CompileCommand Cmd{B.File, B.Dir, {"g++", "-g", "-O0", "-c", B.File}};
+  auto Tu = jit::compileToIR(Cmd);
+  EXPECT_TRUE(bool(Tu)) << llvm::toString(Tu.takeError());
+  return std::move(*Tu);
+}
+
+// The GCC binary as the patch sees it: its symbols and its DWARF.
+struct LiveBinary {
+  jit::LiveSymbols Symbols;
+  jit::LiveView View;
+  jit::LiveDwarf Dwarf;
+};
+
+std::unique_ptr<LiveBinary> liveBinary(const Built &B) {
+  auto L = std::make_unique<LiveBinary>();
+  auto Symbols = jit::LiveSymbols::read(0, {{B.Dir + "/prog", 0, ""}});
+  EXPECT_TRUE(bool(Symbols)) << llvm::toString(Symbols.takeError());
+  L->Symbols = std::move(*Symbols);
+  auto Locals = L->Symbols.localsOf("lambdas.cpp");
+  EXPECT_TRUE(bool(Locals)) << llvm::toString(Locals.takeError());
+  L->View = {&L->Symbols.globals(), *Locals};
+  L->Dwarf = jit::LiveDwarf(0, {{B.Dir + "/prog", 0, ""}});
+  return L;
+}
+
+std::string renamed(const std::vector<jit::SymbolRename> &Rs, llvm::StringRef Live) {
+  for (const jit::SymbolRename &R : Rs)
+    if (R.Live == Live)
+      return R.Patch;
+  return "";
+}
+
+// Builds Lambdas with GCC, then binds Clang's view of Edited to it.
+std::vector<jit::SymbolRename> bindEdited(const std::string &Edited, jit::CompiledTu &Tu) {
+  Built B = buildWithGcc(Lambdas);
+  Tu = clangView(B, Edited);
+  auto L = liveBinary(B);
+  return jit::bindClosuresByPosition(*Tu.Module, B.File, jit::LineMap(Lambdas, Edited),
+                                     L->Dwarf, L->View);
+}
+
+TEST(ClosureNames, ClangLambdasTakeTheGccBinarysNamesByPosition) {
+  // The edit adds a line above the lambdas: they moved down by one.
+  std::string Edited = Lambdas;
+  Edited.replace(Edited.find("int main() {\n"), 13, "int main() {\n  int unused = 0; (void)unused;\n");
+  jit::CompiledTu Tu;
+  auto Renames = bindEdited(Edited, Tu);
+  // GCC numbers every lambda of main: a is {lambda()#1}, b..p {lambda(int)#2..4}.
+  EXPECT_NE(renamed(Renames, "_ZZ4mainENKUlvE_clEv"), "");
+  EXPECT_NE(renamed(Renames, "_ZZ4mainENKUliE0_clEi"), "");
+  EXPECT_NE(renamed(Renames, "_ZZ4mainENKUliE1_clEi"), "");
+  EXPECT_NE(renamed(Renames, "_ZZ4mainENKUliE2_clEi"), "");
+  EXPECT_NE(renamed(Renames, "_ZZ4mainENUliE2_4_FUNEi"), "");
+  EXPECT_NE(renamed(Renames, "_ZZZ4mainENKUlvE_clEvE5count"), "");
+  // b and c share a line: b (x * 3) is the first, as in the source.
+  const llvm::Function *First = Tu.Module->getFunction("_ZZ4mainENKUliE0_clEi");
+  ASSERT_NE(First, nullptr);
+  bool Multiplies = false;
+  for (const llvm::BasicBlock &BB : *First)
+    for (const llvm::Instruction &I : BB)
+      Multiplies |= I.getOpcode() == llvm::Instruction::Mul;
+  EXPECT_TRUE(Multiplies);
+  EXPECT_NE(Tu.Module->getNamedGlobal("_ZZZ4mainENKUlvE_clEvE5count"), nullptr);
+  // All but p's conversion to a function pointer, which GCC compiled into
+  // main (no out-of-line copy to bind to).
+  for (const llvm::Function &F : *Tu.Module)
+    if (!F.isDeclaration() && F.getName().starts_with("_ZZ4mainE"))
+      EXPECT_TRUE(!F.getName().contains("$_") || F.getName().contains("cvPFiiEEv"))
+          << F.getName().str() << " kept Clang's name";
+}
+
+TEST(ClosureNames, ALambdaOnALineTheEditRewroteKeepsClangsName) {
+  // The line of b and c is split in two, b's body edited.
+  std::string Edited = Lambdas;
+  std::string Line = "  auto b = [](int x) { return x * 3; }; auto c = [](int x) { return x + 1; };\n";
+  Edited.replace(Edited.find(Line), Line.size(),
+                 "  auto b = [](int x) { return x * 4; };\n  auto c = [](int x) { return x + 1; };\n");
+  jit::CompiledTu Tu;
+  auto Renames = bindEdited(Edited, Tu);
+  EXPECT_EQ(renamed(Renames, "_ZZ4mainENKUliE0_clEi"), "");
+  EXPECT_EQ(renamed(Renames, "_ZZ4mainENKUliE1_clEi"), "");
+  // Those above and below the rewritten lines still map.
+  EXPECT_NE(renamed(Renames, "_ZZ4mainENKUlvE_clEv"), "");
+  EXPECT_NE(renamed(Renames, "_ZZ4mainENKUliE2_clEi"), "");
+}
+
+TEST(LineMap, LinesAroundOneEditedRegion) {
+  jit::LineMap Same("a\nb\nc\n", "a\nb\nc\n");
+  EXPECT_EQ(Same.runningLine(3), 3u);
+  jit::LineMap Added("a\nb\nc\nd\n", "a\nb\nx\ny\nc\nd\n"); // two lines after b
+  EXPECT_EQ(Added.runningLine(1), 1u);
+  EXPECT_EQ(Added.runningLine(5), 3u);
+  EXPECT_EQ(Added.runningLine(6), 4u);
+  EXPECT_FALSE(Added.runningLine(4).has_value());
+  jit::LineMap InPlace("a\nbb\nc\n", "a\nbX\nc\n");
+  EXPECT_EQ(InPlace.runningLine(2), 2u);
+  EXPECT_EQ(InPlace.runningLine(3), 3u);
+  // An edited line and a blank line added at the end: the edited line is
+  // still the same one (a diff of lines, not of one region).
+  jit::LineMap Both("a\nx + 1\nb\n}\n", "a\nx + 100\nb\n}\n\n");
+  EXPECT_EQ(Both.runningLine(2), 2u);
+  EXPECT_EQ(Both.runningLine(4), 4u);
+  jit::LineMap Removed("a\nx\nb\nc\n", "a\nb\nc\n");
+  EXPECT_EQ(Removed.runningLine(2), 3u);
+  EXPECT_EQ(Removed.runningLine(3), 4u);
+}
+
+} // namespace
