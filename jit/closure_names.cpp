@@ -1,6 +1,7 @@
 #include "jit/closure_names.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/GlobalVariable.h"
@@ -9,97 +10,12 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 using namespace llvm;
 
 namespace hotc::jit {
-
-namespace {
-
-// Myers' O(ND) difference of two sequences of lines: the pairs of lines
-// (index in A, index in B) an edit script of at most MaxEdits keeps, in
-// order; nullopt when more edits than that separate them.
-std::optional<std::vector<std::pair<size_t, size_t>>>
-keptLines(ArrayRef<StringRef> A, ArrayRef<StringRef> B, int MaxEdits) {
-  const int N = A.size(), M = B.size(), Max = std::min(N + M, MaxEdits);
-  std::vector<int> V(2 * Max + 2, 0);
-  std::vector<std::vector<int>> Trace;
-  auto At = [&](std::vector<int> &W, int K) -> int & { return W[K + Max + 1]; };
-  for (int D = 0; D <= Max; ++D) {
-    Trace.push_back(V);
-    for (int K = -D; K <= D; K += 2) {
-      int X = (K == -D || (K != D && At(V, K - 1) < At(V, K + 1))) ? At(V, K + 1)
-                                                                  : At(V, K - 1) + 1;
-      int Y = X - K;
-      while (X < N && Y < M && A[X] == B[Y])
-        ++X, ++Y;
-      At(V, K) = X;
-      if (X < N || Y < M)
-        continue;
-      std::vector<std::pair<size_t, size_t>> Kept;
-      for (int E = D; E >= 0; --E) {
-        std::vector<int> &W = Trace[E];
-        int KE = X - Y;
-        int Prev = (KE == -E || (KE != E && At(W, KE - 1) < At(W, KE + 1))) ? KE + 1
-                                                                          : KE - 1;
-        int PX = E ? At(W, Prev) : 0, PY = E ? PX - Prev : 0;
-        while (X > PX && Y > PY)
-          Kept.push_back({size_t(--X), size_t(--Y)});
-        X = PX, Y = PY;
-      }
-      std::reverse(Kept.begin(), Kept.end());
-      return Kept;
-    }
-  }
-  return std::nullopt;
-}
-
-} // namespace
-
-LineMap::LineMap(StringRef Running, StringRef New) {
-  SmallVector<StringRef, 0> Old, Now;
-  Running.split(Old, '\n');
-  New.split(Now, '\n');
-  RunningOf.assign(Now.size() + 1, 0);
-  // The lines both keep at the start and at the end, then the difference
-  // of what lies between.
-  size_t Prefix = 0;
-  while (Prefix < Old.size() && Prefix < Now.size() && Old[Prefix] == Now[Prefix])
-    ++Prefix;
-  size_t Suffix = 0;
-  while (Suffix < Old.size() - Prefix && Suffix < Now.size() - Prefix &&
-         Old[Old.size() - 1 - Suffix] == Now[Now.size() - 1 - Suffix])
-    ++Suffix;
-  std::vector<std::pair<size_t, size_t>> Kept;
-  for (size_t I = 0; I < Prefix; ++I)
-    Kept.push_back({I, I});
-  auto Middle = keptLines(ArrayRef(Old).slice(Prefix, Old.size() - Prefix - Suffix),
-                          ArrayRef(Now).slice(Prefix, Now.size() - Prefix - Suffix),
-                          /*MaxEdits=*/2000);
-  if (Middle)
-    for (auto [O, N] : *Middle)
-      Kept.push_back({O + Prefix, N + Prefix});
-  for (size_t I = Suffix; I > 0; --I)
-    Kept.push_back({Old.size() - I, Now.size() - I});
-  // Kept lines map; so do the lines of a run the edit replaced by as many.
-  Kept.push_back({Old.size(), Now.size()});
-  size_t O = 0, N = 0;
-  for (auto [KO, KN] : Kept) {
-    if (Middle && KO - O == KN - N)
-      for (size_t I = 0; I < KN - N; ++I)
-        RunningOf[N + I + 1] = O + I + 1;
-    if (KN < Now.size())
-      RunningOf[KN + 1] = KO + 1;
-    O = KO + 1, N = KN + 1;
-  }
-}
-
-std::optional<unsigned> LineMap::runningLine(unsigned Line) const {
-  if (Line == 0 || Line >= RunningOf.size() || RunningOf[Line] == 0)
-    return std::nullopt;
-  return RunningOf[Line];
-}
 
 namespace {
 
@@ -111,6 +27,7 @@ struct PatchClosure {
   // line: the first (line, column) any of its instructions is at.
   std::pair<unsigned, unsigned> First{~0u, ~0u};
   std::vector<std::pair<std::string, Function *>> Members; // DI name, function
+  std::string ClangName; // a member's name as Clang spelled it
 };
 
 std::string symbolOf(const DISubprogram *SP) {
@@ -146,8 +63,7 @@ std::map<const DICompositeType *, PatchClosure> patchClosures(Module &M,
                                                               const LiveView &View) {
   std::map<const DICompositeType *, PatchClosure> Out;
   for (Function &F : M) {
-    if (F.isDeclaration() || !F.getName().contains("$_") ||
-        View.find(F.getName(), F.hasLocalLinkage()))
+    if (F.isDeclaration() || !F.getName().contains("$_"))
       continue;
     const DISubprogram *SP = F.getSubprogram();
     auto *Type = SP ? dyn_cast_or_null<DICompositeType>(SP->getScope()) : nullptr;
@@ -160,6 +76,7 @@ std::map<const DICompositeType *, PatchClosure> patchClosures(Module &M,
     C.File = pathOf(Type->getFile());
     C.Line = Type->getLine();
     C.Members.push_back({SP->getName().str(), &F});
+    C.ClangName = F.getName().str();
     for (const Instruction &I : instructions(F))
       if (const DILocation *L = I.getDebugLoc(); L && L->getLine())
         C.First = std::min(C.First, std::make_pair(L->getLine(), L->getColumn()));
@@ -182,20 +99,19 @@ liveMember(const LiveDwarf::Closure &Live, StringRef Name) {
   return Found;
 }
 
-// The one mangled function symbol at Address in the unit or the process.
+// The one function symbol at Address in the unit or the process: its
+// mangled name (a C name, as `extern "C"` functions have, when it has
+// none); empty when aliases leave more than one.
 std::string functionAt(const LiveView &View, uint64_t Address, bool Local) {
-  std::string Found;
+  std::vector<std::string> Mangled, Plain;
   const SymbolTable *T = Local ? View.Locals : View.Globals;
-  if (!T)
-    return "";
-  for (const auto &E : *T)
-    if (E.second.IsFunction && E.second.Address == Address &&
-        E.getKey().starts_with("_Z")) {
-      if (!Found.empty())
-        return ""; // aliases: not one name to bind
-      Found = E.getKey().str();
-    }
-  return Found;
+  if (T)
+    for (const auto &E : *T)
+      if (E.second.IsFunction && E.second.Address == Address)
+        (E.getKey().starts_with("_Z") ? Mangled : Plain).push_back(E.getKey().str());
+  if (Mangled.size() == 1)
+    return Mangled.front();
+  return Mangled.empty() && Plain.size() == 1 ? Plain.front() : "";
 }
 
 // The statics of a renamed operator(): `_ZZ<function>E<name>` and their
@@ -224,13 +140,271 @@ void renameStaticsOf(Module &M, const SymbolRename &Function, const LiveView &Vi
   }
 }
 
+// The variable at Address in the unit or the process, by its symbol.
+std::string variableAt(const LiveView &View, uint64_t Address) {
+  for (const SymbolTable *T : {View.Locals, View.Globals})
+    if (T)
+      for (const auto &E : *T)
+        if (!E.second.IsFunction && E.second.Address == Address)
+          return E.getKey().str();
+  return "";
+}
+
+// A member's statics the binary names otherwise, bound by the name its
+// DWARF gives them in that closure (one of each name, else left alone):
+// `_ZZ<member>E<length><name>` (Itanium ABI local names), and its guard.
+void bindStaticsByDwarf(Module &M, StringRef Member, const LiveDwarf::Closure &Live,
+                        const LiveView &View, std::vector<SymbolRename> &Out) {
+  std::string Prefix = "_ZZ" + Member.drop_front(2).str() + "E";
+  std::vector<std::pair<GlobalVariable *, std::string>> Renames;
+  for (GlobalVariable &G : M.globals()) {
+    StringRef Rest = G.getName();
+    if (!Rest.consume_front(Prefix) || View.find(G.getName(), G.hasLocalLinkage()))
+      continue;
+    unsigned Length = 0;
+    if (Rest.consumeInteger(10, Length) || Rest.size() < Length)
+      continue;
+    StringRef Name = Rest.take_front(Length);
+    std::string Address;
+    for (const auto &[N, A] : Live.Statics)
+      if (N == Name)
+        Address = Address.empty() ? variableAt(View, A) : "\x01"; // two: ambiguous
+    if (Address.empty() || Address == "\x01" || M.getNamedValue(Address) ||
+        !View.find(Address, G.hasLocalLinkage()))
+      continue;
+    Renames.push_back({&G, Address});
+  }
+  for (auto &[G, Live] : Renames) {
+    Out.push_back({G->getName().str(), Live});
+    G->setName(Live);
+  }
+}
+
+// The patch's function for the live Holder of an inlined member: the same
+// name, or a function naming the closure type (an instantiation such as a
+// std::function's invoker) whose name becomes Holder when Clang's spelling
+// of the closure, ClangClosure (`Z5probeE3$_0`), is replaced by the
+// binary's. The binary's is read off Holder after the same context
+// (`Z5probeE`): Clang's `<length>$_N`, or GCC's `Ul...E<n>_`, trying each
+// place that may end.
+Function *patchHolder(Module &M, StringRef Holder, StringRef ClangClosure) {
+  if (Function *F = M.getFunction(Holder); F && !F->isDeclaration())
+    return F;
+  size_t Split = ClangClosure.rfind('E', ClangClosure.find("$_"));
+  if (Split == StringRef::npos)
+    return nullptr;
+  StringRef Context = ClangClosure.take_front(Split + 1); // Z5probeE
+  std::vector<std::string> Candidates;
+  for (size_t At = Holder.find(Context); At != StringRef::npos;
+       At = Holder.find(Context, At + 1)) {
+    StringRef Rest = Holder.drop_front(At + Context.size());
+    unsigned Length = 0;
+    if (StringRef Token = Rest; !Token.consumeInteger(10, Length) &&
+                                Token.size() >= Length && Token.starts_with("$_"))
+      Candidates.push_back(Rest.take_front(Rest.size() - Token.size() + Length).str());
+    else if (Rest.starts_with("Ul"))
+      for (size_t End = Rest.find('_'); End != StringRef::npos; End = Rest.find('_', End + 1))
+        Candidates.push_back(Rest.take_front(End + 1).str());
+  }
+  for (const std::string &Live : Candidates) {
+    std::string Gcc = (Context + Live).str();
+    for (Function &F : M) {
+      std::string Name = F.getName().str();
+      for (size_t At = Name.find(ClangClosure.str()); At != std::string::npos;
+           At = Name.find(ClangClosure.str(), At + Gcc.size()))
+        Name.replace(At, ClangClosure.size(), Gcc);
+      if (!F.isDeclaration() && Name == Holder)
+        return &F;
+    }
+  }
+  return nullptr;
+}
+
+// Clang's spelling of a closure type as other names refer to it, from the
+// name of one of its members: `_ZZ5probeENK3$_0clEi` -> `Z5probeE3$_0`.
+std::string clangClosureOf(StringRef Member) {
+  size_t Dollar = Member.find("$_");
+  if (Dollar == StringRef::npos || !Member.starts_with("_ZZ"))
+    return "";
+  size_t Begin = Dollar;
+  while (Begin > 0 && isDigit(Member[Begin - 1]))
+    --Begin;
+  size_t End = Dollar + 2;
+  while (End < Member.size() && isDigit(Member[End]))
+    ++End;
+  StringRef Context = Member.slice(2, Begin); // Z5probeEN or Z5probeENK
+  while (!Context.empty() && Context.back() != 'E')
+    Context = Context.drop_back();
+  return (Context + Member.slice(Begin, End)).str();
+}
+
+// The functions whose live code may hold an inlined copy of a paired
+// closure's operator(): those the DWARF records inlined copies in or
+// instantiated for the closure type, the other members with code (`_FUN`
+// calls it), and the enclosing function (an inlined copy small enough
+// leaves no record). Each is found in the patch by the binary's name.
+std::optional<InlinedMember> holdersOf(Module &M, const PatchClosure &Patch,
+                                       const LiveDwarf::Closure &Live,
+                                       const LiveView &View) {
+  const Function *Op = nullptr;
+  for (const auto &[Name, F] : Patch.Members)
+    if (Name == "operator()")
+      Op = F;
+  if (!Op)
+    return std::nullopt;
+  std::vector<uint64_t> Addresses = Live.Holders;
+  for (const auto &[Name, Address] : Live.Members)
+    if (Name != "operator()")
+      Addresses.push_back(Address);
+  std::vector<std::string> Names = {Live.Enclosing};
+  for (uint64_t H : Addresses) {
+    std::string Holder = functionAt(View, H, true);
+    if (Holder.empty())
+      Holder = functionAt(View, H, false);
+    if (!Holder.empty() && Holder != Op->getName() && !is_contained(Names, Holder))
+      Names.push_back(Holder);
+  }
+  std::string ClangClosure = clangClosureOf(Patch.ClangName);
+  InlinedMember Out{Op->getName().str(), {}, {}};
+  for (const std::string &Holder : Names) {
+    Function *F = patchHolder(M, Holder, ClangClosure);
+    if (F && F->getName() != Holder && M.getNamedValue(Holder))
+      F = nullptr;
+    if (F && F->getName() != Holder)
+      F->setName(Holder);
+    (F ? Out.Holders : Out.Missing).push_back(Holder);
+  }
+  return Out;
+}
+
+// A paired member's name in the binary; empty when it has no code there.
+std::string liveNameOf(const LiveDwarf::Closure &Live, StringRef Member, const Function &F,
+                       const LiveView &View) {
+  const auto *Code = liveMember(Live, Member);
+  return Code ? functionAt(View, Code->second, F.hasLocalLinkage()) : "";
+}
+
+// Paired closures: their members take the binary's names, all at once (two
+// of Clang's `$_N` may trade places), and so do their statics.
+void renamePaired(Module &M,
+                  const std::vector<std::pair<const PatchClosure *, const LiveDwarf::Closure *>> &Pairs,
+                  const LiveView &View, ClosureBinding &Out) {
+  struct Move {
+    Function *F;
+    std::string From, To;
+  };
+  std::vector<Move> Moves;
+  // Pairs already named as in the binary (a Clang build) are bound by name,
+  // their inlined copies found by their linkage names (PatchGuide).
+  std::set<const PatchClosure *> AsBuilt;
+  for (auto [Patch, Live] : Pairs)
+    if (all_of(Patch->Members, [&, Live = Live](const auto &Mb) {
+          return liveNameOf(*Live, Mb.first, *Mb.second, View) == Mb.second->getName();
+        }))
+      AsBuilt.insert(Patch);
+  for (auto [Patch, Live] : Pairs)
+    for (const auto &[Name, F] : Patch->Members) {
+      std::string To = liveNameOf(*Live, Name, *F, View);
+      if (!To.empty() && To != F->getName()) {
+        Moves.push_back({F, F->getName().str(), To});
+        F->setName(F->getName() + ".hotc.moving"); // frees its name first
+      }
+    }
+  for (Move &Mv : Moves) {
+    if (M.getNamedValue(Mv.To)) { // taken by a function that stays
+      Mv.F->setName(Mv.From);
+      continue;
+    }
+    Mv.F->setName(Mv.To);
+    SymbolRename R{Mv.From, Mv.To};
+    Out.Renames.push_back(R);
+    renameStaticsOf(M, R, View, Out.Renames);
+  }
+  for (auto [Patch, Live] : Pairs) {
+    if (AsBuilt.count(Patch))
+      continue;
+    for (const auto &[Name, F] : Patch->Members)
+      if (liveNameOf(*Live, Name, *F, View).empty())
+        bindStaticsByDwarf(M, F->getName(), *Live, View, Out.Renames);
+    if (auto Inlined = holdersOf(M, *Patch, *Live, View))
+      Out.Inlined.push_back(std::move(*Inlined));
+  }
+}
+
+// Name with Clang's closure token From (`3$_0`) replaced by To where it
+// names the closure of Context's function (`Z5probevE`, then the nested-
+// name prefix and qualifiers `N`, `K` of a member).
+std::string withClosure(StringRef Name, StringRef Context, StringRef From, StringRef To) {
+  std::string Out = Name.str();
+  for (size_t At = Out.find(From.str()); At != std::string::npos;
+       At = Out.find(From.str(), At + To.size())) {
+    size_t Before = At;
+    while (Before > 0 && StringRef("NKVr").contains(Out[Before - 1]))
+      --Before;
+    if (Before >= Context.size() && StringRef(Out).substr(0, Before).ends_with(Context))
+      Out.replace(At, From.size(), To.str());
+    else
+      At += From.size() - std::min(From.size(), To.size());
+  }
+  return Out;
+}
+
+// Clang's closure token of a closure (`3$_0`) and the context it follows
+// (`Z5probevE`).
+std::pair<std::string, std::string> closureToken(const PatchClosure &Patch) {
+  std::string Closure = clangClosureOf(Patch.ClangName); // Z5probevE3$_0
+  size_t Begin = Closure.find("$_");
+  while (Begin > 0 && Begin != std::string::npos && isDigit(Closure[Begin - 1]))
+    --Begin;
+  if (Begin == std::string::npos)
+    return {"", ""};
+  return {Closure.substr(0, Begin), Closure.substr(Begin)};
+}
+
+// Whether a symbol of the process names Patch's closure type under its
+// Clang spelling: a member, or an instantiation for it (which may hold an
+// inlined operator() where the member has no code of its own).
+bool namedLive(const LiveView &View, const PatchClosure &Patch) {
+  auto [Context, From] = closureToken(Patch);
+  if (From.empty())
+    return false;
+  for (const SymbolTable *T : {View.Locals, View.Globals})
+    if (T)
+      for (const auto &E : *T)
+        if (E.getKey().contains(From) &&
+            withClosure(E.getKey(), Context, From, "\x01") != E.getKey())
+          return true;
+  return false;
+}
+
+// A patch closure paired with none of the binary's whose name the process
+// has for another lambda (Clang numbered it otherwise this time): every
+// symbol naming it takes a name of its own, so it is linked as new code
+// and binds to nothing of the other lambda's.
+void renameApart(Module &M, const PatchClosure &Patch, unsigned Serial, bool New,
+                 ClosureBinding &Out) {
+  auto [Context, From] = closureToken(Patch);
+  if (From.empty())
+    return;
+  std::string Own = "$_hotc" + std::to_string(Serial);
+  std::string To = std::to_string(Own.size()) + Own;
+  if (!New)
+    Out.Apart.push_back(Patch.ClangName);
+  for (GlobalValue &G : M.global_values()) {
+    std::string Name = withClosure(G.getName(), Context, From, To);
+    if (Name != G.getName() && !M.getNamedValue(Name)) {
+      Out.Renames.push_back({G.getName().str(), Name});
+      G.setName(Name);
+    }
+  }
+}
+
 } // namespace
 
-std::vector<SymbolRename> bindClosuresByPosition(Module &M, StringRef SourcePath,
-                                                 const LineMap &Lines,
-                                                 LiveDwarf &Dwarf,
-                                                 const LiveView &View) {
-  std::vector<SymbolRename> Out;
+ClosureBinding bindClosuresByPosition(Module &M, StringRef SourcePath,
+                                      const LineMap &Lines, LiveDwarf &Dwarf,
+                                      const LiveView &View, const StringSet<> &Changed) {
+  ClosureBinding Out;
   auto Patch = patchClosures(M, View);
   if (Patch.empty())
     return Out;
@@ -244,6 +418,7 @@ std::vector<SymbolRename> bindClosuresByPosition(Module &M, StringRef SourcePath
     if (auto Line = Lines.runningLine(C.Line))
       PatchAt[{C.Enclosing, C.File, *Line}].push_back(&C);
 
+  std::vector<std::pair<const PatchClosure *, const LiveDwarf::Closure *>> Pairs;
   for (auto &[At, Closures] : PatchAt) {
     auto It = LiveAt.find(At);
     // Lambdas written on one line pair up in order only when both sides
@@ -258,18 +433,40 @@ std::vector<SymbolRename> bindClosuresByPosition(Module &M, StringRef SourcePath
     if (Closures.size() > 1 && any_of(Binary, [](auto *C) { return C->Column == 0; }))
       continue; // no columns to order them by
     for (size_t I = 0; I < Closures.size(); ++I)
-      for (const auto &[Name, F] : Closures[I]->Members) {
-        const auto *Member = liveMember(*Binary[I], Name);
-        std::string Symbol =
-            Member ? functionAt(View, Member->second, F->hasLocalLinkage()) : "";
-        if (Symbol.empty() || M.getNamedValue(Symbol))
-          continue;
-        SymbolRename R{F->getName().str(), Symbol};
-        F->setName(Symbol);
-        Out.push_back(R);
-        renameStaticsOf(M, R, View, Out);
-      }
+      Pairs.push_back({Closures[I], Binary[I]});
   }
+
+  // Clang numbers closures `$_N` in the order it emits them, so a lambda
+  // added above others may take a live lambda's name. Where a paired
+  // lambda's live name is not its own, or the function's count of lambdas
+  // changed, an unpaired lambda whose name the process has is such a one.
+  std::set<std::string> Renumbered;
+  std::map<std::string, int> Count;
+  std::set<const PatchClosure *> Paired;
+  for (const LiveDwarf::Closure &C : Live)
+    --Count[C.Enclosing];
+  for (const auto &[Type, C] : Patch)
+    ++Count[C.Enclosing];
+  for (const auto &[E, N] : Count)
+    if (N != 0)
+      Renumbered.insert(E);
+  for (auto [P, L] : Pairs) {
+    Paired.insert(P);
+    for (const auto &[Name, F] : P->Members)
+      if (std::string To = liveNameOf(*L, Name, *F, View); !To.empty() && To != F->getName())
+        Renumbered.insert(P->Enclosing);
+  }
+  unsigned Serial = 0;
+  for (const auto &[Type, C] : Patch)
+    if (!Paired.count(&C) && Renumbered.count(C.Enclosing) &&
+        any_of(C.Members, [&](const auto &Mb) { return Changed.contains(Mb.second->getName()); }) &&
+        namedLive(View, C))
+      renameApart(M, C, ++Serial, Lines.inserted(C.Line), Out);
+  renamePaired(M, Pairs, View, Out);
+  for (const auto &[Type, C] : Patch)
+    if (!Paired.count(&C) && Lines.inserted(C.Line))
+      for (const auto &Mb : C.Members)
+        Out.New.push_back(Mb.second->getName().str());
   return Out;
 }
 

@@ -15,9 +15,11 @@
 // told apart) leaves Clang's names, and the patch warns as before.
 #pragma once
 
+#include "jit/line_map.h"
 #include "jit/live_dwarf.h"
 #include "jit/patch_module.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/Module.h"
 
 #include <optional>
@@ -27,32 +29,43 @@
 
 namespace hotc::jit {
 
-// Lines of a new text mapped onto the text the process runs: the lines a
-// line diff keeps, and those of a run of lines the edit replaced by as
-// many (a line edited in place is still that line).
-class LineMap {
-public:
-  LineMap(llvm::StringRef Running, llvm::StringRef New);
-  // The running text's line of the new text's Line; nullopt when the edit
-  // rewrote it.
-  std::optional<unsigned> runningLine(unsigned Line) const;
-
-private:
-  std::vector<unsigned> RunningOf; // by line of the new text; 0: none
-};
-
 struct SymbolRename {
   std::string Patch; // Clang's spelling in the patch module
   std::string Live;  // the binary's spelling
 };
 
-// Renames, in M, the functions of closures of SourcePath (and the statics
-// of their operator()) that the process has under other names. Running and
-// New: the unit's main file as the process runs it and as compiled now.
-std::vector<SymbolRename> bindClosuresByPosition(llvm::Module &M,
-                                                 llvm::StringRef SourcePath,
-                                                 const LineMap &Lines,
-                                                 LiveDwarf &Dwarf,
-                                                 const LiveView &View);
+// The operator() of a patch closure and the functions whose live code may
+// hold an inlined copy of it, by the binary's names: when it changes in an
+// optimised unit, relinking the holders makes the change reach the
+// process. Missing: holders the patch has no copy of, which stay old.
+struct InlinedMember {
+  std::string Member;
+  std::vector<std::string> Holders, Missing;
+};
+
+struct ClosureBinding {
+  std::vector<SymbolRename> Renames;
+  std::vector<InlinedMember> Inlined;
+  // Lambdas renamed apart (by a member's Clang name): the process has
+  // their Clang names for other lambdas, and nothing tells which lambda of
+  // the process they are, if any: they are linked as new code. Those
+  // written on lines the edit inserted are new and not listed.
+  std::vector<std::string> Apart;
+  // Members of lambdas written on lines the edit inserted: new code, whose
+  // Clang names may have been other lambdas' in the baseline.
+  std::vector<std::string> New;
+};
+
+// Renames, in M, the functions of closures of SourcePath, the statics of
+// their members and the patch's copies of the functions holding inlined
+// members, where the process has them under other names. Lines maps the
+// patch's lines onto the running text's. Changed: M's functions whose code
+// differs from the baseline's of the same name; a lambda that took
+// another's `$_N` is renamed apart only when its code differs from that
+// one's (the same code under that name runs the same).
+ClosureBinding bindClosuresByPosition(llvm::Module &M, llvm::StringRef SourcePath,
+                                      const LineMap &Lines, LiveDwarf &Dwarf,
+                                      const LiveView &View,
+                                      const llvm::StringSet<> &Changed);
 
 } // namespace hotc::jit

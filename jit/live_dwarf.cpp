@@ -156,6 +156,40 @@ std::string declFileOf(const DWARFDie &D) {
   return Name;
 }
 
+// The closure types among the template arguments of a function and of the
+// classes it is a member of, also nested in other arguments
+// (`_Iter_comp_iter<closure>`), through qualifiers and references.
+void closureArguments(const DWARFDie &Scope, std::vector<DWARFDie> &Out, int Depth = 0) {
+  if (Depth > 4)
+    return;
+  for (DWARFDie S = Scope; S; S = S.getParent()) {
+    if (S.getTag() == dwarf::DW_TAG_compile_unit || S.getTag() == dwarf::DW_TAG_namespace)
+      return;
+    for (DWARFDie C : S.children()) {
+      if (C.getTag() != dwarf::DW_TAG_template_type_parameter)
+        continue;
+      DWARFDie T = C.getAttributeValueAsReferencedDie(dwarf::DW_AT_type);
+      while (T && (T.getTag() == dwarf::DW_TAG_const_type ||
+                   T.getTag() == dwarf::DW_TAG_volatile_type ||
+                   T.getTag() == dwarf::DW_TAG_reference_type ||
+                   T.getTag() == dwarf::DW_TAG_rvalue_reference_type ||
+                   T.getTag() == dwarf::DW_TAG_pointer_type ||
+                   T.getTag() == dwarf::DW_TAG_typedef))
+        T = T.getAttributeValueAsReferencedDie(dwarf::DW_AT_type);
+      if (!T)
+        continue;
+      if (enclosingFunctionOfClosure(T))
+        Out.push_back(T);
+      else if (T.getTag() == dwarf::DW_TAG_structure_type ||
+               T.getTag() == dwarf::DW_TAG_class_type)
+        closureArguments(T, Out, Depth + 1);
+    }
+    if (S.getTag() != dwarf::DW_TAG_subprogram && S.getTag() != dwarf::DW_TAG_structure_type &&
+        S.getTag() != dwarf::DW_TAG_class_type)
+      return;
+  }
+}
+
 // Path ends with Suffix at a path component boundary.
 bool endsWithPath(StringRef Path, StringRef Suffix) {
   return Path == Suffix ||
@@ -265,8 +299,7 @@ const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
     std::map<uint64_t, size_t> ClosureAt; // type DIE offset -> index
     for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
       DWARFDie D(CU, &Entry);
-      if (D.getTag() == dwarf::DW_TAG_subprogram)
-        addClosureMember(D, M->Loaded.Bias, Index, ClosureAt);
+      noteClosurePart(D, M->Loaded.Bias, Index, ClosureAt);
       if (D.getTag() != dwarf::DW_TAG_variable)
         continue;
       auto Address = staticAddressOf(D);
@@ -291,19 +324,12 @@ const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
   return nullptr;
 }
 
-// D: a subprogram. When it has code and is a member of a closure type,
-// that closure gains it.
-void LiveDwarf::addClosureMember(const DWARFDie &D, uint64_t Bias, UnitIndex &Index,
-                                 std::map<uint64_t, size_t> &ClosureAt) {
-  auto Low = dwarf::toAddress(D.find(dwarf::DW_AT_low_pc));
-  if (!Low)
-    return;
-  DWARFDie Decl = declarationOf(D);
-  DWARFDie Type = Decl.getParent();
+// The closure that DIE Type is, made once; null when Type is none.
+LiveDwarf::Closure *LiveDwarf::closureOf(const DWARFDie &Type, UnitIndex &Index,
+                                         std::map<uint64_t, size_t> &ClosureAt) {
   DWARFDie Enclosing = Type ? enclosingFunctionOfClosure(Type) : DWARFDie();
-  const char *Member = Decl.getShortName();
-  if (!Enclosing || !Member)
-    return;
+  if (!Enclosing)
+    return nullptr;
   auto [It, New] = ClosureAt.try_emplace(Type.getOffset(), Index.Closures.size());
   if (New) {
     Closure C;
@@ -313,7 +339,56 @@ void LiveDwarf::addClosureMember(const DWARFDie &D, uint64_t Bias, UnitIndex &In
     C.Column = dwarf::toUnsigned(Type.find(dwarf::DW_AT_decl_column), 0);
     Index.Closures.push_back(std::move(C));
   }
-  Index.Closures[It->second].Members.push_back({Member, *Low + Bias});
+  return &Index.Closures[It->second];
+}
+
+// What D tells of a closure: a member's out-of-line code, an inlined copy
+// of a member (in the function that holds it), or a static of a member.
+void LiveDwarf::noteClosurePart(const DWARFDie &D, uint64_t Bias, UnitIndex &Index,
+                                std::map<uint64_t, size_t> &ClosureAt) {
+  switch (D.getTag()) {
+  case dwarf::DW_TAG_subprogram: {
+    auto Low = dwarf::toAddress(D.find(dwarf::DW_AT_low_pc));
+    DWARFDie Decl = declarationOf(D);
+    const char *Member = Decl.getShortName();
+    if (!Low)
+      return;
+    if (Closure *C = Member ? closureOf(Decl.getParent(), Index, ClosureAt) : nullptr)
+      C->Members.push_back({Member, *Low + Bias});
+    // An instantiation for the closure type (a std::function's invoker, a
+    // sort) may hold the operator() inlined with no DWARF record of it.
+    std::vector<DWARFDie> Types;
+    closureArguments(Decl, Types);
+    for (const DWARFDie &T : Types)
+      if (Closure *C = closureOf(T, Index, ClosureAt); C && !is_contained(C->Holders, *Low + Bias))
+        C->Holders.push_back(*Low + Bias);
+    return;
+  }
+  case dwarf::DW_TAG_inlined_subroutine: {
+    Closure *C = closureOf(declarationOf(D).getParent(), Index, ClosureAt);
+    DWARFDie Holder = D.getParent();
+    while (Holder && Holder.getTag() != dwarf::DW_TAG_subprogram)
+      Holder = Holder.getParent();
+    auto Low = Holder ? dwarf::toAddress(Holder.find(dwarf::DW_AT_low_pc)) : std::nullopt;
+    if (C && Low && !is_contained(C->Holders, *Low + Bias))
+      C->Holders.push_back(*Low + Bias);
+    return;
+  }
+  case dwarf::DW_TAG_variable: {
+    auto Address = staticAddressOf(D);
+    const char *Name = D.getShortName();
+    DWARFDie Scope = D.getParent();
+    while (Scope && Scope.getTag() == dwarf::DW_TAG_lexical_block)
+      Scope = Scope.getParent();
+    if (!Address || !Name || !Scope || Scope.getTag() != dwarf::DW_TAG_subprogram)
+      return;
+    if (Closure *C = closureOf(declarationOf(Scope).getParent(), Index, ClosureAt))
+      C->Statics.push_back({Name, *Address + Bias});
+    return;
+  }
+  default:
+    return;
+  }
 }
 
 std::vector<LiveDwarf::Closure> LiveDwarf::closures(StringRef SourcePath) {

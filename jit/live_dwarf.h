@@ -80,9 +80,15 @@ public:
     // Members with code in the process: DW_AT_name ("operator()", "_FUN",
     // "operator int (*)(int)") and live address.
     std::vector<std::pair<std::string, uint64_t>> Members;
+    // Live addresses of the functions whose code holds an inlined copy of
+    // a member (the optimiser's copies: the enclosing function, `_FUN`, a
+    // std::function's invoker).
+    std::vector<uint64_t> Holders;
+    // Statics of its members: name and live address.
+    std::vector<std::pair<std::string, uint64_t>> Statics;
   };
-  // The closures of lambdas written in functions of SourcePath's unit
-  // whose members have out-of-line code, in DWARF order.
+  // The closures of lambdas written in functions of SourcePath's unit that
+  // have code, inlined copies or statics in the process, in DWARF order.
   std::vector<Closure> closures(llvm::StringRef SourcePath);
 
   // A function with code in the process, as the DWARF names it: the
@@ -110,8 +116,10 @@ private:
     std::vector<Closure> Closures;
   };
   const UnitIndex *unitOf(llvm::StringRef SourcePath);
-  void addClosureMember(const llvm::DWARFDie &D, uint64_t Bias, UnitIndex &Index,
-                        std::map<uint64_t, size_t> &ClosureAt);
+  Closure *closureOf(const llvm::DWARFDie &Type, UnitIndex &Index,
+                     std::map<uint64_t, size_t> &ClosureAt);
+  void noteClosurePart(const llvm::DWARFDie &D, uint64_t Bias, UnitIndex &Index,
+                       std::map<uint64_t, size_t> &ClosureAt);
   void load(Module &M);
 
   int Pid = 0;

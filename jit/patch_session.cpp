@@ -7,7 +7,6 @@
 #include "jit/unoptimised_functions.h"
 
 #include "jit/build_compiler_patch.h"
-#include "jit/closure_names.h"
 #include "jit/compiler_view.h"
 #include "jit/identity_binding.h"
 #include "jit/thread_locals.h"
@@ -292,7 +291,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
     WantHere = wantedIn(M, Wanted->second);
   const StringSet<> *Want = WantHere.empty() ? nullptr : &WantHere;
   addModeChanges(M, U.Live, Want, Changed);
-  bindClosures(U, M, *View, Changed);
+  StringSet<> NewLambdas = bindClosures(U, M, *View, Changed, R);
   if (U.OptLevel > 0 && Guide.InlinedInto)
     relinkInliners(M, Index, Guide, *View, Changed, R);
   StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals
@@ -330,7 +329,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
                               {Generation + 1, U.OptLevel, &Replaced, &Rerun});
   markUnoptimised(M, P.Plan, U.Live, Want, P.Marks);
   for (const CreatedSymbol &C : P.Plan.Created)
-    if (C.IsFunction && U.Live.count(C.Name) && !heldBy(R.Inlined, C.Name))
+    if (C.IsFunction && U.Live.count(C.Name) && !heldBy(R.Inlined, C.Name) &&
+        !NewLambdas.contains(C.Name))
       R.Warnings.push_back(oldCopyWarning(C.Name));
   if (P.Plan.Replaced.empty() && P.Plan.Created.empty() &&
       P.Plan.InitFunction.empty())
@@ -367,21 +367,6 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   P.Linked = std::move(*Linked);
 
   return recordLinked(U, P, *View, Replaced, Entries, R);
-}
-
-// The patch's lambdas take the binary's names where they are written at
-// the same place (jit/closure_names.h): from here on the plan, the inlining
-// records and the warnings speak of the process's functions.
-void PatchSession::bindClosures(UnitState &U, Module &M, const LiveView &View,
-                                StringSet<> &Changed) {
-  const std::optional<std::string> &Running = U.Compiler->acceptedText();
-  if (!Running)
-    return; // without the running text no line is known to be the same
-  LineMap Lines(*Running, U.Compiler->lastText());
-  for (const SymbolRename &R :
-       bindClosuresByPosition(M, U.Command.File, Lines, Link.dwarf(), View))
-    if (Changed.erase(R.Patch))
-      Changed.insert(R.Live);
 }
 
 // A unit whose patch GCC compiles (jit/build_compiler_patch.h).

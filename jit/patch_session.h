@@ -225,8 +225,9 @@ private:
                        llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,
                        double &CodegenMs, double &LinkMs);
-  void bindClosures(UnitState &U, llvm::Module &M, const LiveView &View,
-                    llvm::StringSet<> &Changed);
+  // Returns the members of lambdas the edit wrote on new lines.
+  llvm::StringSet<> bindClosures(UnitState &U, llvm::Module &M, const LiveView &View,
+                                 llvm::StringSet<> &Changed, PatchReport &R);
   llvm::Error linkByBuildCompiler(UnitState &U, Prepared &P, const LiveView &View,
                                   llvm::StringSet<> &Replaced,
                                   std::vector<EntryRepoint> &Entries,

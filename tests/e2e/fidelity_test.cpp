@@ -32,8 +32,8 @@ TEST(Fidelity, DispatchTableOfLabelAddressesIsEachVersionsOwn) {
 // in the process but $_0 in Clang's patch: bound by where it is written
 // (jit/closure_names.h), the std::function and the function pointer taken
 // before the patch reach the edited code.
-TEST(Fidelity, GccLambdaHeldByStdFunctionAndPointerTakesTheEdit) {
-  FixtureSession S("lambda_app", testName());
+void expectHeldLambdasTakeTheEdit(const char *BuildType) {
+  FixtureSession S("lambda_app", testName(), BuildType);
   ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
   ASSERT_TRUE(S.Log.waitStarted());
   S.Project.edit("make.cpp", "return 1; }", "return 2; }");
@@ -46,6 +46,17 @@ TEST(Fidelity, GccLambdaHeldByStdFunctionAndPointerTakesTheEdit) {
   EXPECT_TRUE(S.Log.waitFor([](auto &L) {
     return L.at("f") == "2" && L.at("p") == "20";
   })) << S.Hotc.history();
+}
+
+TEST(Fidelity, GccLambdaHeldByStdFunctionAndPointerTakesTheEdit) {
+  expectHeldLambdasTakeTheEdit("Debug");
+}
+
+// At -O2 GCC compiled each lambda's body into the std::function's invoker
+// and the function pointer's `_FUN`, with no copy of its own: those
+// holders are relinked.
+TEST(Fidelity, GccO2LambdaInlinedIntoItsHoldersTakesTheEdit) {
+  expectHeldLambdasTakeTheEdit("RelWithDebInfo");
 }
 
 // Where the edit moved the lambda's own line, hotc cannot tell which of

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 using namespace hotc;
 namespace fs = std::filesystem;
@@ -33,21 +34,22 @@ struct Built {
   std::string Dir, File;
 };
 
-Built buildWithGcc(const std::string &Source) {
+Built buildWithGcc(const std::string &Source, const std::string &Opt = "-O0") {
   Built B;
   B.Dir = fs::temp_directory_path().string() + "/hotc-closures-" +
           std::to_string(getpid());
   fs::create_directories(B.Dir);
   B.File = B.Dir + "/lambdas.cpp";
   std::ofstream(B.File) << Source;
-  std::string Cmd = "g++ -g -O0 -no-pie -o " + B.Dir + "/prog " + B.File;
+  std::string Cmd = "g++ -g " + Opt + " -no-pie -o " + B.Dir + "/prog " + B.File;
   EXPECT_EQ(std::system(Cmd.c_str()), 0) << Cmd;
   return B;
 }
 
-jit::CompiledTu clangView(const Built &B, const std::string &Text) {
+jit::CompiledTu clangView(const Built &B, const std::string &Text,
+                          const std::string &Opt = "-O0") {
   std::ofstream(B.File) << Text;
-  jit::CompileCommand Cmd{B.File, B.Dir, {"g++", "-g", "-O0", "-c", B.File}};
+  jit::CompileCommand Cmd{B.File, B.Dir, {"g++", "-g", Opt, "-c", B.File}};
   auto Tu = jit::compileToIR(Cmd);
   EXPECT_TRUE(bool(Tu)) << llvm::toString(Tu.takeError());
   return std::move(*Tu);
@@ -72,20 +74,20 @@ std::unique_ptr<LiveBinary> liveBinary(const Built &B) {
   return L;
 }
 
-std::string renamed(const std::vector<jit::SymbolRename> &Rs, llvm::StringRef Live) {
-  for (const jit::SymbolRename &R : Rs)
+std::string renamed(const jit::ClosureBinding &B, llvm::StringRef Live) {
+  for (const jit::SymbolRename &R : B.Renames)
     if (R.Live == Live)
       return R.Patch;
   return "";
 }
 
 // Builds Lambdas with GCC, then binds Clang's view of Edited to it.
-std::vector<jit::SymbolRename> bindEdited(const std::string &Edited, jit::CompiledTu &Tu) {
+jit::ClosureBinding bindEdited(const std::string &Edited, jit::CompiledTu &Tu) {
   Built B = buildWithGcc(Lambdas);
   Tu = clangView(B, Edited);
   auto L = liveBinary(B);
   return jit::bindClosuresByPosition(*Tu.Module, B.File, jit::LineMap(Lambdas, Edited),
-                                     L->Dwarf, L->View);
+                                     L->Dwarf, L->View, {});
 }
 
 TEST(ClosureNames, ClangLambdasTakeTheGccBinarysNamesByPosition) {
@@ -133,6 +135,49 @@ TEST(ClosureNames, ALambdaOnALineTheEditRewroteKeepsClangsName) {
   EXPECT_NE(renamed(Renames, "_ZZ4mainENKUliE2_clEi"), "");
 }
 
+// At -O2 GCC inlines the operator() of each lambda everywhere: into
+// main, into the static invoker `_FUN`, into a std::function's invoker. The
+// patch then relinks those holders, found under the binary's names (the
+// invoker's by putting GCC's closure name in Clang's instantiation), and
+// binds the operator()'s static through the DWARF.
+TEST(ClosureNames, AnInlinedOperatorIsReachedThroughItsHolders) {
+  const std::string Source = R"(#include <cstdio>
+#include <functional>
+extern "C" int probe() {
+  static std::function<int(int)> held = [](int x) { return x * 2; };
+  static int (*fn)(int) = [](int x) { return x + 1; };
+  auto next = [] { static int k; return ++k; };
+  return held(5) + fn(1) + next();
+}
+int main() { std::printf("%d\n", probe()); }
+)";
+  Built B = buildWithGcc(Source, "-O2");
+  jit::CompiledTu Tu = clangView(B, Source, "-O2");
+  auto L = liveBinary(B);
+  jit::ClosureBinding Bound = jit::bindClosuresByPosition(
+      *Tu.Module, B.File, jit::LineMap(Source, Source), L->Dwarf, L->View, {});
+  EXPECT_NE(renamed(Bound, "_ZZ5probeENUliE0_4_FUNEi"), ""); // fn's invoker
+  EXPECT_NE(renamed(Bound, "_ZZZ5probeENKUlvE1_clEvE1k"), ""); // next's static
+  std::map<std::string, std::vector<std::string>> Holders;
+  for (const jit::InlinedMember &I : Bound.Inlined) {
+    Holders[I.Member] = I.Holders;
+    EXPECT_TRUE(I.Missing.empty()) << I.Member << " has holders the patch lacks";
+  }
+  ASSERT_EQ(Holders.size(), 3u);
+  bool Invoker = false, Fun = false, Probe = false;
+  for (const auto &[Member, Hs] : Holders)
+    for (const std::string &H : Hs) {
+      Invoker |= H == "_ZNSt17_Function_handlerIFiiEZ5probeEUliE_E9_M_invokeERKSt9_Any_dataOi";
+      Fun |= H == "_ZZ5probeENUliE0_4_FUNEi";
+      Probe |= H == "probe";
+      const llvm::Function *F = Tu.Module->getFunction(H);
+      EXPECT_TRUE(F && !F->isDeclaration()) << H << " has no definition in the patch";
+    }
+  EXPECT_TRUE(Invoker);
+  EXPECT_TRUE(Fun);
+  EXPECT_TRUE(Probe);
+}
+
 TEST(LineMap, LinesAroundOneEditedRegion) {
   jit::LineMap Same("a\nb\nc\n", "a\nb\nc\n");
   EXPECT_EQ(Same.runningLine(3), 3u);
@@ -141,6 +186,9 @@ TEST(LineMap, LinesAroundOneEditedRegion) {
   EXPECT_EQ(Added.runningLine(5), 3u);
   EXPECT_EQ(Added.runningLine(6), 4u);
   EXPECT_FALSE(Added.runningLine(4).has_value());
+  EXPECT_TRUE(Added.inserted(3));
+  EXPECT_TRUE(Added.inserted(4));
+  EXPECT_FALSE(Added.inserted(5));
   jit::LineMap InPlace("a\nbb\nc\n", "a\nbX\nc\n");
   EXPECT_EQ(InPlace.runningLine(2), 2u);
   EXPECT_EQ(InPlace.runningLine(3), 3u);
