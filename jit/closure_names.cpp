@@ -58,9 +58,8 @@ const DISubprogram *enclosingOf(const DICompositeType *Closure) {
   return nullptr;
 }
 
-// The patch's closures the process lacks by name, by closure type.
-std::map<const DICompositeType *, PatchClosure> patchClosures(Module &M,
-                                                              const LiveView &View) {
+// The patch's closures of lambdas written in functions, by closure type.
+std::map<const DICompositeType *, PatchClosure> patchClosures(Module &M) {
   std::map<const DICompositeType *, PatchClosure> Out;
   for (Function &F : M) {
     if (F.isDeclaration() || !F.getName().contains("$_"))
@@ -99,20 +98,48 @@ liveMember(const LiveDwarf::Closure &Live, StringRef Name) {
   return Found;
 }
 
-// The one function symbol at Address in the unit or the process: its
-// mangled name (a C name, as `extern "C"` functions have, when it has
-// none); empty when aliases leave more than one.
-std::string functionAt(const LiveView &View, uint64_t Address, bool Local) {
-  std::vector<std::string> Mangled, Plain;
-  const SymbolTable *T = Local ? View.Locals : View.Globals;
-  if (T)
-    for (const auto &E : *T)
-      if (E.second.IsFunction && E.second.Address == Address)
-        (E.getKey().starts_with("_Z") ? Mangled : Plain).push_back(E.getKey().str());
-  if (Mangled.size() == 1)
-    return Mangled.front();
-  return Mangled.empty() && Plain.size() == 1 ? Plain.front() : "";
-}
+// The process's symbols by address, read once for one patch's lookups (a
+// scan of the symbol table per lookup would cost milliseconds per lambda).
+struct SymbolsAt {
+  const LiveView &View;
+  struct Entry {
+    StringRef Name;
+    bool Local, IsFunction;
+  };
+  std::multimap<uint64_t, Entry> ByAddress;
+
+  explicit SymbolsAt(const LiveView &V) : View(V) {
+    for (const SymbolTable *T : {View.Locals, View.Globals})
+      if (T)
+        for (const auto &E : *T)
+          ByAddress.insert({E.second.Address, {E.getKey(), T == View.Locals,
+                                               E.second.IsFunction}});
+  }
+
+  // The one function symbol at Address in the unit (Local) or the
+  // process: its mangled name (a C name, as `extern "C"` functions have,
+  // when it has none); empty when aliases leave more than one.
+  std::string function(uint64_t Address, bool Local) const {
+    std::vector<StringRef> Mangled, Plain;
+    auto [B, E] = ByAddress.equal_range(Address);
+    for (auto It = B; It != E; ++It)
+      if (It->second.IsFunction && It->second.Local == Local)
+        (It->second.Name.starts_with("_Z") ? Mangled : Plain).push_back(It->second.Name);
+    if (Mangled.size() == 1)
+      return Mangled.front().str();
+    return Mangled.empty() && Plain.size() == 1 ? Plain.front().str() : "";
+  }
+
+  // A variable's symbol at Address, the unit's first.
+  std::string variable(uint64_t Address) const {
+    std::string Found;
+    auto [B, E] = ByAddress.equal_range(Address);
+    for (auto It = B; It != E; ++It)
+      if (!It->second.IsFunction && (Found.empty() || It->second.Local))
+        Found = It->second.Name.str();
+    return Found;
+  }
+};
 
 // The statics of a renamed operator(): `_ZZ<function>E<name>` and their
 // guards `_ZGVZ<function>E<name>` (Itanium ABI local names), bound when
@@ -140,21 +167,12 @@ void renameStaticsOf(Module &M, const SymbolRename &Function, const LiveView &Vi
   }
 }
 
-// The variable at Address in the unit or the process, by its symbol.
-std::string variableAt(const LiveView &View, uint64_t Address) {
-  for (const SymbolTable *T : {View.Locals, View.Globals})
-    if (T)
-      for (const auto &E : *T)
-        if (!E.second.IsFunction && E.second.Address == Address)
-          return E.getKey().str();
-  return "";
-}
-
 // A member's statics the binary names otherwise, bound by the name its
 // DWARF gives them in that closure (one of each name, else left alone):
 // `_ZZ<member>E<length><name>` (Itanium ABI local names), and its guard.
 void bindStaticsByDwarf(Module &M, StringRef Member, const LiveDwarf::Closure &Live,
-                        const LiveView &View, std::vector<SymbolRename> &Out) {
+                        const SymbolsAt &Symbols, std::vector<SymbolRename> &Out) {
+  const LiveView &View = Symbols.View;
   std::string Prefix = "_ZZ" + Member.drop_front(2).str() + "E";
   std::vector<std::pair<GlobalVariable *, std::string>> Renames;
   for (GlobalVariable &G : M.globals()) {
@@ -168,7 +186,7 @@ void bindStaticsByDwarf(Module &M, StringRef Member, const LiveDwarf::Closure &L
     std::string Address;
     for (const auto &[N, A] : Live.Statics)
       if (N == Name)
-        Address = Address.empty() ? variableAt(View, A) : "\x01"; // two: ambiguous
+        Address = Address.empty() ? Symbols.variable(A) : "\x01"; // two: ambiguous
     if (Address.empty() || Address == "\x01" || M.getNamedValue(Address) ||
         !View.find(Address, G.hasLocalLinkage()))
       continue;
@@ -245,7 +263,7 @@ std::string clangClosureOf(StringRef Member) {
 // leaves no record). Each is found in the patch by the binary's name.
 std::optional<InlinedMember> holdersOf(Module &M, const PatchClosure &Patch,
                                        const LiveDwarf::Closure &Live,
-                                       const LiveView &View) {
+                                       const SymbolsAt &Symbols) {
   const Function *Op = nullptr;
   for (const auto &[Name, F] : Patch.Members)
     if (Name == "operator()")
@@ -258,9 +276,9 @@ std::optional<InlinedMember> holdersOf(Module &M, const PatchClosure &Patch,
       Addresses.push_back(Address);
   std::vector<std::string> Names = {Live.Enclosing};
   for (uint64_t H : Addresses) {
-    std::string Holder = functionAt(View, H, true);
+    std::string Holder = Symbols.function(H, true);
     if (Holder.empty())
-      Holder = functionAt(View, H, false);
+      Holder = Symbols.function(H, false);
     if (!Holder.empty() && Holder != Op->getName() && !is_contained(Names, Holder))
       Names.push_back(Holder);
   }
@@ -279,16 +297,17 @@ std::optional<InlinedMember> holdersOf(Module &M, const PatchClosure &Patch,
 
 // A paired member's name in the binary; empty when it has no code there.
 std::string liveNameOf(const LiveDwarf::Closure &Live, StringRef Member, const Function &F,
-                       const LiveView &View) {
+                       const SymbolsAt &Symbols) {
   const auto *Code = liveMember(Live, Member);
-  return Code ? functionAt(View, Code->second, F.hasLocalLinkage()) : "";
+  return Code ? Symbols.function(Code->second, F.hasLocalLinkage()) : "";
 }
 
 // Paired closures: their members take the binary's names, all at once (two
 // of Clang's `$_N` may trade places), and so do their statics.
 void renamePaired(Module &M,
                   const std::vector<std::pair<const PatchClosure *, const LiveDwarf::Closure *>> &Pairs,
-                  const LiveView &View, ClosureBinding &Out) {
+                  const SymbolsAt &Symbols, ClosureBinding &Out) {
+  const LiveView &View = Symbols.View;
   struct Move {
     Function *F;
     std::string From, To;
@@ -299,12 +318,12 @@ void renamePaired(Module &M,
   std::set<const PatchClosure *> AsBuilt;
   for (auto [Patch, Live] : Pairs)
     if (all_of(Patch->Members, [&, Live = Live](const auto &Mb) {
-          return liveNameOf(*Live, Mb.first, *Mb.second, View) == Mb.second->getName();
+          return liveNameOf(*Live, Mb.first, *Mb.second, Symbols) == Mb.second->getName();
         }))
       AsBuilt.insert(Patch);
   for (auto [Patch, Live] : Pairs)
     for (const auto &[Name, F] : Patch->Members) {
-      std::string To = liveNameOf(*Live, Name, *F, View);
+      std::string To = liveNameOf(*Live, Name, *F, Symbols);
       if (!To.empty() && To != F->getName()) {
         Moves.push_back({F, F->getName().str(), To});
         F->setName(F->getName() + ".hotc.moving"); // frees its name first
@@ -324,9 +343,9 @@ void renamePaired(Module &M,
     if (AsBuilt.count(Patch))
       continue;
     for (const auto &[Name, F] : Patch->Members)
-      if (liveNameOf(*Live, Name, *F, View).empty())
-        bindStaticsByDwarf(M, F->getName(), *Live, View, Out.Renames);
-    if (auto Inlined = holdersOf(M, *Patch, *Live, View))
+      if (liveNameOf(*Live, Name, *F, Symbols).empty())
+        bindStaticsByDwarf(M, F->getName(), *Live, Symbols, Out.Renames);
+    if (auto Inlined = holdersOf(M, *Patch, *Live, Symbols))
       Out.Inlined.push_back(std::move(*Inlined));
   }
 }
@@ -405,12 +424,15 @@ ClosureBinding bindClosuresByPosition(Module &M, StringRef SourcePath,
                                       const LineMap &Lines, LiveDwarf &Dwarf,
                                       const LiveView &View, const StringSet<> &Changed) {
   ClosureBinding Out;
-  auto Patch = patchClosures(M, View);
+  auto Patch = patchClosures(M);
   if (Patch.empty())
     return Out;
   using Position = std::tuple<std::string, std::string, unsigned>;
   std::map<Position, std::vector<const LiveDwarf::Closure *>> LiveAt;
   std::vector<LiveDwarf::Closure> Live = Dwarf.closures(SourcePath);
+  std::optional<SymbolsAt> Symbols; // only where a closure may pair
+  if (!Live.empty())
+    Symbols.emplace(View);
   for (const LiveDwarf::Closure &C : Live)
     LiveAt[{C.Enclosing, C.File, C.Line}].push_back(&C);
   std::map<Position, std::vector<const PatchClosure *>> PatchAt;
@@ -453,7 +475,7 @@ ClosureBinding bindClosuresByPosition(Module &M, StringRef SourcePath,
   for (auto [P, L] : Pairs) {
     Paired.insert(P);
     for (const auto &[Name, F] : P->Members)
-      if (std::string To = liveNameOf(*L, Name, *F, View); !To.empty() && To != F->getName())
+      if (std::string To = liveNameOf(*L, Name, *F, *Symbols); !To.empty() && To != F->getName())
         Renumbered.insert(P->Enclosing);
   }
   unsigned Serial = 0;
@@ -462,7 +484,8 @@ ClosureBinding bindClosuresByPosition(Module &M, StringRef SourcePath,
         any_of(C.Members, [&](const auto &Mb) { return Changed.contains(Mb.second->getName()); }) &&
         namedLive(View, C))
       renameApart(M, C, ++Serial, Lines.inserted(C.Line), Out);
-  renamePaired(M, Pairs, View, Out);
+  if (Symbols)
+    renamePaired(M, Pairs, *Symbols, Out);
   for (const auto &[Type, C] : Patch)
     if (!Paired.count(&C) && Lines.inserted(C.Line))
       for (const auto &Mb : C.Members)
