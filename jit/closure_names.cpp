@@ -141,32 +141,6 @@ struct SymbolsAt {
   }
 };
 
-// The statics of a renamed operator(): `_ZZ<function>E<name>` and their
-// guards `_ZGVZ<function>E<name>` (Itanium ABI local names), bound when
-// the binary has them under its spelling of the function.
-void renameStaticsOf(Module &M, const SymbolRename &Function, const LiveView &View,
-                     std::vector<SymbolRename> &Out) {
-  StringRef From = StringRef(Function.Patch).drop_front(2);
-  StringRef To = StringRef(Function.Live).drop_front(2);
-  std::vector<std::pair<GlobalVariable *, std::string>> Renames;
-  for (GlobalVariable &G : M.globals())
-    for (StringRef Prefix : {"_ZZ", "_ZGVZ"}) {
-      StringRef Name = G.getName();
-      if (!Name.starts_with(Prefix) || !Name.drop_front(Prefix.size()).starts_with(From))
-        continue;
-      StringRef Rest = Name.drop_front(Prefix.size() + From.size());
-      if (!Rest.starts_with("E"))
-        continue;
-      std::string Live = (Prefix + To + Rest).str();
-      if (View.find(Live, G.hasLocalLinkage()) && !M.getNamedValue(Live))
-        Renames.push_back({&G, Live});
-    }
-  for (auto &[G, Live] : Renames) {
-    Out.push_back({G->getName().str(), Live});
-    G->setName(Live);
-  }
-}
-
 // A member's statics the binary names otherwise, bound by the name its
 // DWARF gives them in that closure (one of each name, else left alone):
 // `_ZZ<member>E<length><name>` (Itanium ABI local names), and its guard.
@@ -337,7 +311,7 @@ void renamePaired(Module &M,
     Mv.F->setName(Mv.To);
     SymbolRename R{Mv.From, Mv.To};
     Out.Renames.push_back(R);
-    renameStaticsOf(M, R, View, Out.Renames);
+    renameLocalStatics(M, R, View, Out.Renames);
   }
   for (auto [Patch, Live] : Pairs) {
     if (AsBuilt.count(Patch))

@@ -15,6 +15,7 @@
 // told apart) leaves Clang's names, and the patch warns as before.
 #pragma once
 
+#include "jit/identity_binding.h"
 #include "jit/line_map.h"
 #include "jit/live_dwarf.h"
 #include "jit/patch_module.h"
@@ -29,10 +30,6 @@
 
 namespace hotc::jit {
 
-struct SymbolRename {
-  std::string Patch; // Clang's spelling in the patch module
-  std::string Live;  // the binary's spelling
-};
 
 // The operator() of a patch closure and the functions whose live code may
 // hold an inlined copy of it, by the binary's names: when it changes in an

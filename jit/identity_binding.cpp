@@ -1,5 +1,6 @@
 #include "jit/identity_binding.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/DebugInfo.h"
@@ -308,6 +309,85 @@ Error bindConstructorVariants(const Module &M, StringRef SourcePath,
     }
   }
   return Error::success();
+}
+
+void renameLocalStatics(Module &M, const SymbolRename &Function, const LiveView &View,
+                     std::vector<SymbolRename> &Out) {
+  StringRef From = StringRef(Function.Patch).drop_front(2);
+  StringRef To = StringRef(Function.Live).drop_front(2);
+  std::vector<std::pair<GlobalVariable *, std::string>> Renames;
+  for (GlobalVariable &G : M.globals())
+    for (StringRef Prefix : {"_ZZ", "_ZGVZ"}) {
+      StringRef Name = G.getName();
+      if (!Name.starts_with(Prefix) || !Name.drop_front(Prefix.size()).starts_with(From))
+        continue;
+      StringRef Rest = Name.drop_front(Prefix.size() + From.size());
+      if (!Rest.starts_with("E"))
+        continue;
+      std::string Live = (Prefix + To + Rest).str();
+      if (View.find(Live, G.hasLocalLinkage()) && !M.getNamedValue(Live))
+        Renames.push_back({&G, Live});
+    }
+  for (auto &[G, Live] : Renames) {
+    Out.push_back({G->getName().str(), Live});
+    G->setName(Live);
+  }
+}
+
+// Name without its ABI tags (`B<length><tag>` after a source name), one
+// spelling per tag removed and one with all removed.
+std::vector<std::string> withoutAbiTags(StringRef Name) {
+  std::vector<std::pair<size_t, size_t>> Tags;
+  for (size_t I = 0; I + 1 < Name.size(); ++I) {
+    if (Name[I] != 'B' || !isDigit(Name[I + 1]))
+      continue;
+    unsigned Length = 0;
+    StringRef Rest = Name.drop_front(I + 1);
+    size_t Digits = Rest.size();
+    if (Rest.consumeInteger(10, Length) || Length == 0 || Rest.size() < Length)
+      continue;
+    Digits -= Rest.size();
+    Tags.push_back({I, 1 + Digits + Length});
+  }
+  std::vector<std::string> Out;
+  for (auto [At, Size] : Tags)
+    Out.push_back((Name.take_front(At) + Name.drop_front(At + Size)).str());
+  if (Tags.size() > 1) {
+    std::string All = Name.str();
+    for (auto It = Tags.rbegin(); It != Tags.rend(); ++It)
+      All.erase(It->first, It->second);
+    Out.push_back(All);
+  }
+  return Out;
+}
+
+std::vector<SymbolRename> bindUntaggedFunctions(Module &M, const LiveView &View) {
+  std::vector<SymbolRename> Out;
+  std::vector<std::pair<Function *, std::string>> Renames;
+  for (Function &F : M) {
+    if (F.isDeclaration() || !F.hasLocalLinkage() || !F.getName().starts_with("_Z") ||
+        View.find(F.getName(), true))
+      continue;
+    std::string Readable = demangle(F.getName().str());
+    for (const std::string &Plain : withoutAbiTags(F.getName())) {
+      // The same function but for its tags, as the demangler reads both.
+      std::string Untagged = Readable;
+      for (size_t At = Untagged.find("[abi:"); At != std::string::npos;
+           At = Untagged.find("[abi:", At))
+        Untagged.erase(At, Untagged.find(']', At) - At + 1);
+      if (View.find(Plain, true) && !M.getNamedValue(Plain) && demangle(Plain) == Untagged) {
+        Renames.push_back({&F, Plain});
+        break;
+      }
+    }
+  }
+  for (auto &[F, Plain] : Renames) {
+    SymbolRename R{F->getName().str(), Plain};
+    F->setName(Plain);
+    Out.push_back(R);
+    renameLocalStatics(M, R, View, Out);
+  }
+  return Out;
 }
 
 } // namespace hotc::jit

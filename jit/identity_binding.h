@@ -48,4 +48,22 @@ llvm::Error bindConstructorVariants(const llvm::Module &M,
                                     llvm::StringRef SourcePath,
                                     LinkSession &Link, const LiveView &View);
 
+struct SymbolRename {
+  std::string Patch; // Clang's spelling in the patch module
+  std::string Live;  // the binary's spelling
+};
+
+// The statics of a function renamed as Function says, `_ZZ<function>E<name>`
+// and their guards `_ZGVZ<function>E<name>` (Itanium ABI local names),
+// renamed alike where the binary has them under its spelling.
+void renameLocalStatics(llvm::Module &M, const SymbolRename &Function,
+                        const LiveView &View, std::vector<SymbolRename> &Out);
+
+// GCC gives a function with internal linkage no implicit ABI tag (Clang:
+// `_ZL1fB5cxx11i` for a static function returning std::string; GCC:
+// `_ZL1fi`). Each of M's internal functions the process lacks by name is
+// renamed to the binary's spelling without the tag where the unit has it,
+// and so are its statics.
+std::vector<SymbolRename> bindUntaggedFunctions(llvm::Module &M, const LiveView &View);
+
 } // namespace hotc::jit

@@ -170,7 +170,8 @@ bool heldBy(const std::vector<std::string> &Inlined, StringRef Symbol) {
 // relinked with it: their new code reaches the new version through its
 // entry (uses of a replaced function move to its declaration).
 void relinkInliners(const Module &M, size_t Unit, const PatchGuide &Guide,
-                    const LiveView &Live, StringSet<> &Changed, PatchReport &R) {
+                    const LiveView &Live, const BoundSpellings &Spellings,
+                    StringSet<> &Changed, PatchReport &R) {
   std::vector<std::string> Edited;
   for (const auto &C : Changed)
     Edited.push_back(C.getKey().str());
@@ -180,7 +181,10 @@ void relinkInliners(const Module &M, size_t Unit, const PatchGuide &Guide,
     // base-object body inlined, and its DWARF names no inlined site for
     // them (seen: delete through the base ran the old ~Derived at -O2).
     append_range(Holders, siblingVariants(F));
-    for (const std::string &G : Holders) {
+    for (std::string G : Holders) {
+      // The plan names holders as the baseline spelled them.
+      if (auto It = Spellings.Renamed.find(G); It != Spellings.Renamed.end())
+        G = It->second;
       const Function *Fn = M.getFunction(G);
       if (!Fn || Fn->isDeclaration() || Changed.contains(G) ||
           !Live.find(G, Fn->hasLocalLinkage()))
@@ -291,9 +295,9 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
     WantHere = wantedIn(M, Wanted->second);
   const StringSet<> *Want = WantHere.empty() ? nullptr : &WantHere;
   addModeChanges(M, U.Live, Want, Changed);
-  StringSet<> NewLambdas = bindClosures(U, M, *View, Changed, R);
+  BoundSpellings Spellings = bindSpellings(U, M, *View, Changed, R);
   if (U.OptLevel > 0 && Guide.InlinedInto)
-    relinkInliners(M, Index, Guide, *View, Changed, R);
+    relinkInliners(M, Index, Guide, *View, Spellings, Changed, R);
   StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals
   for (const std::string &G : P.Tu.Rerun) {
     uint64_t H = initialiserHash(M, G);
@@ -330,7 +334,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   markUnoptimised(M, P.Plan, U.Live, Want, P.Marks);
   for (const CreatedSymbol &C : P.Plan.Created)
     if (C.IsFunction && U.Live.count(C.Name) && !heldBy(R.Inlined, C.Name) &&
-        !NewLambdas.contains(C.Name))
+        !Spellings.NewLambdas.contains(C.Name))
       R.Warnings.push_back(oldCopyWarning(C.Name));
   if (P.Plan.Replaced.empty() && P.Plan.Created.empty() &&
       P.Plan.InitFunction.empty())

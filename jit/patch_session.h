@@ -69,6 +69,12 @@ struct VersionChange {
   std::vector<std::string> Files;     // units whose record changed
 };
 
+// What binding a patch's spellings to the binary's did (bindSpellings).
+struct BoundSpellings {
+  llvm::StringMap<std::string> Renamed; // Clang's spelling -> the binary's
+  llvm::StringSet<> NewLambdas; // members of lambdas written on new lines
+};
+
 struct PatchReport {
   unsigned Version = 0;               // patches applied so far, this one included
   std::vector<std::string> Functions; // entries re-pointed (mangled names)
@@ -225,8 +231,7 @@ private:
                        llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,
                        double &CodegenMs, double &LinkMs);
-  // Returns the members of lambdas the edit wrote on new lines.
-  llvm::StringSet<> bindClosures(UnitState &U, llvm::Module &M, const LiveView &View,
+  BoundSpellings bindSpellings(UnitState &U, llvm::Module &M, const LiveView &View,
                                  llvm::StringSet<> &Changed, PatchReport &R);
   llvm::Error linkByBuildCompiler(UnitState &U, Prepared &P, const LiveView &View,
                                   llvm::StringSet<> &Replaced,

@@ -4,6 +4,7 @@
 #include "ir_fixture.h"
 #include "jit/identity_binding.h"
 #include "jit/live_dwarf.h"
+#include "jit/live_symbols.h"
 #include "jit/tu_compiler.h"
 
 #include "llvm/Object/ObjectFile.h"
@@ -148,6 +149,36 @@ int use(int i) {
   EXPECT_FALSE(B.Written.contains("_ZL5table"));
   EXPECT_TRUE(B.Written.contains("_ZL6stored"));
   EXPECT_TRUE(B.Written.contains("_ZL7escaped"));
+}
+
+} // namespace
+
+namespace {
+
+// GCC gives a static function returning std::string no implicit ABI tag
+// (`_ZL6greeti`), Clang does (`_ZL6greetB5cxx11i`): the patch's function,
+// and its static, take the binary's spelling.
+TEST(UntaggedFunctions, ClangsImplicitAbiTagIsDroppedWhereGccHasNone) {
+  const std::string Source = R"(#include <string>
+static std::string greet(int v) { static int calls; ++calls; return std::to_string(v + calls); }
+int main() { return greet(1).size(); }
+)";
+  std::string Dir = buildProgram("tagged.cpp", Source, "g++", "-g -O0 -no-pie");
+  ASSERT_NE(symbolValue(Dir + "/prog", "_ZL5greeti"), 0u);
+  jit::CompileCommand Cmd{Dir + "/tagged.cpp", Dir, {"g++", "-g", "-O0", "-c", Dir + "/tagged.cpp"}};
+  auto Tu = jit::compileToIR(Cmd);
+  ASSERT_TRUE(bool(Tu)) << llvm::toString(Tu.takeError());
+  ASSERT_NE(Tu->Module->getFunction("_ZL5greetB5cxx11i"), nullptr);
+  auto Symbols = jit::LiveSymbols::read(0, {{Dir + "/prog", 0, ""}});
+  ASSERT_TRUE(bool(Symbols)) << llvm::toString(Symbols.takeError());
+  auto Locals = Symbols->localsOf("tagged.cpp");
+  ASSERT_TRUE(bool(Locals)) << llvm::toString(Locals.takeError());
+  jit::LiveView View{&Symbols->globals(), *Locals};
+  auto Renames = jit::bindUntaggedFunctions(*Tu->Module, View);
+  EXPECT_NE(Tu->Module->getFunction("_ZL5greeti"), nullptr);
+  EXPECT_EQ(Tu->Module->getFunction("_ZL5greetB5cxx11i"), nullptr);
+  EXPECT_NE(Tu->Module->getNamedGlobal("_ZZL5greetiE5calls"), nullptr);
+  EXPECT_EQ(Renames.size(), 2u);
 }
 
 } // namespace

@@ -1,5 +1,7 @@
-// PatchSession's binding of a patch's lambdas to the process's
-// (jit/closure_names.h), and what it means for the plan and the report.
+// PatchSession's binding of the patch's spellings of functions to the
+// binary's where its compiler spelled them otherwise: lambdas
+// (jit/closure_names.h), ABI tags (jit/identity_binding.h); and what it
+// means for the plan and the report.
 #include "jit/closure_names.h"
 #include "jit/patch_session.h"
 
@@ -9,26 +11,31 @@ using namespace llvm;
 
 namespace hotc::jit {
 
-// The patch's lambdas take the binary's names where they are written at
-// the same place (jit/closure_names.h): from here on the plan, the inlining
-// records and the warnings speak of the process's functions.
-StringSet<> PatchSession::bindClosures(UnitState &U, Module &M, const LiveView &View,
-                                       StringSet<> &Changed, PatchReport &R) {
-  StringSet<> New;
-  const std::optional<std::string> &Running = U.Compiler->acceptedText();
-  if (!Running)
-    return New; // without the running text no line is known to be the same
-  LineMap Lines(*Running, U.Compiler->lastText());
-  ClosureBinding B = bindClosuresByPosition(M, U.Command.File, Lines, Link.dwarf(), View,
-                                            Changed);
+// From here on the plan, the inlining records and the warnings speak of
+// the process's functions.
+BoundSpellings PatchSession::bindSpellings(UnitState &U, Module &M, const LiveView &View,
+                                           StringSet<> &Changed, PatchReport &R) {
+  BoundSpellings Out;
+  ClosureBinding B;
+  B.Renames = bindUntaggedFunctions(M, View);
+  // Lambdas are matched by where they are written: that needs the text
+  // the process runs.
+  if (const std::optional<std::string> &Running = U.Compiler->acceptedText()) {
+    LineMap Lines(*Running, U.Compiler->lastText());
+    ClosureBinding C = bindClosuresByPosition(M, U.Command.File, Lines, Link.dwarf(),
+                                              View, Changed);
+    append_range(B.Renames, C.Renames);
+    B.Inlined = std::move(C.Inlined);
+    B.Apart = std::move(C.Apart);
+    B.New = std::move(C.New);
+  }
   // All at once: two lambdas may have traded names.
-  StringMap<std::string> NewName;
   for (const SymbolRename &Rename : B.Renames)
-    NewName[Rename.Patch] = Rename.Live;
+    Out.Renamed[Rename.Patch] = Rename.Live;
   StringSet<> Renamed;
   for (const auto &C : Changed) {
-    auto It = NewName.find(C.getKey());
-    Renamed.insert(It == NewName.end() ? C.getKey() : StringRef(It->second));
+    auto It = Out.Renamed.find(C.getKey());
+    Renamed.insert(It == Out.Renamed.end() ? C.getKey() : StringRef(It->second));
   }
   Changed = std::move(Renamed);
   for (const std::string &A : B.Apart)
@@ -40,9 +47,9 @@ StringSet<> PatchSession::bindClosures(UnitState &U, Module &M, const LiveView &
           "hotc cannot tell which lambda of the process this one is, if any; "
           "what holds the old one keeps it");
   for (const std::string &N : B.New)
-    New.insert(N);
+    Out.NewLambdas.insert(N);
   if (U.OptLevel == 0)
-    return New; // nothing was inlined
+    return Out; // nothing was inlined
   for (const InlinedMember &I : B.Inlined) {
     if (!Changed.contains(I.Member))
       continue;
@@ -56,7 +63,7 @@ StringSet<> PatchSession::bindClosures(UnitState &U, Module &M, const LiveView &
                            "no copy of " + demangle(H) + " to relink: it keeps "
                            "running the old code");
   }
-  return New;
+  return Out;
 }
 
 } // namespace hotc::jit
