@@ -1,12 +1,12 @@
 #include "jit/closure_names.h"
 
-#include "llvm/ADT/SmallString.h"
+#include "jit/line_map.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/InstIterator.h"
-#include "llvm/Support/Path.h"
 
 #include <algorithm>
 #include <map>
@@ -28,22 +28,32 @@ struct PatchClosure {
   std::pair<unsigned, unsigned> First{~0u, ~0u};
   std::vector<std::pair<std::string, Function *>> Members; // DI name, function
   std::string ClangName; // a member's name as Clang spelled it
+  // Clang's spelling of the closure type where other names refer to it:
+  // the enclosing function's context (`Z5probeE`) and the token (`3$_0`).
+  std::string Context, Token;
 };
+
+// The context and token of the closure of a member Clang named
+// (`_ZZ5probeENK3$_0clEi` -> `Z5probeE`, `3$_0`); empty when it has none.
+std::pair<std::string, std::string> clangClosureOf(StringRef Member) {
+  size_t Dollar = Member.find("$_");
+  if (Dollar == StringRef::npos || !Member.starts_with("_ZZ"))
+    return {};
+  size_t Begin = Dollar;
+  while (Begin > 0 && isDigit(Member[Begin - 1]))
+    --Begin;
+  size_t End = Dollar + 2;
+  while (End < Member.size() && isDigit(Member[End]))
+    ++End;
+  StringRef Context = Member.slice(2, Begin); // Z5probeEN or Z5probeENK
+  while (!Context.empty() && Context.back() != 'E')
+    Context = Context.drop_back();
+  return {Context.str(), Member.slice(Begin, End).str()};
+}
 
 std::string symbolOf(const DISubprogram *SP) {
   return !SP->getLinkageName().empty() ? SP->getLinkageName().str()
                                        : SP->getName().str();
-}
-
-std::string pathOf(const DIFile *F) {
-  SmallString<256> P(F ? F->getFilename() : "");
-  if (F && !sys::path::is_absolute(P)) {
-    SmallString<256> Abs(F->getDirectory());
-    sys::path::append(Abs, P);
-    P = Abs;
-  }
-  sys::path::remove_dots(P, true);
-  return P.str().str();
 }
 
 // The function a lambda's closure type is written in; null when it is at
@@ -72,10 +82,11 @@ std::map<const DICompositeType *, PatchClosure> patchClosures(Module &M) {
       continue;
     PatchClosure &C = Out[Type];
     C.Enclosing = symbolOf(Enclosing);
-    C.File = pathOf(Type->getFile());
+    C.File = absolutePath(Type->getFilename(), Type->getDirectory());
     C.Line = Type->getLine();
     C.Members.push_back({SP->getName().str(), &F});
     C.ClangName = F.getName().str();
+    std::tie(C.Context, C.Token) = clangClosureOf(C.ClangName);
     for (const Instruction &I : instructions(F))
       if (const DILocation *L = I.getDebugLoc(); L && L->getLine())
         C.First = std::min(C.First, std::make_pair(L->getLine(), L->getColumn()));
@@ -98,33 +109,22 @@ liveMember(const LiveDwarf::Closure &Live, StringRef Name) {
   return Found;
 }
 
-// The process's symbols by address, read once for one patch's lookups (a
-// scan of the symbol table per lookup would cost milliseconds per lambda).
-struct SymbolsAt {
-  const LiveView &View;
-  struct Entry {
-    StringRef Name;
-    bool Local, IsFunction;
-  };
-  std::multimap<uint64_t, Entry> ByAddress;
-
-  explicit SymbolsAt(const LiveView &V) : View(V) {
-    for (const SymbolTable *T : {View.Locals, View.Globals})
-      if (T)
-        for (const auto &E : *T)
-          ByAddress.insert({E.second.Address, {E.getKey(), T == View.Locals,
-                                               E.second.IsFunction}});
-  }
+// The process's symbols by address, for one patch's lookups (a scan of the
+// symbol table per lookup would cost milliseconds per lambda). The unit's
+// internal symbols are indexed at once; the process's external ones, many
+// more, only when a lookup needs them.
+class SymbolsAt {
+public:
+  explicit SymbolsAt(const LiveView &V) : View(V) { index(View.Locals, Locals); }
 
   // The one function symbol at Address in the unit (Local) or the
   // process: its mangled name (a C name, as `extern "C"` functions have,
   // when it has none); empty when aliases leave more than one.
   std::string function(uint64_t Address, bool Local) const {
     std::vector<StringRef> Mangled, Plain;
-    auto [B, E] = ByAddress.equal_range(Address);
-    for (auto It = B; It != E; ++It)
-      if (It->second.IsFunction && It->second.Local == Local)
-        (It->second.Name.starts_with("_Z") ? Mangled : Plain).push_back(It->second.Name);
+    for (const Entry &E : at(Address, Local))
+      if (E.IsFunction)
+        (E.Name.starts_with("_Z") ? Mangled : Plain).push_back(E.Name);
     if (Mangled.size() == 1)
       return Mangled.front().str();
     return Mangled.empty() && Plain.size() == 1 ? Plain.front().str() : "";
@@ -132,13 +132,43 @@ struct SymbolsAt {
 
   // A variable's symbol at Address, the unit's first.
   std::string variable(uint64_t Address) const {
-    std::string Found;
-    auto [B, E] = ByAddress.equal_range(Address);
-    for (auto It = B; It != E; ++It)
-      if (!It->second.IsFunction && (Found.empty() || It->second.Local))
-        Found = It->second.Name.str();
-    return Found;
+    for (bool Local : {true, false})
+      for (const Entry &E : at(Address, Local))
+        if (!E.IsFunction)
+          return E.Name.str();
+    return "";
   }
+
+  const LiveView &View;
+
+private:
+  struct Entry {
+    StringRef Name;
+    bool IsFunction;
+  };
+  using Index = std::multimap<uint64_t, Entry>;
+
+  static void index(const SymbolTable *T, Index &Out) {
+    if (T)
+      for (const auto &E : *T)
+        Out.insert({E.second.Address, {E.getKey(), E.second.IsFunction}});
+  }
+
+  std::vector<Entry> at(uint64_t Address, bool Local) const {
+    if (!Local && !Globals) {
+      Globals.emplace();
+      index(View.Globals, *Globals);
+    }
+    const Index &I = Local ? Locals : *Globals;
+    std::vector<Entry> Out;
+    auto [B, E] = I.equal_range(Address);
+    for (auto It = B; It != E; ++It)
+      Out.push_back(It->second);
+    return Out;
+  }
+
+  Index Locals;
+  mutable std::optional<Index> Globals;
 };
 
 // A member's statics the binary names otherwise, bound by the name its
@@ -157,14 +187,14 @@ void bindStaticsByDwarf(Module &M, StringRef Member, const LiveDwarf::Closure &L
     if (Rest.consumeInteger(10, Length) || Rest.size() < Length)
       continue;
     StringRef Name = Rest.take_front(Length);
-    std::string Address;
+    std::vector<uint64_t> Same;
     for (const auto &[N, A] : Live.Statics)
       if (N == Name)
-        Address = Address.empty() ? Symbols.variable(A) : "\x01"; // two: ambiguous
-    if (Address.empty() || Address == "\x01" || M.getNamedValue(Address) ||
-        !View.find(Address, G.hasLocalLinkage()))
+        Same.push_back(A);
+    std::string Symbol = Same.size() == 1 ? Symbols.variable(Same.front()) : "";
+    if (Symbol.empty() || M.getNamedValue(Symbol) || !View.find(Symbol, G.hasLocalLinkage()))
       continue;
-    Renames.push_back({&G, Address});
+    Renames.push_back({&G, Symbol});
   }
   for (auto &[G, Live] : Renames) {
     Out.push_back({G->getName().str(), Live});
@@ -172,62 +202,53 @@ void bindStaticsByDwarf(Module &M, StringRef Member, const LiveDwarf::Closure &L
   }
 }
 
+// Name with Clang's closure token From (`3$_0`) replaced by To where it
+// names the closure of Context's function (`Z5probevE`, then the nested-
+// name prefix and qualifiers `N`, `K` of a member).
+std::string withClosure(StringRef Name, StringRef Context, StringRef From, StringRef To) {
+  std::string Out = Name.str();
+  for (size_t At = Out.find(From.str()); At != std::string::npos;
+       At = Out.find(From.str(), At + To.size())) {
+    size_t Before = At;
+    while (Before > 0 && StringRef("NKVr").contains(Out[Before - 1]))
+      --Before;
+    if (Before >= Context.size() && StringRef(Out).substr(0, Before).ends_with(Context))
+      Out.replace(At, From.size(), To.str());
+    else
+      At += From.size() - std::min(From.size(), To.size());
+  }
+  return Out;
+}
+
 // The patch's function for the live Holder of an inlined member: the same
 // name, or a function naming the closure type (an instantiation such as a
-// std::function's invoker) whose name becomes Holder when Clang's spelling
-// of the closure, ClangClosure (`Z5probeE3$_0`), is replaced by the
-// binary's. The binary's is read off Holder after the same context
-// (`Z5probeE`): Clang's `<length>$_N`, or GCC's `Ul...E<n>_`, trying each
-// place that may end.
-Function *patchHolder(Module &M, StringRef Holder, StringRef ClangClosure) {
+// std::function's invoker) whose name becomes Holder with the binary's
+// closure token in place of Clang's. The binary's is read off Holder after
+// the same context (`Z5probeE`): Clang's `<length>$_N`, or GCC's
+// `Ul...E<n>_`, trying each place that may end.
+Function *patchHolder(Module &M, StringRef Holder, const PatchClosure &Patch) {
   if (Function *F = M.getFunction(Holder); F && !F->isDeclaration())
     return F;
-  size_t Split = ClangClosure.rfind('E', ClangClosure.find("$_"));
-  if (Split == StringRef::npos)
+  if (Patch.Token.empty())
     return nullptr;
-  StringRef Context = ClangClosure.take_front(Split + 1); // Z5probeE
-  std::vector<std::string> Candidates;
-  for (size_t At = Holder.find(Context); At != StringRef::npos;
-       At = Holder.find(Context, At + 1)) {
-    StringRef Rest = Holder.drop_front(At + Context.size());
+  std::vector<std::string> Tokens;
+  for (size_t At = Holder.find(Patch.Context); At != StringRef::npos;
+       At = Holder.find(Patch.Context, At + 1)) {
+    StringRef Rest = Holder.drop_front(At + Patch.Context.size());
     unsigned Length = 0;
     if (StringRef Token = Rest; !Token.consumeInteger(10, Length) &&
                                 Token.size() >= Length && Token.starts_with("$_"))
-      Candidates.push_back(Rest.take_front(Rest.size() - Token.size() + Length).str());
+      Tokens.push_back(Rest.take_front(Rest.size() - Token.size() + Length).str());
     else if (Rest.starts_with("Ul"))
       for (size_t End = Rest.find('_'); End != StringRef::npos; End = Rest.find('_', End + 1))
-        Candidates.push_back(Rest.take_front(End + 1).str());
+        Tokens.push_back(Rest.take_front(End + 1).str());
   }
-  for (const std::string &Live : Candidates) {
-    std::string Gcc = (Context + Live).str();
-    for (Function &F : M) {
-      std::string Name = F.getName().str();
-      for (size_t At = Name.find(ClangClosure.str()); At != std::string::npos;
-           At = Name.find(ClangClosure.str(), At + Gcc.size()))
-        Name.replace(At, ClangClosure.size(), Gcc);
-      if (!F.isDeclaration() && Name == Holder)
+  for (const std::string &Live : Tokens)
+    for (Function &F : M)
+      if (!F.isDeclaration() && F.getName().contains(Patch.Token) &&
+          withClosure(F.getName(), Patch.Context, Patch.Token, Live) == Holder)
         return &F;
-    }
-  }
   return nullptr;
-}
-
-// Clang's spelling of a closure type as other names refer to it, from the
-// name of one of its members: `_ZZ5probeENK3$_0clEi` -> `Z5probeE3$_0`.
-std::string clangClosureOf(StringRef Member) {
-  size_t Dollar = Member.find("$_");
-  if (Dollar == StringRef::npos || !Member.starts_with("_ZZ"))
-    return "";
-  size_t Begin = Dollar;
-  while (Begin > 0 && isDigit(Member[Begin - 1]))
-    --Begin;
-  size_t End = Dollar + 2;
-  while (End < Member.size() && isDigit(Member[End]))
-    ++End;
-  StringRef Context = Member.slice(2, Begin); // Z5probeEN or Z5probeENK
-  while (!Context.empty() && Context.back() != 'E')
-    Context = Context.drop_back();
-  return (Context + Member.slice(Begin, End)).str();
 }
 
 // The functions whose live code may hold an inlined copy of a paired
@@ -256,10 +277,9 @@ std::optional<InlinedMember> holdersOf(Module &M, const PatchClosure &Patch,
     if (!Holder.empty() && Holder != Op->getName() && !is_contained(Names, Holder))
       Names.push_back(Holder);
   }
-  std::string ClangClosure = clangClosureOf(Patch.ClangName);
   InlinedMember Out{Op->getName().str(), {}, {}};
   for (const std::string &Holder : Names) {
-    Function *F = patchHolder(M, Holder, ClangClosure);
+    Function *F = patchHolder(M, Holder, Patch);
     if (F && F->getName() != Holder && M.getNamedValue(Holder))
       F = nullptr;
     if (F && F->getName() != Holder)
@@ -324,48 +344,17 @@ void renamePaired(Module &M,
   }
 }
 
-// Name with Clang's closure token From (`3$_0`) replaced by To where it
-// names the closure of Context's function (`Z5probevE`, then the nested-
-// name prefix and qualifiers `N`, `K` of a member).
-std::string withClosure(StringRef Name, StringRef Context, StringRef From, StringRef To) {
-  std::string Out = Name.str();
-  for (size_t At = Out.find(From.str()); At != std::string::npos;
-       At = Out.find(From.str(), At + To.size())) {
-    size_t Before = At;
-    while (Before > 0 && StringRef("NKVr").contains(Out[Before - 1]))
-      --Before;
-    if (Before >= Context.size() && StringRef(Out).substr(0, Before).ends_with(Context))
-      Out.replace(At, From.size(), To.str());
-    else
-      At += From.size() - std::min(From.size(), To.size());
-  }
-  return Out;
-}
-
-// Clang's closure token of a closure (`3$_0`) and the context it follows
-// (`Z5probevE`).
-std::pair<std::string, std::string> closureToken(const PatchClosure &Patch) {
-  std::string Closure = clangClosureOf(Patch.ClangName); // Z5probevE3$_0
-  size_t Begin = Closure.find("$_");
-  while (Begin > 0 && Begin != std::string::npos && isDigit(Closure[Begin - 1]))
-    --Begin;
-  if (Begin == std::string::npos)
-    return {"", ""};
-  return {Closure.substr(0, Begin), Closure.substr(Begin)};
-}
-
 // Whether a symbol of the process names Patch's closure type under its
 // Clang spelling: a member, or an instantiation for it (which may hold an
 // inlined operator() where the member has no code of its own).
 bool namedLive(const LiveView &View, const PatchClosure &Patch) {
-  auto [Context, From] = closureToken(Patch);
-  if (From.empty())
+  if (Patch.Token.empty())
     return false;
   for (const SymbolTable *T : {View.Locals, View.Globals})
     if (T)
       for (const auto &E : *T)
-        if (E.getKey().contains(From) &&
-            withClosure(E.getKey(), Context, From, "\x01") != E.getKey())
+        if (E.getKey().contains(Patch.Token) &&
+            withClosure(E.getKey(), Patch.Context, Patch.Token, "\x01") != E.getKey())
           return true;
   return false;
 }
@@ -376,15 +365,14 @@ bool namedLive(const LiveView &View, const PatchClosure &Patch) {
 // and binds to nothing of the other lambda's.
 void renameApart(Module &M, const PatchClosure &Patch, unsigned Serial, bool New,
                  ClosureBinding &Out) {
-  auto [Context, From] = closureToken(Patch);
-  if (From.empty())
+  if (Patch.Token.empty())
     return;
   std::string Own = "$_hotc" + std::to_string(Serial);
   std::string To = std::to_string(Own.size()) + Own;
   if (!New)
     Out.Apart.push_back(Patch.ClangName);
   for (GlobalValue &G : M.global_values()) {
-    std::string Name = withClosure(G.getName(), Context, From, To);
+    std::string Name = withClosure(G.getName(), Patch.Context, Patch.Token, To);
     if (Name != G.getName() && !M.getNamedValue(Name)) {
       Out.Renames.push_back({G.getName().str(), Name});
       G.setName(Name);
@@ -395,15 +383,17 @@ void renameApart(Module &M, const PatchClosure &Patch, unsigned Serial, bool New
 } // namespace
 
 ClosureBinding bindClosuresByPosition(Module &M, StringRef SourcePath,
-                                      const LineMap &Lines, LiveDwarf &Dwarf,
-                                      const LiveView &View, const StringSet<> &Changed) {
+                                      StringRef Running, StringRef New,
+                                      LiveDwarf &Dwarf, const LiveView &View,
+                                      const StringSet<> &Changed) {
   ClosureBinding Out;
   auto Patch = patchClosures(M);
   if (Patch.empty())
     return Out;
+  LineMap Lines(Running, New);
   using Position = std::tuple<std::string, std::string, unsigned>;
   std::map<Position, std::vector<const LiveDwarf::Closure *>> LiveAt;
-  std::vector<LiveDwarf::Closure> Live = Dwarf.closures(SourcePath);
+  const std::vector<LiveDwarf::Closure> &Live = Dwarf.closures(SourcePath);
   std::optional<SymbolsAt> Symbols; // only where a closure may pair
   if (!Live.empty())
     Symbols.emplace(View);

@@ -16,7 +16,6 @@
 #pragma once
 
 #include "jit/identity_binding.h"
-#include "jit/line_map.h"
 #include "jit/live_dwarf.h"
 #include "jit/patch_module.h"
 
@@ -55,14 +54,15 @@ struct ClosureBinding {
 
 // Renames, in M, the functions of closures of SourcePath, the statics of
 // their members and the patch's copies of the functions holding inlined
-// members, where the process has them under other names. Lines maps the
-// patch's lines onto the running text's. Changed: M's functions whose code
+// members, where the process has them under other names. Running and New:
+// the unit's main file as the process runs it and as M was compiled from
+// (their lines are mapped only when M has lambdas). Changed: M's functions whose code
 // differs from the baseline's of the same name; a lambda that took
 // another's `$_N` is renamed apart only when its code differs from that
 // one's (the same code under that name runs the same).
 ClosureBinding bindClosuresByPosition(llvm::Module &M, llvm::StringRef SourcePath,
-                                      const LineMap &Lines, LiveDwarf &Dwarf,
-                                      const LiveView &View,
+                                      llvm::StringRef Running, llvm::StringRef New,
+                                      LiveDwarf &Dwarf, const LiveView &View,
                                       const llvm::StringSet<> &Changed);
 
 } // namespace hotc::jit

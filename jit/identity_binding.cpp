@@ -368,13 +368,12 @@ std::vector<SymbolRename> bindUntaggedFunctions(Module &M, const LiveView &View)
     if (F.isDeclaration() || !F.hasLocalLinkage() || !F.getName().starts_with("_Z") ||
         View.find(F.getName(), true))
       continue;
-    std::string Readable = demangle(F.getName().str());
+    // The same function but for its tags, as the demangler reads both.
+    std::string Untagged = demangle(F.getName().str());
+    for (size_t At = Untagged.find("[abi:"); At != std::string::npos;
+         At = Untagged.find("[abi:", At))
+      Untagged.erase(At, Untagged.find(']', At) - At + 1);
     for (const std::string &Plain : withoutAbiTags(F.getName())) {
-      // The same function but for its tags, as the demangler reads both.
-      std::string Untagged = Readable;
-      for (size_t At = Untagged.find("[abi:"); At != std::string::npos;
-           At = Untagged.find("[abi:", At))
-        Untagged.erase(At, Untagged.find(']', At) - At + 1);
       if (View.find(Plain, true) && !M.getNamedValue(Plain) && demangle(Plain) == Untagged) {
         Renames.push_back({&F, Plain});
         break;

@@ -196,7 +196,9 @@ bool endsWithPath(StringRef Path, StringRef Suffix) {
          (Path.ends_with(Suffix) && Path[Path.size() - Suffix.size() - 1] == '/');
 }
 
-std::string normalised(StringRef Path, StringRef Dir) {
+} // namespace
+
+std::string absolutePath(StringRef Path, StringRef Dir) {
   SmallString<256> P(Path);
   if (!sys::path::is_absolute(P) && !Dir.empty()) {
     SmallString<256> Abs(Dir);
@@ -207,7 +209,6 @@ std::string normalised(StringRef Path, StringRef Dir) {
   return P.str().str();
 }
 
-} // namespace
 
 std::string withoutParameters(StringRef Demangled) {
   int Angles = 0;
@@ -280,12 +281,12 @@ void LiveDwarf::load(Module &M) {
     const char *Name = Top.getShortName();
     auto Dir = dwarf::toString(Top.find(dwarf::DW_AT_comp_dir));
     if (Name)
-      M.UnitsByPath.try_emplace(normalised(Name, Dir ? *Dir : ""), CU.get());
+      M.UnitsByPath.try_emplace(absolutePath(Name, Dir ? *Dir : ""), CU.get());
   }
 }
 
 const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
-  std::string Path = normalised(SourcePath, "");
+  std::string Path = absolutePath(SourcePath, "");
   if (auto It = Units.find(Path); It != Units.end())
     return &It->second;
   for (auto &M : Modules) {
@@ -334,7 +335,7 @@ LiveDwarf::Closure *LiveDwarf::closureOf(const DWARFDie &Type, UnitIndex &Index,
   if (New) {
     Closure C;
     C.Enclosing = symbolOf(Enclosing);
-    C.File = normalised(declFileOf(Type), "");
+    C.File = absolutePath(declFileOf(Type), "");
     C.Line = dwarf::toUnsigned(Type.find(dwarf::DW_AT_decl_line), 0);
     C.Column = dwarf::toUnsigned(Type.find(dwarf::DW_AT_decl_column), 0);
     Index.Closures.push_back(std::move(C));
@@ -391,15 +392,16 @@ void LiveDwarf::noteClosurePart(const DWARFDie &D, uint64_t Bias, UnitIndex &Ind
   }
 }
 
-std::vector<LiveDwarf::Closure> LiveDwarf::closures(StringRef SourcePath) {
+const std::vector<LiveDwarf::Closure> &LiveDwarf::closures(StringRef SourcePath) {
+  static const std::vector<Closure> None;
   const UnitIndex *U = unitOf(SourcePath);
-  return U ? U->Closures : std::vector<Closure>();
+  return U ? U->Closures : None;
 }
 
 bool LiveDwarf::describes(StringRef SourcePath) { return unitOf(SourcePath) != nullptr; }
 
 bool LiveDwarf::hasUnit(StringRef SourcePath) {
-  std::string Path = normalised(SourcePath, "");
+  std::string Path = absolutePath(SourcePath, "");
   for (auto &M : Modules) {
     if (!M->Tried)
       load(*M);
@@ -476,7 +478,7 @@ std::vector<LiveDwarf::Function> LiveDwarf::functionsAt(StringRef File,
             !LT->getFileNameByIndex(
                 Row.File, CU->getCompilationDir(),
                 DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath, Name) ||
-            !endsWithPath(normalised(Name, ""), File))
+            !endsWithPath(absolutePath(Name, ""), File))
           continue;
         SmallVector<DWARFDie, 4> Chain;
         CU->getInlinedChainForAddress(Row.Address.Address, Chain);

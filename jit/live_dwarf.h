@@ -42,6 +42,10 @@ struct StaticIdentity {
 std::optional<StaticIdentity> identityOf(const llvm::GlobalVariable &G,
                                          unsigned *Line = nullptr);
 
+// Path made absolute against Dir (when relative and Dir is given), without
+// dots: how DWARF's file names and the build's paths are compared.
+std::string absolutePath(llvm::StringRef Path, llvm::StringRef Dir);
+
 // A demangled name without its parameters and what follows them:
 // "ns::f<int (*)()>(int) const" -> "ns::f<int (*)()>".
 std::string withoutParameters(llvm::StringRef Demangled);
@@ -89,7 +93,7 @@ public:
   };
   // The closures of lambdas written in functions of SourcePath's unit that
   // have code, inlined copies or statics in the process, in DWARF order.
-  std::vector<Closure> closures(llvm::StringRef SourcePath);
+  const std::vector<Closure> &closures(llvm::StringRef SourcePath);
 
   // A function with code in the process, as the DWARF names it: the
   // compile unit that holds the code (its source path) and the symbol

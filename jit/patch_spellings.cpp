@@ -16,22 +16,17 @@ namespace hotc::jit {
 BoundSpellings PatchSession::bindSpellings(UnitState &U, Module &M, const LiveView &View,
                                            StringSet<> &Changed, PatchReport &R) {
   BoundSpellings Out;
-  ClosureBinding B;
-  B.Renames = bindUntaggedFunctions(M, View);
+  std::vector<SymbolRename> Untagged = bindUntaggedFunctions(M, View);
   // Lambdas are matched by where they are written: that needs the text
   // the process runs.
-  if (const std::optional<std::string> &Running = U.Compiler->acceptedText()) {
-    LineMap Lines(*Running, U.Compiler->lastText());
-    ClosureBinding C = bindClosuresByPosition(M, U.Command.File, Lines, Link.dwarf(),
-                                              View, Changed);
-    append_range(B.Renames, C.Renames);
-    B.Inlined = std::move(C.Inlined);
-    B.Apart = std::move(C.Apart);
-    B.New = std::move(C.New);
-  }
+  ClosureBinding B;
+  if (const std::optional<std::string> &Running = U.Compiler->acceptedText())
+    B = bindClosuresByPosition(M, U.Command.File, *Running, U.Compiler->lastText(),
+                               Link.dwarf(), View, Changed);
   // All at once: two lambdas may have traded names.
-  for (const SymbolRename &Rename : B.Renames)
-    Out.Renamed[Rename.Patch] = Rename.Live;
+  for (const std::vector<SymbolRename> *Rs : {&Untagged, &B.Renames})
+    for (const SymbolRename &Rename : *Rs)
+      Out.Renamed[Rename.Patch] = Rename.Live;
   StringSet<> Renamed;
   for (const auto &C : Changed) {
     auto It = Out.Renamed.find(C.getKey());

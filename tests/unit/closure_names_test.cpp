@@ -3,6 +3,7 @@
 // the binary's `Ul...E_` names, also for lambdas written on one line, the
 // static invoker (`__invoke` / `_FUN`) and a static of the operator().
 #include "jit/closure_names.h"
+#include "jit/line_map.h"
 #include "jit/live_dwarf.h"
 #include "jit/live_symbols.h"
 #include "jit/tu_compiler.h"
@@ -86,8 +87,8 @@ jit::ClosureBinding bindEdited(const std::string &Edited, jit::CompiledTu &Tu) {
   Built B = buildWithGcc(Lambdas);
   Tu = clangView(B, Edited);
   auto L = liveBinary(B);
-  return jit::bindClosuresByPosition(*Tu.Module, B.File, jit::LineMap(Lambdas, Edited),
-                                     L->Dwarf, L->View, {});
+  return jit::bindClosuresByPosition(*Tu.Module, B.File, Lambdas, Edited, L->Dwarf,
+                                     L->View, {});
 }
 
 TEST(ClosureNames, ClangLambdasTakeTheGccBinarysNamesByPosition) {
@@ -155,7 +156,7 @@ int main() { std::printf("%d\n", probe()); }
   jit::CompiledTu Tu = clangView(B, Source, "-O2");
   auto L = liveBinary(B);
   jit::ClosureBinding Bound = jit::bindClosuresByPosition(
-      *Tu.Module, B.File, jit::LineMap(Source, Source), L->Dwarf, L->View, {});
+      *Tu.Module, B.File, Source, Source, L->Dwarf, L->View, {});
   EXPECT_NE(renamed(Bound, "_ZZ5probeENUliE0_4_FUNEi"), ""); // fn's invoker
   EXPECT_NE(renamed(Bound, "_ZZZ5probeENKUlvE1_clEvE1k"), ""); // next's static
   std::map<std::string, std::vector<std::string>> Holders;
