@@ -153,7 +153,8 @@ int main(int argc, char **argv) {
   WatchCmd->add_flag("--no-disk-build", NoDiskBuild,
                      "Leave the build on disk as it is (by default, after "
                      "patches, the objects and binaries are rebuilt in the "
-                     "background in a Ninja build directory)");
+                     "background in a Ninja build directory, once saves "
+                     "are quiet for 1 s; a save stops the rebuild)");
   bool NoStatusLine = false;
   WatchCmd->add_flag("--no-status-line", NoStatusLine,
                      "Keep the last line of the terminal for the program: "

@@ -67,7 +67,8 @@ NinjaBuild::edgesAffectedBy(const std::string &File,
 }
 
 Error NinjaBuild::rebuild(const std::vector<std::string> &Outputs,
-                          const ProgressFn &Progress) {
+                          const ProgressFn &Progress,
+                          BuildInterrupt *Interrupt) {
   if (Outputs.empty())
     return Error::success();
   if (manifestChanged())
@@ -87,10 +88,12 @@ Error NinjaBuild::rebuild(const std::vector<std::string> &Outputs,
   Expected<std::vector<Node *>> Targets = targetNodes(**Fresh, Outputs);
   if (!Targets)
     return Targets.takeError();
-  Error Built = runBuilder(**Fresh, *Targets, Progress);
+  Error Built = runBuilder(**Fresh, *Targets, Progress, Interrupt);
   (*Fresh)->closeLogs();
   // The graph just built holds the deps this build recorded.
   Graph = std::move(*Fresh);
+  if (Built && Built.isA<BuildInterrupted>())
+    return Built;
   if (Built)
     return rebuildError(Dir, std::move(Built));
   return Error::success();

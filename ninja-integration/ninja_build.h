@@ -8,6 +8,7 @@
 // thread relies on relative paths. Every path here is absolute.
 #pragma once
 
+#include "ninja-integration/build_interrupt.h"
 #include "ninja-integration/build_step.h"
 #include "ninja-integration/compile_edge.h"
 #include "ninja-integration/file_stamp.h"
@@ -44,9 +45,12 @@ public:
   // to .ninja_log and .ninja_deps. Refused while a `ninja` process builds
   // the same directory, or when build.ninja changed since load(). A failed
   // command's output is in the error. Afterwards queries see the deps the
-  // build recorded.
+  // build recorded. A request of Interrupt (may be null) stops it: the
+  // commands running are killed, and the error is BuildInterrupted; what
+  // was not rebuilt stays dirty for the next rebuild.
   llvm::Error rebuild(const std::vector<std::string> &Outputs,
-                      const ProgressFn &Progress = nullptr);
+                      const ProgressFn &Progress = nullptr,
+                      BuildInterrupt *Interrupt = nullptr);
 
   // Whether build.ninja or a file it includes was rewritten since load()
   // (CMake re-ran): the graph is stale, load again.

@@ -2,6 +2,7 @@
 // it: same parallelism, same logs, same decisions about what is dirty.
 #pragma once
 
+#include "ninja-integration/build_interrupt.h"
 #include "ninja-integration/build_step.h"
 
 #include "llvm/Support/Error.h"
@@ -18,7 +19,8 @@ struct NinjaState;
 // before, with the build directory as the working directory. A failure
 // returns what ninja would have printed for it. A SIGINT, SIGTERM or SIGHUP
 // that stops the build is raised again once the host's handling is back.
+// A request of Interrupt (may be null) stops it with BuildInterrupted.
 llvm::Error runBuilder(NinjaState &S, const std::vector<Node *> &Targets,
-                       const ProgressFn &Progress);
+                       const ProgressFn &Progress, BuildInterrupt *Interrupt);
 
 } // namespace hotc::ninja

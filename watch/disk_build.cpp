@@ -6,8 +6,8 @@
 #include "llvm/Support/Path.h"
 
 #include <chrono>
-#include <sys/resource.h>
-#include <unistd.h>
+#include <pthread.h>
+#include <sched.h>
 
 using namespace llvm;
 
@@ -15,7 +15,7 @@ namespace hotc::driver {
 
 Expected<std::unique_ptr<DiskBuild>>
 DiskBuild::open(const std::string &BuildDir, std::vector<std::string> Binaries,
-                EventOutput &Out, unsigned DebounceMs) {
+                EventOutput &Out) {
   SmallString<256> Manifest(BuildDir);
   sys::path::append(Manifest, "build.ninja");
   if (!sys::fs::exists(Manifest))
@@ -29,14 +29,13 @@ DiskBuild::open(const std::string &BuildDir, std::vector<std::string> Binaries,
   if (!Known)
     return Known.takeError();
   return std::unique_ptr<DiskBuild>(
-      new DiskBuild(std::move(*Build), std::move(Binaries), Out, DebounceMs));
+      new DiskBuild(std::move(*Build), std::move(Binaries), Out));
 }
 
 DiskBuild::DiskBuild(std::unique_ptr<ninja::NinjaBuild> B,
-                     std::vector<std::string> Bins, EventOutput &Out,
-                     unsigned DebounceMs)
+                     std::vector<std::string> Bins, EventOutput &Out)
     : Build(std::move(B)), Dir(Build->buildDir()), Binaries(std::move(Bins)),
-      Out(Out), DebounceMs(DebounceMs) {
+      Out(Out) {
   Worker = std::thread([this] { run(); });
 }
 
@@ -55,6 +54,17 @@ void DiskBuild::sync(const std::vector<std::string> &PatchedFiles) {
     Pending.insert(PatchedFiles.begin(), PatchedFiles.end());
     ++Requests;
   }
+  Wake.notify_all();
+}
+
+void DiskBuild::interrupt() {
+  {
+    std::lock_guard<std::mutex> G(QueueLock);
+    if (Stopping)
+      return; // the last rebuild runs to its end
+    ++Requests;
+  }
+  Interrupt.request();
   Wake.notify_all();
 }
 
@@ -90,53 +100,73 @@ bool DiskBuild::feedsBinaries(const std::string &File) {
   return !Edges->empty();
 }
 
-void DiskBuild::rebuild(const std::set<std::string> &Files) {
+bool DiskBuild::rebuild(const std::set<std::string> &Files) {
   auto Start = std::chrono::steady_clock::now();
-  if (Error E = reloadIfStale())
-    return Out.error(std::move(E), "rebuild");
+  if (Error E = reloadIfStale()) {
+    Out.error(std::move(E), "rebuild");
+    return true;
+  }
   // The objects the patched files feed, then the binaries linked from them.
   std::vector<std::string> Outputs;
   for (const std::string &F : Files) {
     auto Edges = Build->edgesAffectedBy(F, Binaries);
-    if (!Edges)
-      return Out.error(Edges.takeError(), "rebuild");
+    if (!Edges) {
+      Out.error(Edges.takeError(), "rebuild");
+      return true;
+    }
     for (const ninja::CompileEdge &E : *Edges)
       Outputs.push_back(E.Object);
   }
   Outputs.insert(Outputs.end(), Binaries.begin(), Binaries.end());
-  if (Error E = Build->rebuild(Outputs))
-    return Out.error(std::move(E), "rebuild");
+  if (Error E = Build->rebuild(Outputs, nullptr, &Interrupt)) {
+    if (!E.isA<ninja::BuildInterrupted>()) {
+      Out.error(std::move(E), "rebuild");
+      return true;
+    }
+    consumeError(std::move(E)); // a save stopped it: queued again
+    return false;
+  }
   Out.rebuilt(Outputs, std::chrono::duration<double, std::milli>(
                            std::chrono::steady_clock::now() - Start)
                            .count());
+  return true;
 }
 
 void DiskBuild::run() {
   // The edit->live path comes first: this thread, and the compilers ninja
-  // starts from it, run at a lower priority (nice is per thread on Linux
-  // and inherited by children).
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  // starts from it, run only on a core nothing else wants (the policy is
+  // per thread on Linux and inherited by children).
+  sched_param Idle{};
+  pthread_setschedparam(pthread_self(), SCHED_IDLE, &Idle);
   std::unique_lock<std::mutex> G(QueueLock);
   for (;;) {
     Wake.wait(G, [&] { return Stopping || !Pending.empty(); });
     if (Pending.empty())
       return; // stopping, nothing left
-    // A burst of saves makes one rebuild: wait until they settle, by the
-    // same debounce as the saves themselves.
+    if (Stopping) { // hotc is ending and waits for this rebuild
+      sched_param Normal{};
+      pthread_setschedparam(pthread_self(), SCHED_OTHER, &Normal);
+    }
+    // Saves and patches keep coming while the user types: wait until they
+    // have been quiet for kQuietMs.
     for (uint64_t Seen = 0; !Stopping && Seen != Requests;) {
       Seen = Requests;
-      Wake.wait_for(G, std::chrono::milliseconds(DebounceMs));
+      Wake.wait_for(G, std::chrono::milliseconds(kQuietMs));
     }
+    Interrupt.clear(); // a save from now on stops this rebuild
     std::set<std::string> Files;
     Files.swap(Pending);
     Rebuilding = Files.size();
     G.unlock(); // saves keep queueing while ninja works
+    bool Finished;
     {
       std::lock_guard<std::mutex> B(BuildLock);
-      rebuild(Files);
+      Finished = rebuild(Files);
     }
     G.lock();
     Rebuilding = 0;
+    if (!Finished) // stopped by a save: again after the next quiet spell
+      Pending.insert(Files.begin(), Files.end());
   }
 }
 

@@ -170,6 +170,8 @@ Ending runEventLoop(EventLoop &P) {
   // notice to live is kept for `hotc status`.
   auto Patch = [&](std::vector<std::string> Files, Clock::time_point Noticed,
                    bool Plan) {
+    if (Loop.Disk) // the patch gets the cores
+      Loop.Disk->interrupt();
     // A rollback not yet read would leave the record of the running code
     // on versions the agent undid.
     reportCrashes(P, false);
@@ -306,6 +308,8 @@ Ending runEventLoop(EventLoop &P) {
       if (Changed.empty())
         continue;
       auto Noticed = Clock::now();
+      if (Loop.Disk) // its compilers die while the burst gathers
+        Loop.Disk->interrupt();
       auto Burst = gatherBurst(P.Watcher, std::move(Changed), LastPatch,
                                P.Opts.DebounceMs);
       if (State.Paused) { // `hotc resume` patches them

@@ -317,8 +317,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
                  BuildDir + "/compile_commands.json"};
   std::unique_ptr<DiskBuild> Disk;
   if (Opts.DiskBuild) { // --no-disk-build: the build on disk is left alone
-    if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out,
-                                 Opts.DebounceMs))
+    if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out))
       Disk = std::move(*D);
     else
       Out.note("the build on disk will not be kept in step with the process: " +

@@ -3,7 +3,10 @@
 // preamble memory.
 #include "live_session.h"
 
+#include <chrono>
 #include <csignal>
+#include <thread>
+#include <unistd.h>
 
 namespace hotc::e2e {
 namespace {
@@ -150,6 +153,75 @@ TEST(LivePatch, BuildOnDiskCatchesUpAfterAPatch) {
   AppLog Fresh(Log2);
   ASSERT_TRUE(Fresh.last());
   EXPECT_EQ(Fresh.last()->at("ext"), "41");
+}
+
+// The pid a slow compile of buildWithSlowLauncher wrote, once it runs.
+int slowCompilePid(const FixtureProject &P, std::chrono::seconds Timeout) {
+  auto Until = std::chrono::steady_clock::now() + Timeout;
+  while (std::chrono::steady_clock::now() < Until) {
+    if (int Pid = atoi(P.read("slow.pid").c_str()); Pid > 0)
+      return Pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return 0;
+}
+
+bool running(int Pid) { return ::kill(Pid, 0) == 0; }
+
+// A save that arrives while the build on disk catches up stops it: its
+// compiler is killed (the patch gets the cores), and the rebuild runs again
+// once saves are quiet, so the disk ends with the last edit.
+TEST(LivePatch, BuildOnDiskStopsForASaveAndCatchesUpLater) {
+  FixtureProject P = copyFixture("live_app", testName());
+  // A compiler launcher that, while the file `slow` exists, writes its pid
+  // and sleeps before compiling.
+  std::string Launcher = P.path("slowcc.sh");
+  P.write("slowcc.sh", "#!/bin/sh\nif [ -e '" + P.path("slow") +
+                           "' ]; then echo $$ > '" + P.path("slow.pid") +
+                           "'; sleep 120; fi\nexec \"$@\"\n");
+  ASSERT_EQ(shell("chmod +x '" + Launcher + "' && cmake -S '" + P.Dir +
+                  "' -B '" + P.BuildDir +
+                  "' -G Ninja -DCMAKE_BUILD_TYPE=Debug "
+                  "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON "
+                  "-DCMAKE_CXX_COMPILER_LAUNCHER='" + Launcher + "' > '" +
+                  P.Dir + "/configure.log' 2>&1 && cmake --build '" +
+                  P.BuildDir + "' > '" + P.Dir + "/build.log' 2>&1"),
+            0);
+  P.write("slow", "");
+  AppLog Log(P.path("app.log"));
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.BuildDir + "/live_app", P.path("app.log"), "0", "-1"},
+                   P.Dir);
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  ASSERT_TRUE(Log.waitStarted());
+  P.edit("calls.cpp", "int extension() { return 0; }",
+         "int extension() { return 21; }");
+  ASSERT_TRUE(Hotc.waitEvent("patched", 30s)) << Hotc.history();
+  int Pid = slowCompilePid(P, 60s);
+  ASSERT_GT(Pid, 0) << "the rebuild did not start\n" << Hotc.history();
+  ASSERT_TRUE(running(Pid));
+
+  P.edit("calls.cpp", "int extension() { return 21; }",
+         "int extension() { return 22; }");
+  ASSERT_TRUE(Hotc.waitEvent("patched", 30s)) << Hotc.history();
+  // The rebuild starts again a quiet second later: at full speed now.
+  ::unlink(P.path("slow").c_str());
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "22"; }));
+  // Killed by the save (it would sleep two minutes), not by the patch's end.
+  for (int I = 0; I < 100 && running(Pid); ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(running(Pid)) << "the rebuild's compiler still runs";
+
+  // Once saves are quiet the rebuild runs again, to its end.
+  auto R = Hotc.waitEvent("rebuilt", 120s);
+  ASSERT_TRUE(R) << Hotc.history();
+  EXPECT_NE(ninjaDryRun(P).find("no work to do"), std::string::npos)
+      << ninjaDryRun(P);
+  std::string Log2 = P.path("fresh-run.log");
+  shell("timeout 5 '" + P.BuildDir + "/live_app' '" + Log2 + "' 0 3 > /dev/null");
+  AppLog Fresh(Log2);
+  ASSERT_TRUE(Fresh.last());
+  EXPECT_EQ(Fresh.last()->at("ext"), "22");
 }
 
 TEST(LivePatch, NewSourceFileRunsLiveAfterCMakeReruns) {
