@@ -470,33 +470,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
   auto Start = std::chrono::steady_clock::now();
   PatchReport R;
   std::vector<Prepared> Prep(Indices.size());
-  for (size_t I = 0; I < Indices.size(); ++I) {
-    UnitState &U = Units[Indices[I]];
-    if (!U.Loaded) // the caller loads what it patches
-      return createStringError(inconvertibleErrorCode(),
-                               "%s: no baseline to patch against",
-                               U.Command.File.c_str());
-    touch(Indices[I]);
-    UnitCompileStats Stats;
-    bool Focus = !U.RolledBack && !(U.OptLevel > 0 && Guide.InlinedInto) &&
-                 !(Guide.CompileWhole && Guide.CompileWhole(Indices[I]));
-    const std::string *From = Guide.FocusFrom ? Guide.FocusFrom(Indices[I]) : nullptr;
-    auto Tu = U.Compiler->compileEdit(&Stats, Focus, From);
-    R.Focused &= Stats.Focused;
-    R.Ms.Preamble += Stats.PreambleMs;
-    if (!Tu)
-      return Tu.takeError();
-    U.OptLevel = Tu->OptLevel;
-    if (!Tu->Partial)
-      U.Inputs = absoluteInputs(Tu->Inputs, U.Command.Directory);
-    Prep[I].Hashes = canonicalFunctionHashes(*Tu->Module);
-    Prep[I].Layouts = typeLayoutsOf(*Tu->Module);
-    if (Error E = checkLayouts(*Tu->Module, U.LiveLayouts, Prep[I].Layouts,
-                               U.Command.File))
-      return std::move(E);
-    Prep[I].Tu = std::move(*Tu);
-    R.Units.push_back(U.Command.File);
-  }
+  if (Error E = compileEdits(Indices, Guide, Prep, R))
+    return std::move(E);
   R.Ms.Frontend = msSince(Start);
   std::vector<RecompiledUnit> Recompiled;
   for (size_t I = 0; I < Indices.size(); ++I) {

@@ -227,6 +227,11 @@ private:
   llvm::Error goLive(std::vector<Prepared> &Prep,
                      const std::vector<EntryRepoint> &Entries,
                      PatchTransaction &Tx, PatchReport &R);
+  // Compiles, hashes and layout-checks each unit of a patch (in parallel
+  // when there are several): Prep[K] for Indices[K]. jit/patch_compile.cpp.
+  llvm::Error compileEdits(const std::vector<size_t> &Indices,
+                           const PatchGuide &Guide, std::vector<Prepared> &Prep,
+                           PatchReport &R);
   llvm::Error linkUnit(size_t Index, const PatchGuide &Guide, Prepared &P,
                        llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,

@@ -62,26 +62,32 @@ class Watch:
     def __init__(self, hotc, bdir, log):
         self.p = subprocess.Popen([hotc, "watch", "-p", bdir, "--json", "--exec",
                                    os.path.join(bdir, "scale"), log],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True, bufsize=1)
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.events = []
+        self.pending = b""  # read from the pipe, not yet a whole line
 
+    # Reads the pipe itself: a buffered readline() could hold a whole event
+    # line (hotc starts each on a fresh line) while select() waits.
     def wait(self, kinds, timeout):
         deadline = time.time() + timeout
+        fd = self.p.stdout.fileno()
         while time.time() < deadline:
-            r, _, _ = select.select([self.p.stdout], [], [], 0.2)
+            while b"\n" in self.pending:
+                line, self.pending = self.pending.split(b"\n", 1)
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                self.events.append(ev)
+                if ev.get("event") in kinds:
+                    return ev
+            r, _, _ = select.select([fd], [], [], 0.2)
             if not r:
                 continue
-            line = self.p.stdout.readline()
-            if not line:
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 return None
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                continue
-            self.events.append(ev)
-            if ev.get("event") in kinds:
-                return ev
+            self.pending += chunk
         return None
 
     def close(self):
