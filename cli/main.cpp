@@ -70,6 +70,7 @@ void applyToWatch(const hotc::driver::Config &C,
   W.UndoDepth = static_cast<unsigned>(C.UndoDepth.Value);
   W.SafePoints = W.SafePoints || C.SafePoints.Value; // --safe-points wins
   W.SafePointTimeoutMs = static_cast<unsigned>(C.SafePointTimeoutMs.Value);
+  W.PreambleBudgetBytes = static_cast<size_t>(C.PreambleBudgetMb.Value) << 20;
   W.LogFile = C.Log.Value;
 }
 

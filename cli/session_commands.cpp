@@ -240,10 +240,11 @@ void printStatus(const json::Object &A) {
     printf("save -> live: p50 %.1f ms, p95 %.1f ms (%lld patches)\n",
            L->getNumber("p50").value_or(0), L->getNumber("p95").value_or(0),
            (long long)Num(L, "count"));
-  printf("memory: JIT code %s, %lld preambles %s, hotc %s\n",
+  printf("memory: JIT code %s, %lld preambles %s (budget %s), hotc %s\n",
          sizeText(A.getInteger("jit_code_bytes").value_or(0)).c_str(),
          (long long)A.getInteger("preambles").value_or(0),
          sizeText(A.getInteger("preamble_bytes").value_or(0)).c_str(),
+         sizeText(A.getInteger("preamble_budget_bytes").value_or(0)).c_str(),
          sizeText(A.getInteger("rss_bytes").value_or(0)).c_str());
   printf("undo history: the newest %lld versions; %lld older ones freed\n",
          (long long)A.getInteger("undo_depth").value_or(0),

@@ -44,7 +44,7 @@ const std::vector<std::string> &configKeys() {
   static const std::vector<std::string> Keys = {
       "build_dir", "watch",    "exclude",    "debounce_ms", "compiler",
       "extra_flags", "on_crash", "undo_depth", "safe_points",
-      "safe_point_timeout_ms", "socket_dir", "log"};
+      "safe_point_timeout_ms", "preamble_budget_mb", "socket_dir", "log"};
   return Keys;
 }
 
@@ -290,6 +290,9 @@ Error readKey(StringRef Key, const toml::source_region &KeyAt,
   if (Key == "safe_point_timeout_ms")
     return store(C.SafePointTimeoutMs,
                  readBounded(N, Key, "milliseconds", 1, 3600000, F), N, F);
+  if (Key == "preamble_budget_mb")
+    return store(C.PreambleBudgetMb,
+                 readBounded(N, Key, "megabytes", 1, 1048576, F), N, F);
   if (Key == "socket_dir")
     return store(C.SocketDir, Path(readNonEmpty(N, Key, F)), N, F);
   if (Key == "log")
@@ -308,6 +311,7 @@ Config defaultConfig(StringRef StartDir) {
   C.Crash.Value = OnCrash::Rollback;
   C.UndoDepth.Value = 64;
   C.SafePointTimeoutMs.Value = 10000;
+  C.PreambleBudgetMb.Value = 1024;
   C.SocketDir.Value = protocol::socketDirectory();
   return C;
 }
@@ -483,6 +487,8 @@ std::vector<Row> rows(const Config &C) {
        C.SafePoints.From},
       {"safe_point_timeout_ms", C.SafePointTimeoutMs.Value,
        std::to_string(C.SafePointTimeoutMs.Value), C.SafePointTimeoutMs.From},
+      {"preamble_budget_mb", C.PreambleBudgetMb.Value,
+       std::to_string(C.PreambleBudgetMb.Value), C.PreambleBudgetMb.From},
       {"socket_dir", C.SocketDir.Value, C.SocketDir.Value, C.SocketDir.From},
       {"log", C.Log.Value, Text(C.Log.Value, "(none)"), C.Log.From},
   };

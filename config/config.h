@@ -57,6 +57,9 @@ struct Config {
   // must come within the timeout (else the patch is refused).
   Setting<bool> SafePoints;
   Setting<int64_t> SafePointTimeoutMs;
+  // The precompiled preambles kept in memory (the bulk of what hotc holds
+  // per unit), least recently edited given up first.
+  Setting<int64_t> PreambleBudgetMb;
   Setting<std::string> SocketDir; // exported as HOTC_SOCKET_DIR
   Setting<std::string> Log;       // JSON-lines event log; empty: none
 };

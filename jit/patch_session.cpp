@@ -247,8 +247,15 @@ void PatchSession::touch(size_t Unit) {
   RecentlyUsed.erase(std::remove(RecentlyUsed.begin(), RecentlyUsed.end(), Unit),
                      RecentlyUsed.end());
   RecentlyUsed.push_back(Unit);
-  while (RecentlyUsed.size() > PreambleLimit) {
-    Units[RecentlyUsed.front()].Compiler->dropPreamble();
+  size_t Bytes = 0;
+  for (size_t U : RecentlyUsed)
+    Bytes += Units[U].Compiler->preambleBytes();
+  // The budget keeps the last unit edited's preamble, however big.
+  while (RecentlyUsed.size() > PreambleLimit ||
+         (RecentlyUsed.size() > 1 && Bytes > PreambleBudget)) {
+    UnitCompiler &Oldest = *Units[RecentlyUsed.front()].Compiler;
+    Bytes -= Oldest.preambleBytes();
+    Oldest.dropPreamble();
     RecentlyUsed.erase(RecentlyUsed.begin());
   }
 }

@@ -212,9 +212,12 @@ public:
     return Unoptimised;
   }
 
-  // At most Limit units keep a preamble in memory (least recently edited
-  // ones give theirs up first).
+  // At most Limit units keep a preamble in memory, and their preambles
+  // take at most Bytes, the last unit edited excepted (least recently
+  // edited ones give theirs up first).
   void setPreambleLimit(size_t Limit) { PreambleLimit = Limit; }
+  void setPreambleBudget(size_t Bytes) { PreambleBudget = Bytes; }
+  size_t preambleBudget() const { return PreambleBudget; }
 
 private:
   void touch(size_t Unit);
@@ -257,6 +260,7 @@ private:
   unsigned UndoDepth = 64;
   PatchHistory History;
   size_t PreambleLimit = 64;
+  size_t PreambleBudget = size_t(1024) << 20;
   std::vector<size_t> RecentlyUsed; // most recent last
   std::set<size_t> Failed;
   std::map<size_t, llvm::StringSet<>> Unoptimised; // wanted, by unit

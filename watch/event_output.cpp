@@ -192,6 +192,7 @@ void EventOutput::ready(const ReadyReport &R) {
                        {"baselines", Int(R.Baselines)},
                        {"preambles", Int(R.Preambles)},
                        {"preamble_bytes", Int(R.PreambleBytes)},
+                       {"preamble_budget_bytes", Int(R.PreambleBudget)},
                        {"indexed", Int(R.Indexed)},
                        {"indexing", Int(R.Indexing)},
                        {"dwarf_inlines", R.Dwarf},
@@ -199,11 +200,12 @@ void EventOutput::ready(const ReadyReport &R) {
                        {"ms", R.Ms}},
           formatv("hotc: watching {0} translation units of pid {1} (ready in "
                   "{2:f0} ms; {3} baselines compiled, the others when first "
-                  "saved; {4} preambles, {5:f1} MB; {6} units indexed, {7} "
-                  "left to the background; hotc RSS {8:f0} MB): edit and save "
-                  "to patch",
+                  "saved; {4} preambles, {5:f1} MB of {9:f0}; {6} units indexed, "
+                  "{7} left to the background; hotc RSS {8:f0} MB): edit and "
+                  "save to patch",
                   R.Units, R.Pid, R.Ms, R.Baselines, R.Preambles,
-                  R.PreambleBytes / 1e6, R.Indexed, R.Indexing, R.RssBytes / 1e6));
+                  R.PreambleBytes / 1e6, R.Indexed, R.Indexing, R.RssBytes / 1e6,
+                  R.PreambleBudget / 1e6));
 }
 
 void EventOutput::patched(const jit::PatchReport &R,

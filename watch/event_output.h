@@ -24,6 +24,7 @@ struct ReadyReport {
   double Ms = 0;
   size_t Baselines = 0; // compiled at start (units the launcher did not record)
   size_t Preambles = 0, PreambleBytes = 0; // held now, and their total size
+  size_t PreambleBudget = 0; // the bytes they may take (preamble_budget_mb)
   size_t Indexed = 0;   // units the static graph has a fitting analysis of
   size_t Indexing = 0;  // analyses left to the background
   bool Dwarf = false;   // the executable's inlining records were read

@@ -141,6 +141,7 @@ json::Object statusJson(ControlContext &C) {
       {"undo_depth", static_cast<int64_t>(C.Session.undoDepth())},
       {"preambles", Int(Preambles)},
       {"preamble_bytes", Int(PreambleBytes)},
+      {"preamble_budget_bytes", Int(C.Session.preambleBudget())},
       {"rss_bytes", Int(residentBytes())}};
 }
 

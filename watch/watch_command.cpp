@@ -253,6 +253,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     return Fail(Commands.takeError());
   jit::PatchSession Session(**Link, **Codegen);
   Session.setPreambleLimit(Opts.MaxPreambles);
+  Session.setPreambleBudget(Opts.PreambleBudgetBytes);
   Session.setUndoDepth(Opts.UndoDepth);
   Session.setCrashPolicy(static_cast<uint8_t>(crashPolicyOf(Opts.Crash)));
   Session.setSafePoints(Opts.SafePoints, Opts.SafePointTimeoutMs);
@@ -337,6 +338,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
     R.Baselines += U.Loaded;
   }
   Ready = true;
+  R.PreambleBudget = Session.preambleBudget();
   R.Pid = T.Pid;
   R.Units = Session.units().size();
   R.Symbols = (*Link)->process().size();

@@ -24,6 +24,9 @@ struct WatchOptions {
   // Units that keep a precompiled preamble in memory (least recently edited
   // ones give theirs up); each costs the size the ready event reports.
   size_t MaxPreambles = 64;
+  // ... and their preambles take at most this (preamble_budget_mb), the
+  // last unit edited excepted.
+  size_t PreambleBudgetBytes = size_t(1024) << 20;
   unsigned UndoDepth = 64; // versions `hotc undo` reaches (undo_depth)
   // safe_points / --safe-points: entries re-pointed by the next thread in
   // hotreload_safe_point(), which must come within SafePointTimeoutMs.

@@ -9,7 +9,8 @@ that calls every unit once a round; configures with CMake (Ninja, GCC, -O0
 -g, hotc as the compiler launcher) and builds; starts `hotc watch --json
 --exec` on it and reports: `ready` ms and hotc's RSS then, the first save of
 a unit (cold: its baseline is compiled too), the next saves of it (warm),
-and a save of a group header read by N/10 units. Each save is written, its
+and a save of a group header read by N/10 units; with --spread K, K other
+units saved once each, and hotc's RSS after them. Each save is written, its
 `patched` event waited for, and the new value looked for in the program's
 log. Results are printed as one table; nothing is asserted (a benchmark).
 """
@@ -117,6 +118,9 @@ def main():
     ap.add_argument("--units", type=int, default=100)
     ap.add_argument("--work", default="/tmp/hotc-startup-scale")
     ap.add_argument("--hotc", default=os.path.join(here, "../../build/bin/hotc"))
+    ap.add_argument("--spread", type=int, default=0,
+                    help="then save N other units once each and report "
+                         "hotc's RSS after them")
     a = ap.parse_args()
     hotc = os.path.abspath(a.hotc)
     root = os.path.join(a.work, "u%d" % a.units)
@@ -161,6 +165,25 @@ def main():
         g = os.path.join(root, "group1.h")
         save("header: group1.h (read by %d units)" % len([i for i in range(a.units) if i % 10 == 1]),
              g, "return 1;", "return 51;", "u11=75\n")  # scale(12) + 51
+        # Spread saves: N units saved once each (each a cold first save),
+        # the program's sum going up by one with each.
+        spread, spread_ok = [], 0
+        if a.spread:
+            time.sleep(0.3)  # a whole round of the program since the last save
+            sums = [l for l in open(log).read().splitlines() if l.startswith("sum=")]
+            total = int(sums[-1][4:])
+            step = max(1, a.units // a.spread)
+            picks = [i for i in range(3, a.units, step) if i not in (7, 11)][:a.spread]
+            for i in picks:
+                path = os.path.join(root, "unit%d.cpp" % i)
+                text = open(path).read()
+                t = time.time()
+                open(path, "w").write(text.replace("+ 0;", "+ 1;", 1))
+                ev = w.wait(("patched", "error", "ignored", "unchanged"), 300)
+                total += 1
+                if ev and ev.get("event") == "patched" and shows(log, "sum=%d\n" % total):
+                    spread_ok += 1
+                spread.append((time.time() - t) * 1000)
         rss = ready.get("rss_bytes", 0) / 1e6
         print("units %d (+ main.cpp), built in %.0f s with g++ -O0 -g through the launcher"
               % (a.units, build_s))
@@ -173,6 +196,16 @@ def main():
             print("%-44s %-9s %9.0f %9s %9s %s" % (
                 r[0], r[1], r[2], "%.0f" % r[3] if r[3] is not None else "-",
                 "%.0f" % r[4] if r[4] is not None else "-", r[5]))
+        if spread:
+            spread.sort()
+            rss_now = 0
+            for l in open("/proc/%d/status" % w.p.pid):
+                if l.startswith("VmRSS:"):
+                    rss_now = int(l.split()[1]) / 1e3
+            print("spread: %d units saved once each: %d patched and seen; wall "
+                  "median %.0f ms, p95 %.0f ms; hotc RSS after them %.0f MB"
+                  % (len(spread), spread_ok, spread[len(spread) // 2],
+                     spread[min(len(spread) - 1, int(len(spread) * 0.95))], rss_now))
     finally:
         w.close()
 

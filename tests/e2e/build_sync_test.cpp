@@ -332,5 +332,38 @@ TEST(LivePatch, PreambleMemoryIsBoundedAndReported) {
   ASSERT_TRUE(Hotc.waitEvent("patched")) << Hotc.history();
 }
 
+// preamble_budget_mb bounds the preambles' bytes: live_app's five take
+// 10.9 MB, so with a 1 MB budget some units give theirs up (the last one
+// used keeps its own, however big), and every unit still patches (it
+// builds its preamble again).
+TEST(LivePatch, PreambleBytesStayWithinTheBudget) {
+  FixtureProject P = FixtureProject::build("live_app", testName());
+  P.write("build/hotreload.toml", "preamble_budget_mb = 1\n");
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.BuildDir + "/live_app", P.path("app.log")},
+                   P.Dir);
+  auto R = Hotc.waitEvent("ready");
+  ASSERT_TRUE(R) << Hotc.history();
+  EXPECT_EQ(R->getInteger("preamble_budget_bytes"), 1 << 20);
+  auto WithinBudget = [](const llvm::json::Object &O) {
+    int64_t N = O.getInteger("preambles").value_or(-1);
+    int64_t Bytes = O.getInteger("preamble_bytes").value_or(-1);
+    return N >= 1 && N < 5 && (Bytes <= (1 << 20) || N == 1);
+  };
+  EXPECT_TRUE(WithinBudget(*R)) << Hotc.history();
+  P.edit("state.cpp", "return ++g_counter;", "return g_counter += 2;");
+  ASSERT_TRUE(Hotc.waitEvent("patched")) << Hotc.history();
+  P.edit("spin.cpp", "return 0; }", "return 8; }");
+  ASSERT_TRUE(Hotc.waitEvent("patched")) << Hotc.history();
+  HotcCommand C = runHotc(P, "status --json -p " + P.BuildDir);
+  ASSERT_EQ(C.Code, 0) << C.Out;
+  auto Status = llvm::json::parse(C.Out);
+  ASSERT_TRUE(bool(Status)) << C.Out;
+  const llvm::json::Object *O = Status->getAsObject();
+  ASSERT_TRUE(O) << C.Out;
+  EXPECT_TRUE(WithinBudget(*O)) << C.Out;
+  EXPECT_EQ(O->getInteger("preamble_budget_bytes"), 1 << 20) << C.Out;
+}
+
 } // namespace
 } // namespace hotc::e2e

@@ -39,11 +39,9 @@ struct ReleaseSession {
 
   // `hotc ARGS -p BUILD_DIR`: exit code, output in Out.
   int hotc(const std::string &Args, std::string &Out) {
-    int Code = shell("cd '" + Project.Dir + "' && '" + hotcBinary() + "' " +
-                     Args + " -p '" + Project.BuildDir + "' > '" +
-                     Project.path("command.out") + "' 2>&1");
-    Out = Project.read("command.out");
-    return Code;
+    HotcCommand C = runHotc(Project, Args + " -p '" + Project.BuildDir + "'");
+    Out = C.Out;
+    return C.Code;
   }
 
   bool save(const std::string &From, const std::string &To) {

@@ -23,6 +23,15 @@ std::string workDir(const std::string &TestName) {
   return std::string(HOTC_E2E_WORK) + "/" + TestName;
 }
 
+HotcCommand runHotc(const FixtureProject &P, const std::string &Args) {
+  std::string Out = P.path("command.out");
+  HotcCommand C;
+  C.Code = shell("cd '" + P.Dir + "' && '" + hotcBinary() + "' " + Args +
+                 " > '" + Out + "' 2>&1");
+  C.Out = P.read("command.out");
+  return C;
+}
+
 int shell(const std::string &Command) {
   int Status = std::system(Command.c_str());
   return WIFEXITED(Status) ? WEXITSTATUS(Status) : 128 + WTERMSIG(Status);

@@ -107,6 +107,13 @@ private:
 };
 
 std::string hotcBinary();
+
+// A `hotc ARGS` command run to its end in P's directory.
+struct HotcCommand {
+  int Code = -1;
+  std::string Out; // stdout and stderr together
+};
+HotcCommand runHotc(const FixtureProject &P, const std::string &Args);
 std::string workDir(const std::string &TestName);
 
 // A copy of tests/fixtures/NAME in the test's work directory, not built:

@@ -15,24 +15,9 @@
 namespace hotc::e2e {
 namespace {
 
-struct Command {
-  int Code = -1;
-  std::string Out;
-};
-
-// `hotc ARGS` run to its end; stdout and stderr together.
-Command hotc(const FixtureProject &P, const std::string &Args) {
-  std::string Out = P.path("command.out");
-  Command C;
-  C.Code = shell("cd '" + P.Dir + "' && '" + hotcBinary() + "' " + Args +
-                 " > '" + Out + "' 2>&1");
-  C.Out = P.read("command.out");
-  return C;
-}
-
 // The state of each version in `hotc history --json`.
 std::string states(const FixtureProject &P) {
-  Command C = hotc(P, "history --json -p " + P.BuildDir);
+  HotcCommand C = runHotc(P, "history --json -p " + P.BuildDir);
   auto V = llvm::json::parse(C.Out);
   if (C.Code != 0 || !V || !V->getAsObject())
     return "error: " + C.Out + (V ? "" : llvm::toString(V.takeError()));
@@ -80,41 +65,41 @@ TEST(SessionCommands, FromAnotherTerminal) {
   ASSERT_TRUE(S.save("1", "11")) << S.Hotc->history();
   ASSERT_TRUE(S.save("11", "22")) << S.Hotc->history();
 
-  Command H = hotc(S.Project, "history -p " + S.Project.BuildDir);
+  HotcCommand H = runHotc(S.Project, "history -p " + S.Project.BuildDir);
   EXPECT_EQ(H.Code, 0) << H.Out;
   EXPECT_NE(H.Out.find("crash.cpp: on_main(int)"), std::string::npos) << H.Out;
   // Named as crash reports name code: function and the patch's file:line.
   EXPECT_NE(H.Out.find("[on_main(int) at crash.cpp:2]"), std::string::npos) << H.Out;
   EXPECT_EQ(states(S.Project), "1:live 2:live");
 
-  Command U = hotc(S.Project, "undo -p " + S.Project.BuildDir);
+  HotcCommand U = runHotc(S.Project, "undo -p " + S.Project.BuildDir);
   EXPECT_EQ(U.Code, 0) << U.Out;
   EXPECT_NE(U.Out.find("undid version 2"), std::string::npos) << U.Out;
   EXPECT_TRUE(S.shows("11")) << "version 1's code must run again";
   auto Ev = S.Hotc->waitEvent("undone");
   ASSERT_TRUE(Ev) << S.Hotc->history();
   EXPECT_EQ(states(S.Project), "1:live 2:undone");
-  EXPECT_EQ(hotc(S.Project, "undo -p " + S.Project.BuildDir).Code, 0);
+  EXPECT_EQ(runHotc(S.Project, "undo -p " + S.Project.BuildDir).Code, 0);
   EXPECT_TRUE(S.shows("1")) << "the build's own code must run again";
 
   // Redo goes forward in order, then there is nothing left to redo.
-  EXPECT_EQ(hotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 0);
+  EXPECT_EQ(runHotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 0);
   EXPECT_TRUE(S.shows("11"));
-  EXPECT_EQ(hotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 0);
+  EXPECT_EQ(runHotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 0);
   EXPECT_TRUE(S.shows("22"));
-  Command None = hotc(S.Project, "redo -p " + S.Project.BuildDir);
+  HotcCommand None = runHotc(S.Project, "redo -p " + S.Project.BuildDir);
   EXPECT_EQ(None.Code, 1) << None.Out;
   EXPECT_NE(None.Out.find("nothing to redo"), std::string::npos) << None.Out;
 
   // Two at once, then a save: it patches against what runs, and the
   // undone versions can no longer be redone.
-  Command Two = hotc(S.Project, "undo 2 -p " + S.Project.BuildDir);
+  HotcCommand Two = runHotc(S.Project, "undo 2 -p " + S.Project.BuildDir);
   EXPECT_EQ(Two.Code, 0) << Two.Out;
   EXPECT_NE(Two.Out.find("undid versions 2, 1"), std::string::npos) << Two.Out;
   EXPECT_TRUE(S.shows("1"));
   ASSERT_TRUE(S.save("22", "33")) << S.Hotc->history();
   EXPECT_EQ(states(S.Project), "1:dropped 2:dropped 3:live");
-  EXPECT_EQ(hotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 1);
+  EXPECT_EQ(runHotc(S.Project, "redo -p " + S.Project.BuildDir).Code, 1);
   auto L = S.Log.last();
   ASSERT_TRUE(L);
   EXPECT_EQ(L->at("worker"), "2") << "the other thread kept running";
@@ -123,14 +108,14 @@ TEST(SessionCommands, FromAnotherTerminal) {
 
 TEST(SessionCommands, NamesTheSessionItCannotFind) {
   UndoSession S;
-  Command C = hotc(S.Project, "undo -p /nonexistent/build");
+  HotcCommand C = runHotc(S.Project, "undo -p /nonexistent/build");
   EXPECT_EQ(C.Code, 2) << C.Out;
   EXPECT_NE(C.Out.find("no hotc watch session watches /nonexistent/build"),
             std::string::npos)
       << C.Out;
   EXPECT_NE(C.Out.find(S.Project.BuildDir), std::string::npos)
       << "the sessions running are listed\n" << C.Out;
-  Command Nothing = hotc(S.Project, "undo -p " + S.Project.BuildDir);
+  HotcCommand Nothing = runHotc(S.Project, "undo -p " + S.Project.BuildDir);
   EXPECT_EQ(Nothing.Code, 1) << Nothing.Out;
   EXPECT_NE(Nothing.Out.find("nothing to undo"), std::string::npos)
       << Nothing.Out;
@@ -142,7 +127,7 @@ TEST(SessionCommands, StatusPauseResumeReload) {
   UndoSession S;
   ASSERT_TRUE(S.save("1", "11")) << S.Hotc->history();
   auto Status = [&] {
-    Command C = hotc(S.Project, "status --json -p " + S.Project.BuildDir);
+    HotcCommand C = runHotc(S.Project, "status --json -p " + S.Project.BuildDir);
     auto V = llvm::json::parse(C.Out);
     EXPECT_EQ(C.Code, 0) << C.Out;
     if (!V || !V->getAsObject()) {
@@ -158,11 +143,11 @@ TEST(SessionCommands, StatusPauseResumeReload) {
   EXPECT_GT(St.getObject("save_to_live_ms")->getNumber("p50").value_or(0), 0);
   EXPECT_GT(St.getInteger("jit_code_bytes").value_or(0), 0);
   EXPECT_GT(St.getInteger("rss_bytes").value_or(0), 0);
-  Command Human = hotc(S.Project, "status -p " + S.Project.BuildDir);
+  HotcCommand Human = runHotc(S.Project, "status -p " + S.Project.BuildDir);
   EXPECT_NE(Human.Out.find("saves: 1 patched, 0 refused"), std::string::npos)
       << Human.Out;
 
-  Command P = hotc(S.Project, "pause -p " + S.Project.BuildDir);
+  HotcCommand P = runHotc(S.Project, "pause -p " + S.Project.BuildDir);
   EXPECT_EQ(P.Code, 0) << P.Out;
   S.Project.edit("crash.cpp", "on_main(int tick) { return 11;",
                  "on_main(int tick) { return 22;");
@@ -177,20 +162,20 @@ TEST(SessionCommands, StatusPauseResumeReload) {
   St = Status();
   EXPECT_TRUE(St.getBoolean("paused").value_or(false));
   ASSERT_TRUE(St.getArray("pending") && St.getArray("pending")->size() == 1);
-  Command R = hotc(S.Project, "resume -p " + S.Project.BuildDir);
+  HotcCommand R = runHotc(S.Project, "resume -p " + S.Project.BuildDir);
   EXPECT_NE(R.Out.find("1 held save patched now"), std::string::npos) << R.Out;
   EXPECT_TRUE(S.shows("22")) << S.Hotc->history();
 
   // After an undo the process runs 11 again; reload patches the file's
   // text, 22.
-  EXPECT_EQ(hotc(S.Project, "undo -p " + S.Project.BuildDir).Code, 0);
+  EXPECT_EQ(runHotc(S.Project, "undo -p " + S.Project.BuildDir).Code, 0);
   EXPECT_TRUE(S.shows("11"));
-  Command Re = hotc(S.Project, "reload crash.cpp -p " + S.Project.BuildDir);
+  HotcCommand Re = runHotc(S.Project, "reload crash.cpp -p " + S.Project.BuildDir);
   EXPECT_EQ(Re.Code, 0) << Re.Out;
   EXPECT_NE(Re.Out.find("patched version 3: on_main(int)"), std::string::npos)
       << Re.Out;
   EXPECT_TRUE(S.shows("22")) << S.Hotc->history();
-  EXPECT_EQ(hotc(S.Project, "reload nothing.cpp -p " + S.Project.BuildDir).Code, 2);
+  EXPECT_EQ(runHotc(S.Project, "reload nothing.cpp -p " + S.Project.BuildDir).Code, 2);
   St = Status();
   EXPECT_EQ(St.getObject("patches")->getInteger("applied").value_or(0), 3);
   EXPECT_EQ(St.getObject("patches")->getInteger("undone").value_or(0), 1);

@@ -18,7 +18,8 @@ namespace {
 const char *kKeys[] = {"build_dir",   "watch",    "exclude",
                        "debounce_ms", "extra_flags",
                        "on_crash",    "undo_depth", "safe_points",
-                       "safe_point_timeout_ms", "socket_dir", "log"};
+                       "safe_point_timeout_ms", "preamble_budget_mb",
+                       "socket_dir", "log"};
 
 // The place and text of the ConfigError in E (fails the test otherwise).
 ConfigError takeConfigError(llvm::Error E) {
@@ -54,6 +55,7 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
                      "undo_depth = 8\n"
                      "safe_points = true\n"
                      "safe_point_timeout_ms = 250\n"
+                     "preamble_budget_mb = 300\n"
                      "socket_dir = \"/run/hotc-test\"\n"
                      "log = \"logs/hotc.jsonl\"\n";
   auto C = parseConfig(Text, Dir + "/hotreload.toml", Dir);
@@ -72,6 +74,7 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
   EXPECT_EQ(C->UndoDepth.Value, 8);
   EXPECT_TRUE(C->SafePoints.Value);
   EXPECT_EQ(C->SafePointTimeoutMs.Value, 250);
+  EXPECT_EQ(C->PreambleBudgetMb.Value, 300);
   EXPECT_EQ(C->SocketDir.Value, "/run/hotc-test");
   EXPECT_EQ(C->Log.Value, Dir + "/logs/hotc.jsonl");
 
@@ -80,7 +83,7 @@ TEST(Config, EveryKeyIsReadWithItsTypeAndLine) {
                              &C->ExtraFlags.From,
                              &C->Crash.From,      &C->UndoDepth.From,
                              &C->SafePoints.From, &C->SafePointTimeoutMs.From,
-                             &C->SocketDir.From,
+                             &C->PreambleBudgetMb.From, &C->SocketDir.From,
                              &C->Log.From};
   for (unsigned I = 0; I < std::size(Origins); ++I) {
     EXPECT_EQ(Origins[I]->From, Origin::Kind::File) << kKeys[I];
@@ -189,6 +192,8 @@ TEST(Config, WrongTypesCiteTheLineAndNameTheKey) {
        "between 1 and 3600000, not 0"},
       {"safe_point_timeout_ms = 1.5", "'safe_point_timeout_ms'",
        "must be an integer"},
+      {"preamble_budget_mb = 0", "'preamble_budget_mb'",
+       "between 1 and 1048576, not 0"},
       {"socket_dir = {}", "'socket_dir'", "not a table"},
       {"log = 1979-05-27", "'log'", "not a date or time"},
   };
