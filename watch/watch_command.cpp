@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <malloc.h>
 #include <csignal>
 #include <cstdio>
 #include <poll.h>
@@ -346,6 +347,9 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   R.Indexed = Indexed.Units;
   R.Indexing = Indexed.Pending;
   R.Dwarf = Indexed.Dwarf;
+  // Start-up read whole DWARF sections and symbol tables and dropped most
+  // of it: the allocator keeps freed pages until told otherwise.
+  malloc_trim(0);
   R.RssBytes = residentBytes();
   Out.ready(R);
   if (!EditedSinceBuild.empty()) {

@@ -14,7 +14,7 @@ units saved once each, and hotc's RSS after them. Each save is written, its
 `patched` event waited for, and the new value looked for in the program's
 log. Results are printed as one table; nothing is asserted (a benchmark).
 """
-import argparse, json, os, shutil, subprocess, sys, time, select
+import argparse, io, json, os, shutil, subprocess, sys, time, select
 
 UNIT = """#include <map>
 #include <string>
@@ -30,33 +30,45 @@ int unit{i}(int x) {{
 }}
 """
 
+def put(path, text):
+    """Writes only what differs: a reused build recompiles what was edited."""
+    try:
+        if open(path).read() == text:
+            return
+    except OSError:
+        pass
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def generate(root, n):
     os.makedirs(root, exist_ok=True)
-    with open(os.path.join(root, "shared.h"), "w") as f:
-        f.write("#pragma once\ninline int scale(int v) { return v * 2; }\n")
+    put(os.path.join(root, "shared.h"),
+        "#pragma once\ninline int scale(int v) { return v * 2; }\n")
     for g in range(10):
-        with open(os.path.join(root, "group%d.h" % g), "w") as f:
-            f.write("#pragma once\ninline int group%d_bias() { return %d; }\n" % (g, g))
+        put(os.path.join(root, "group%d.h" % g),
+            "#pragma once\ninline int group%d_bias() { return %d; }\n" % (g, g))
     for i in range(n):
-        with open(os.path.join(root, "unit%d.cpp" % i), "w") as f:
-            f.write(UNIT.format(i=i, g=i % 10, value=0))
-    with open(os.path.join(root, "main.cpp"), "w") as f:
-        f.write("#include <cstdio>\n#include <unistd.h>\n")
-        for i in range(n):
-            f.write("int unit%d(int);\n" % i)
-        f.write("int main(int, char **argv) {\n  for (;;) {\n"
-                "    FILE *log = fopen(argv[1], \"a\");\n")
-        for i in (7, 11):
-            f.write("    fprintf(log, \"u%d=%%d\\n\", unit%d(1));\n" % (i, i))
-        f.write("    long sum = 0;\n")
-        for i in range(n):
-            f.write("    sum += unit%d(1);\n" % i)
-        f.write("    fprintf(log, \"sum=%ld\\n\", sum);\n    fclose(log);\n"
-                "    usleep(50000);\n  }\n}\n")
-    with open(os.path.join(root, "CMakeLists.txt"), "w") as f:
-        f.write("cmake_minimum_required(VERSION 3.20)\nproject(scale CXX)\n"
-                "file(GLOB SRC ${CMAKE_SOURCE_DIR}/*.cpp)\n"
-                "add_executable(scale ${SRC})\n")
+        put(os.path.join(root, "unit%d.cpp" % i), UNIT.format(i=i, g=i % 10, value=0))
+    f = io.StringIO()
+    f.write("#include <cstdio>\n#include <unistd.h>\n")
+    for i in range(n):
+        f.write("int unit%d(int);\n" % i)
+    f.write("int main(int, char **argv) {\n  for (;;) {\n"
+            "    FILE *log = fopen(argv[1], \"a\");\n")
+    for i in (7, 11):
+        f.write("    fprintf(log, \"u%d=%%d\\n\", unit%d(1));\n" % (i, i))
+    f.write("    long sum = 0;\n")
+    for i in range(n):
+        f.write("    sum += unit%d(1);\n" % i)
+    f.write("    fprintf(log, \"sum=%ld\\n\", sum);\n    fclose(log);\n"
+            "    usleep(50000);\n  }\n}\n")
+    put(os.path.join(root, "main.cpp"), f.getvalue())
+    f = io.StringIO()
+    f.write("cmake_minimum_required(VERSION 3.20)\nproject(scale CXX)\n"
+            "file(GLOB SRC ${CMAKE_SOURCE_DIR}/*.cpp)\n"
+            "add_executable(scale ${SRC})\n")
+    put(os.path.join(root, "CMakeLists.txt"), f.getvalue())
 
 
 class Watch:
@@ -118,13 +130,17 @@ def main():
     ap.add_argument("--units", type=int, default=100)
     ap.add_argument("--work", default="/tmp/hotc-startup-scale")
     ap.add_argument("--hotc", default=os.path.join(here, "../../build/bin/hotc"))
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the project and build of an earlier run (its "
+                         "sources are put back; only what changed is rebuilt)")
     ap.add_argument("--spread", type=int, default=0,
                     help="then save N other units once each and report "
                          "hotc's RSS after them")
     a = ap.parse_args()
     hotc = os.path.abspath(a.hotc)
     root = os.path.join(a.work, "u%d" % a.units)
-    shutil.rmtree(root, ignore_errors=True)
+    if not a.reuse:
+        shutil.rmtree(root, ignore_errors=True)
     generate(root, a.units)
     bdir = os.path.join(root, "build")
     t0 = time.time()
