@@ -17,9 +17,12 @@ namespace {
 std::optional<std::vector<std::pair<size_t, size_t>>>
 keptLines(ArrayRef<StringRef> A, ArrayRef<StringRef> B, int MaxEdits) {
   const int N = A.size(), M = B.size(), Max = std::min(N + M, MaxEdits);
-  std::vector<int> V(2 * Max + 2, 0);
+  // Diagonals -Max-1 .. Max+1: round 0 reads diagonal 1 even when both
+  // sides are empty (identical texts), which a size of 2 * Max + 2 missed.
+  std::vector<int> V(2 * Max + 3, 0);
   std::vector<std::vector<int>> Trace;
-  auto At = [&](std::vector<int> &W, int K) -> int & { return W[K + Max + 1]; };
+  // at(): an index past the diagonals is a bug of this function, never UB.
+  auto At = [&](std::vector<int> &W, int K) -> int & { return W.at(K + Max + 1); };
   for (int D = 0; D <= Max; ++D) {
     Trace.push_back(V);
     for (int K = -D; K <= D; K += 2) {

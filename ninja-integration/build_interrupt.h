@@ -8,6 +8,10 @@
 // thread with SIGURG, whose handler does nothing: ppoll returns and the
 // runner (interruptible_runner.h) sees the request. SIGURG is ignored by
 // default and nothing else sends it to hotc, so a stray one is harmless.
+// A wake that lands after the runner looked at the request and before
+// ppoll waits is lost (ninja's ppoll cannot watch anything else): the
+// runner then sees the request when the next command ends, or at the next
+// request() (hotc asks again once its patch is done).
 #pragma once
 
 #include "llvm/Support/Error.h"

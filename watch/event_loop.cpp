@@ -179,6 +179,8 @@ Ending runEventLoop(EventLoop &P) {
       LastSaved = Files.back();
     size_t Before = Out.counts().Patched;
     Loop.saved(Files, Plan);
+    if (Loop.Disk) // again: a wake can land just before ninja waits
+      Loop.Disk->interrupt();
     if (Out.counts().Patched > Before)
       State.SaveToLiveMs.push_back(msSince(Noticed));
     ReleaseSoon();
