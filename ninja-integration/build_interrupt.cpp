@@ -2,7 +2,9 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 namespace hotc::ninja {
 
@@ -39,9 +41,27 @@ std::error_code BuildInterrupted::convertToErrorCode() const {
 
 void BuildInterrupt::request() {
   Requested = true;
-  std::lock_guard<std::mutex> G(Lock);
-  if (Builder)
-    pthread_kill(*Builder, kWakeSignal);
+  // Waiting was set before the runner looked at Requested (both atomics
+  // are sequentially consistent): a runner that may have missed the request
+  // is seen waiting here, and is woken until it is out of its wait. One
+  // wake is lost at most, in the instants before ppoll blocks.
+  for (int Tries = 0; Waiting && Tries < 1000; ++Tries) {
+    {
+      std::lock_guard<std::mutex> G(Lock);
+      if (!Builder)
+        return;
+      pthread_kill(*Builder, kWakeSignal);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
+bool BuildInterrupt::beginWait() {
+  Waiting = true;
+  if (!Requested)
+    return false;
+  Waiting = false;
+  return true;
 }
 
 void BuildInterrupt::enter() {

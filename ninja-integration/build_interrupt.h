@@ -8,10 +8,9 @@
 // thread with SIGURG, whose handler does nothing: ppoll returns and the
 // runner (interruptible_runner.h) sees the request. SIGURG is ignored by
 // default and nothing else sends it to hotc, so a stray one is harmless.
-// A wake that lands after the runner looked at the request and before
-// ppoll waits is lost (ninja's ppoll cannot watch anything else): the
-// runner then sees the request when the next command ends, or at the next
-// request() (hotc asks again once its patch is done).
+// A wake can land after the runner looked at the request and before ppoll
+// waits, and be lost (ninja's ppoll watches nothing else), so request()
+// wakes the runner again until it has left its wait.
 #pragma once
 
 #include "llvm/Support/Error.h"
@@ -36,11 +35,16 @@ public:
   // it from then on, until leave().
   void enter();
   void leave();
+  // The runner, around each wait in ppoll: beginWait() says whether a
+  // request came (then it must not wait).
+  bool beginWait();
+  void endWait() { Waiting = false; }
 
 private:
   std::mutex Lock; // Builder
   std::optional<pthread_t> Builder;
   std::atomic<bool> Requested{false};
+  std::atomic<bool> Waiting{false}; // the runner is in, or entering, ppoll
 };
 
 // The error of a build that a BuildInterrupt stopped.

@@ -54,10 +54,12 @@ bool InterruptibleRunner::WaitForCommand(Result *R) {
       delete S;
       return true;
     }
-    if (Interrupt.requested())
+    if (Interrupt.beginWait())
       return false;
     // True for the host's signals; the wake signal returns false.
-    if (Subprocs.DoWork())
+    bool HostSignal = Subprocs.DoWork();
+    Interrupt.endWait();
+    if (HostSignal)
       return false;
   }
 }

@@ -179,8 +179,6 @@ Ending runEventLoop(EventLoop &P) {
       LastSaved = Files.back();
     size_t Before = Out.counts().Patched;
     Loop.saved(Files, Plan);
-    if (Loop.Disk) // again: a wake can land just before ninja waits
-      Loop.Disk->interrupt();
     if (Out.counts().Patched > Before)
       State.SaveToLiveMs.push_back(msSince(Noticed));
     ReleaseSoon();
@@ -310,8 +308,6 @@ Ending runEventLoop(EventLoop &P) {
       if (Changed.empty())
         continue;
       auto Noticed = Clock::now();
-      if (Loop.Disk) // its compilers die while the burst gathers
-        Loop.Disk->interrupt();
       auto Burst = gatherBurst(P.Watcher, std::move(Changed), LastPatch,
                                P.Opts.DebounceMs);
       if (State.Paused) { // `hotc resume` patches them
