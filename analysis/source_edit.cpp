@@ -1,6 +1,7 @@
 #include "analysis/source_edit.h"
 
 #include "analysis/token_hash.h"
+#include "support/sequence_diff.h"
 
 #include "clang/Basic/LangOptions.h"
 #include "clang/Basic/LangStandard.h"
@@ -63,11 +64,7 @@ SourceEdit diffSource(llvm::StringRef Before, llvm::StringRef After,
   std::string OldText = Before.str(), NewText = After.str();
   std::vector<RawToken> Old = lexRaw(OldText), New = lexRaw(NewText);
   size_t NO = Old.size(), NN = New.size();
-  size_t P = 0, S = 0;
-  while (P < NO && P < NN && Old[P] == New[P])
-    ++P;
-  while (S < NO - P && S < NN - P && Old[NO - 1 - S] == New[NN - 1 - S])
-    ++S;
+  auto [P, S] = commonEnds(Old, New);
   size_t OE = NO - S, NE = NN - S; // the edit: Old[P, OE) became New[P, NE)
   SourceEdit R;
   if (P == OE && P == NE)

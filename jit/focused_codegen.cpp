@@ -1,4 +1,5 @@
 #include "jit/focused_codegen.h"
+#include "support/sequence_diff.h"
 
 #include "clang/Lex/Preprocessor.h"
 
@@ -21,16 +22,9 @@ using namespace llvm;
 namespace hotc::jit {
 
 EditRegion editRegionOf(StringRef Before, StringRef After) {
-  size_t Prefix = 0;
-  size_t Max = std::min(Before.size(), After.size());
-  while (Prefix < Max && Before[Prefix] == After[Prefix])
-    ++Prefix;
-  size_t Suffix = 0;
-  while (Suffix < Max - Prefix &&
-         Before[Before.size() - 1 - Suffix] == After[After.size() - 1 - Suffix])
-    ++Suffix;
-  return {static_cast<unsigned>(Prefix),
-          static_cast<unsigned>(After.size() - Suffix)};
+  CommonEnds E = commonEnds(Before, After);
+  return {static_cast<unsigned>(E.Prefix),
+          static_cast<unsigned>(After.size() - E.Suffix)};
 }
 
 namespace {
