@@ -5,7 +5,7 @@
 #include "analysis/macro_forms.h"
 #include "analysis/source_files.h"
 
-#include "jit/clang_frontend.h"
+#include "frontend/clang_invocation.h"
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -81,7 +81,7 @@ private:
   ParseResult &Out;
 };
 
-Expected<ParseResult> parse(const jit::CompileCommand &Cmd,
+Expected<ParseResult> parse(const frontend::CompileCommand &Cmd,
                             const StringMap<std::string> *Texts) {
   IntrusiveRefCntPtr<vfs::FileSystem> VFS(
       vfs::createPhysicalFileSystem().release());
@@ -97,9 +97,9 @@ Expected<ParseResult> parse(const jit::CompileCommand &Cmd,
     VFS = Layered;
   }
   VFS->setCurrentWorkingDirectory(Cmd.Directory);
-  jit::CollectingDiagnostics Diags;
+  frontend::CollectingDiagnostics Diags;
   unsigned OptLevel = 0;
-  auto Inv = jit::makeInvocation(Cmd, Diags, VFS, OptLevel);
+  auto Inv = frontend::makeInvocation(Cmd, Diags, VFS, OptLevel);
   if (!Inv)
     return Inv.takeError();
   clang::CompilerInstance Clang;
@@ -109,7 +109,7 @@ Expected<ParseResult> parse(const jit::CompileCommand &Cmd,
   ParseResult Result;
   IndexAction Action(Result);
   if (!Clang.ExecuteAction(Action) || Diags.getNumErrors() > 0)
-    return make_error<jit::CompileFailure>(Cmd.File, std::move(Diags.Diags));
+    return make_error<frontend::CompileFailure>(Cmd.File, std::move(Diags.Diags));
   return std::move(Result);
 }
 
@@ -124,7 +124,7 @@ const Form *FormIndex::find(const std::string &Id) const {
 
 bool isProjectFile(StringRef Path) { return frontend::isProjectFile(Path); }
 
-uint64_t commandHash(const jit::CompileCommand &Cmd) {
+uint64_t commandHash(const frontend::CompileCommand &Cmd) {
   std::string Text = Cmd.File + "\n" + Cmd.Directory;
   for (const std::string &A : Cmd.Arguments)
     Text += "\n" + A;
@@ -151,7 +151,7 @@ uint64_t inputsHash(const std::vector<std::string> &Inputs) {
   });
 }
 
-Expected<FormIndex> indexTranslationUnit(const jit::CompileCommand &Cmd,
+Expected<FormIndex> indexTranslationUnit(const frontend::CompileCommand &Cmd,
                                          const StringMap<std::string> *Texts) {
   auto Parsed = parse(Cmd, Texts);
   if (!Parsed)

@@ -6,7 +6,7 @@
 #include "llvm/ADT/StringMap.h"
 
 #include "analysis/form.h"
-#include "jit/tu_compiler.h"
+#include "frontend/compile_command.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
@@ -36,7 +36,7 @@ struct FormIndex {
 // compiler-provided buffer.
 bool isProjectFile(llvm::StringRef Path);
 
-uint64_t commandHash(const jit::CompileCommand &Cmd);
+uint64_t commandHash(const frontend::CompileCommand &Cmd);
 
 // Hash of the current contents of Inputs (as on disk now); compared with
 // FormIndex::InputsHash to skip units whose inputs did not change.
@@ -47,11 +47,11 @@ uint64_t inputsHash(const std::vector<std::string> &Inputs,
                     llvm::function_ref<std::optional<uint64_t>(const std::string &)> HashOf);
 
 // Parses the unit (syntax only) and splits it into forms. A parse error is
-// a jit::CompileFailure with file:line:col. Texts (path -> content), when
+// a frontend::CompileFailure with file:line:col. Texts (path -> content), when
 // given, are read instead of those files on disk: the analysis then
 // describes the text the process runs, not a save that came later.
 llvm::Expected<FormIndex>
-indexTranslationUnit(const jit::CompileCommand &Cmd,
+indexTranslationUnit(const frontend::CompileCommand &Cmd,
                      const llvm::StringMap<std::string> *Texts = nullptr);
 
 } // namespace hotc::index

@@ -16,7 +16,7 @@ namespace {
 
 // The graph keys units by the real path of their main file.
 const FormIndex *storedUnit(const StaticGraph &Graph,
-                            const jit::CompileCommand &Cmd) {
+                            const frontend::CompileCommand &Cmd) {
   if (const FormIndex *U = Graph.unit(Cmd.File))
     return U;
   llvm::SmallString<256> Real;
@@ -27,7 +27,7 @@ const FormIndex *storedUnit(const StaticGraph &Graph,
 
 } // namespace
 
-bool isUpToDate(const FormIndex &Stored, const jit::CompileCommand &Cmd,
+bool isUpToDate(const FormIndex &Stored, const frontend::CompileCommand &Cmd,
                 FileHashes &Known) {
   auto HashOf = [&](const std::string &Path) {
     auto [It, New] = Known.try_emplace(Path);
@@ -41,7 +41,7 @@ bool isUpToDate(const FormIndex &Stored, const jit::CompileCommand &Cmd,
 }
 
 llvm::Expected<std::vector<UnitRefresh>>
-refreshUnits(StaticGraph &Graph, llvm::ArrayRef<jit::CompileCommand> Cmds,
+refreshUnits(StaticGraph &Graph, llvm::ArrayRef<frontend::CompileCommand> Cmds,
              const RefreshOptions &Options) {
   std::vector<UnitRefresh> Out(Cmds.size());
   std::vector<std::optional<llvm::Expected<FormIndex>>> Fresh(Cmds.size());
@@ -95,7 +95,7 @@ refreshUnits(StaticGraph &Graph, llvm::ArrayRef<jit::CompileCommand> Cmds,
 }
 
 llvm::Expected<UnitRefresh> refreshUnit(StaticGraph &Graph,
-                                        const jit::CompileCommand &Cmd,
+                                        const frontend::CompileCommand &Cmd,
                                         llvm::StringRef IndexDir) {
   RefreshOptions Options;
   Options.IndexDir = IndexDir.str();

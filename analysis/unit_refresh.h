@@ -26,13 +26,13 @@ using FileHashes = llvm::StringMap<std::optional<uint64_t>>;
 
 // Whether Stored still describes the unit of Cmd, as on disk now; files
 // already in Known are not read again.
-bool isUpToDate(const FormIndex &Stored, const jit::CompileCommand &Cmd,
+bool isUpToDate(const FormIndex &Stored, const frontend::CompileCommand &Cmd,
                 FileHashes &Known);
 
 // Analyses Cmd's unit when needed, replaces it in Graph and, when IndexDir
 // is not empty, stores it there.
 llvm::Expected<UnitRefresh> refreshUnit(StaticGraph &Graph,
-                                        const jit::CompileCommand &Cmd,
+                                        const frontend::CompileCommand &Cmd,
                                         llvm::StringRef IndexDir);
 
 struct RefreshOptions {
@@ -46,9 +46,9 @@ struct RefreshOptions {
 
 // The same for many units: the parses run in parallel, the graph is
 // updated in the order of Cmds. Fails with the first unit that does not
-// parse (a jit::CompileFailure naming file:line:col).
+// parse (a frontend::CompileFailure naming file:line:col).
 llvm::Expected<std::vector<UnitRefresh>>
-refreshUnits(StaticGraph &Graph, llvm::ArrayRef<jit::CompileCommand> Cmds,
+refreshUnits(StaticGraph &Graph, llvm::ArrayRef<frontend::CompileCommand> Cmds,
              const RefreshOptions &Options);
 
 } // namespace hotc::index

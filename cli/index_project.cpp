@@ -1,5 +1,6 @@
 #include "cli/index_project.h"
 
+#include "frontend/clang_invocation.h"
 #include "watch/compile_database.h"
 #include "analysis/graph_store.h"
 #include "analysis/unit_refresh.h"
@@ -25,7 +26,7 @@ std::string realPath(const std::string &Path) {
 
 // Whether the unit of Cmd reads one of Files, as far as the stored index
 // knows (a unit never analysed is taken to read everything).
-bool readsAny(const index::StaticGraph &G, const jit::CompileCommand &Cmd,
+bool readsAny(const index::StaticGraph &G, const frontend::CompileCommand &Cmd,
               const std::vector<std::string> &Files) {
   if (Files.empty())
     return true;
@@ -41,10 +42,10 @@ bool readsAny(const index::StaticGraph &G, const jit::CompileCommand &Cmd,
 }
 
 // Units stored but no longer in the build: their forms are removed.
-Error dropLeftUnits(ProjectIndex &P, const std::vector<jit::CompileCommand> &Commands,
+Error dropLeftUnits(ProjectIndex &P, const std::vector<frontend::CompileCommand> &Commands,
                     const std::string &Dir, bool Store) {
   StringSet<> Built;
-  for (const jit::CompileCommand &Cmd : Commands)
+  for (const frontend::CompileCommand &Cmd : Commands)
     Built.insert(realPath(Cmd.File));
   std::vector<std::string> Left;
   for (const auto &[Main, Unit] : P.Graph.Units)
@@ -84,12 +85,12 @@ Expected<ProjectIndex> openProjectIndex(const std::string &BuildDir,
   std::vector<std::string> Wanted;
   for (const std::string &F : Files)
     Wanted.push_back(realPath(F));
-  std::vector<jit::CompileCommand> Units;
-  for (const jit::CompileCommand &Cmd : *Commands) {
+  std::vector<frontend::CompileCommand> Units;
+  for (const frontend::CompileCommand &Cmd : *Commands) {
     if (readsAny(Out.Graph, Cmd, Wanted))
       Units.push_back(Cmd);
     unsigned OptLevel = 0;
-    jit::patchCompileArguments(Cmd, OptLevel);
+    frontend::patchCompileArguments(Cmd, OptLevel);
     if (OptLevel > 0)
       Out.Optimised.insert(realPath(Cmd.File));
   }

@@ -24,7 +24,7 @@ namespace hotc::jit {
 namespace {
 
 // The build's command with hotc's outputs, sections and code model.
-std::vector<std::string> buildCompilerArguments(const CompileCommand &Cmd,
+std::vector<std::string> buildCompilerArguments(const frontend::CompileCommand &Cmd,
                                                 StringRef Object) {
   std::vector<std::string> Out = {Cmd.Arguments.front()};
   for (size_t I = 1; I < Cmd.Arguments.size(); ++I) {
@@ -77,8 +77,8 @@ int runIn(const std::vector<std::string> &Args, const std::string &Directory,
 }
 
 // GCC's "file:line:col: error: message" lines; the whole text when none.
-std::vector<SourceDiagnostic> diagnosticsOf(StringRef Text, StringRef Unit) {
-  std::vector<SourceDiagnostic> Out;
+std::vector<frontend::SourceDiagnostic> diagnosticsOf(StringRef Text, StringRef Unit) {
+  std::vector<frontend::SourceDiagnostic> Out;
   SmallVector<StringRef, 32> Lines;
   Text.split(Lines, '\n', -1, false);
   for (StringRef L : Lines) {
@@ -99,7 +99,7 @@ std::vector<SourceDiagnostic> diagnosticsOf(StringRef Text, StringRef Unit) {
 } // namespace
 
 Expected<std::unique_ptr<MemoryBuffer>>
-compileWithBuildCompiler(const CompileCommand &Cmd) {
+compileWithBuildCompiler(const frontend::CompileCommand &Cmd) {
   SmallString<128> Object, Errors;
   if (std::error_code EC = sys::fs::createTemporaryFile("hotc-gcc-patch", "o", Object))
     return errorCodeToError(EC);
@@ -113,7 +113,7 @@ compileWithBuildCompiler(const CompileCommand &Cmd) {
     sys::fs::remove(Object);
     std::string Why = Text ? (*Text)->getBuffer().str()
                            : "cannot run " + Cmd.Arguments.front();
-    return make_error<CompileFailure>(Cmd.File, diagnosticsOf(Why, Cmd.File));
+    return make_error<frontend::CompileFailure>(Cmd.File, diagnosticsOf(Why, Cmd.File));
   }
   auto Buf = MemoryBuffer::getFile(Object);
   sys::fs::remove(Object);

@@ -36,9 +36,9 @@
 namespace hotc::jit {
 
 // The unit's object as the build's compiler makes it for a patch.
-// A compile error is a CompileFailure with the compiler's diagnostics.
+// A compile error is a frontend::CompileFailure with the compiler's diagnostics.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
-compileWithBuildCompiler(const CompileCommand &Cmd);
+compileWithBuildCompiler(const frontend::CompileCommand &Cmd);
 
 struct BuildCompilerPatch {
   std::unique_ptr<llvm::jitlink::LinkGraph> Graph; // refers into the object

@@ -308,7 +308,7 @@ void renamePaired(Module &M,
   };
   std::vector<Move> Moves;
   // Pairs already named as in the binary (a Clang build) are bound by name,
-  // their inlined copies found by their linkage names (PatchGuide).
+  // their inlined copies found by their linkage names (PatchRequest).
   std::set<const PatchClosure *> AsBuilt;
   for (auto [Patch, Live] : Pairs)
     if (all_of(Patch->Members, [&, Live = Live](const auto &Mb) {

@@ -44,7 +44,7 @@ StringMap<std::string> parseDefines(StringRef Text) {
 
 // The build's command asked for its predefined macros: outputs, dependency
 // files, -c and the source dropped; -E -dM on an empty input added.
-std::vector<std::string> predefinesCommand(const CompileCommand &Cmd, bool Cxx) {
+std::vector<std::string> predefinesCommand(const frontend::CompileCommand &Cmd, bool Cxx) {
   std::vector<std::string> Args = {Cmd.Arguments.front()};
   for (size_t I = 1; I < Cmd.Arguments.size(); ++I) {
     StringRef A = Cmd.Arguments[I];
@@ -177,7 +177,7 @@ private:
 };
 
 // The unit preprocessed with the build compiler's predefined macros only.
-ConditionLog buildCompilerView(const CompileCommand &Cmd,
+ConditionLog buildCompilerView(const frontend::CompileCommand &Cmd,
                                const clang::CompilerInvocation &Base,
                                IntrusiveRefCntPtr<vfs::FileSystem> VFS,
                                StringRef Main, const BuildCompilerMacros &Build) {
@@ -232,7 +232,7 @@ std::string valueOr(const StringMap<std::string> &M, StringRef Name) {
 
 } // namespace
 
-const BuildCompilerMacros &buildCompilerMacros(const CompileCommand &Cmd, bool Cxx) {
+const BuildCompilerMacros &buildCompilerMacros(const frontend::CompileCommand &Cmd, bool Cxx) {
   static std::mutex Lock;
   static std::map<std::string, BuildCompilerMacros> Known;
   std::vector<std::string> Args = predefinesCommand(Cmd, Cxx);
@@ -266,7 +266,7 @@ divergentMacros(const BuildCompilerMacros &Build, StringRef ClangPredefines) {
   return Out;
 }
 
-std::string compareWithBuildCompiler(const CompileCommand &Cmd,
+std::string compareWithBuildCompiler(const frontend::CompileCommand &Cmd,
                                      const clang::CompilerInvocation &Base,
                                      IntrusiveRefCntPtr<vfs::FileSystem> VFS,
                                      StringRef Main, const ConditionLog &Log,

@@ -67,7 +67,7 @@ struct BuildCompilerMacros {
   std::string Compiler;            // its name, for messages
   llvm::StringMap<std::string> Macros;
 };
-const BuildCompilerMacros &buildCompilerMacros(const CompileCommand &Cmd, bool Cxx);
+const BuildCompilerMacros &buildCompilerMacros(const frontend::CompileCommand &Cmd, bool Cxx);
 
 // Callbacks filling Log for a pass of PP. Divergent: the macro names to
 // note uses of; null notes none (the GCC-view pass).
@@ -83,7 +83,7 @@ divergentMacros(const BuildCompilerMacros &Build, llvm::StringRef ClangPredefine
 // "" when Clang's view of the unit matches the build compiler's in every
 // project file; else the refusal, with file:line and both values. Runs the
 // GCC-view preprocessing of Main only when Log holds uses in conditions.
-std::string compareWithBuildCompiler(const CompileCommand &Cmd,
+std::string compareWithBuildCompiler(const frontend::CompileCommand &Cmd,
                                      const clang::CompilerInvocation &Base,
                                      llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> VFS,
                                      llvm::StringRef Main, const ConditionLog &Log,

@@ -26,7 +26,7 @@ struct UnitEdit {
 } // namespace
 
 Error PatchSession::compileEdits(const std::vector<size_t> &Indices,
-                                 const PatchGuide &Guide,
+                                 const PatchRequest &Req,
                                  std::vector<Prepared> &Prep, PatchReport &R) {
   for (size_t I : Indices)
     if (!Units[I].Loaded) // the caller loads what it patches
@@ -37,10 +37,10 @@ Error PatchSession::compileEdits(const std::vector<size_t> &Indices,
   // Each task writes only its unit and its own slots.
   auto CompileOne = [&](size_t K) {
     UnitState &U = Units[Indices[K]];
-    bool Focus = !U.RolledBack && !(U.OptLevel > 0 && Guide.InlinedInto) &&
-                 !(Guide.CompileWhole && Guide.CompileWhole(Indices[K]));
-    const std::string *From =
-        Guide.FocusFrom ? Guide.FocusFrom(Indices[K]) : nullptr;
+    const UnitRequest &Asked = requestOf(Req, Indices[K]);
+    bool Focus = !U.RolledBack && !(U.OptLevel > 0 && Req.Inlining) &&
+                 !Asked.CompileWhole;
+    const std::string *From = Asked.FocusFrom;
     auto Tu = U.Compiler->compileEdit(&Edits[K].Stats, Focus, From);
     if (!Tu) {
       Edits[K].Failure = Tu.takeError();

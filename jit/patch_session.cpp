@@ -169,14 +169,14 @@ bool heldBy(const std::vector<std::string> &Inlined, StringRef Symbol) {
 // Callers whose optimised code holds a copy of a changed function are
 // relinked with it: their new code reaches the new version through its
 // entry (uses of a replaced function move to its declaration).
-void relinkInliners(const Module &M, size_t Unit, const PatchGuide &Guide,
-                    const LiveView &Live, const BoundSpellings &Spellings,
+void relinkInliners(const Module &M, size_t Unit, const UnitState &U,
+                    const PatchRequest &Req, const LiveView &Live, const BoundSpellings &Spellings,
                     StringSet<> &Changed, PatchReport &R) {
   std::vector<std::string> Edited;
   for (const auto &C : Changed)
     Edited.push_back(C.getKey().str());
   for (const std::string &F : Edited) {
-    std::vector<std::string> Holders = Guide.InlinedInto(Unit, F);
+    std::vector<std::string> Holders = inlineHolders(Req, Unit, U, F);
     // GCC's deleting destructor (D0) and complete-object variants hold the
     // base-object body inlined, and its DWARF names no inlined site for
     // them (seen: delete through the base ran the old ~Derived at -O2).
@@ -204,37 +204,7 @@ void PatchSession::addUnit(UnitState State) {
     touch(Units.size() - 1);
 }
 
-std::vector<std::pair<size_t, Error>>
-PatchSession::load(const std::vector<size_t> &Indices) {
-  std::vector<size_t> Pending;
-  for (size_t I : Indices)
-    if (!Units[I].Loaded && Units[I].InProcess)
-      Pending.push_back(I);
-  std::vector<std::optional<Expected<UnitState>>> Results(Pending.size());
-  {
-    DefaultThreadPool Pool(hardware_concurrency());
-    for (size_t K = 0; K < Pending.size(); ++K)
-      Pool.async([&, K] {
-        const UnitState &U = Units[Pending[K]];
-        Results[K].emplace(compileBaseline(U.Command, Link.process(), &U.BuildText));
-      });
-    Pool.wait();
-  }
-  std::vector<std::pair<size_t, Error>> Failures;
-  for (size_t K = 0; K < Pending.size(); ++K) {
-    UnitState &U = Units[Pending[K]];
-    if (!*Results[K]) {
-      U.InProcess = false;
-      Failures.emplace_back(Pending[K], Results[K]->takeError());
-      continue;
-    }
-    U = std::move(**Results[K]);
-    touch(Pending[K]);
-  }
-  return Failures;
-}
-
-void PatchSession::addNewUnit(const CompileCommand &Cmd) {
+void PatchSession::addNewUnit(const frontend::CompileCommand &Cmd) {
   UnitState U;
   U.Command = Cmd;
   U.InProcess = true;
@@ -271,7 +241,7 @@ std::vector<size_t> PatchSession::unitsReading(StringRef File) const {
 }
 
 
-Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
+Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
                              Prepared &P, StringSet<> &Replaced,
                              std::vector<EntryRepoint> &Entries,
                              PatchReport &R, double &CodegenMs,
@@ -290,9 +260,9 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   }
   // Only code the process runs can be stale: a function new to the unit is
   // linked as new (PatchReport::Created) whether the analysis named it or not.
-  if (Guide.ExpectsChange && !U.RolledBack) // after a rollback, all may
+  if (Req.Plan && !U.RolledBack) // after a rollback, all may
     for (const auto &C : Changed)
-      if (U.Live.count(C.getKey()) && !Guide.ExpectsChange(Index, C.getKey()))
+      if (U.Live.count(C.getKey()) && !expectsChange(Req, Index, C.getKey()))
         R.Missed.push_back(C.getKey().str());
   // `hotc debug`: a function whose wanted mode (optimised or not) is not
   // the running one is linked again, with the callers holding its copies.
@@ -303,8 +273,8 @@ Error PatchSession::linkUnit(size_t Index, const PatchGuide &Guide,
   const StringSet<> *Want = WantHere.empty() ? nullptr : &WantHere;
   addModeChanges(M, U.Live, Want, Changed);
   BoundSpellings Spellings = bindSpellings(U, M, *View, Changed, R);
-  if (U.OptLevel > 0 && Guide.InlinedInto)
-    relinkInliners(M, Index, Guide, *View, Spellings, Changed, R);
+  if (U.OptLevel > 0 && Req.Inlining)
+    relinkInliners(M, Index, U, Req, *View, Spellings, Changed, R);
   StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals
   for (const std::string &G : P.Tu.Rerun) {
     uint64_t H = initialiserHash(M, G);
@@ -472,12 +442,12 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
 }
 
 Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
-                                          const PatchGuide &Guide) {
+                                          const PatchRequest &Req) {
   Failed.insert(Indices.begin(), Indices.end()); // until it succeeds
   auto Start = std::chrono::steady_clock::now();
   PatchReport R;
   std::vector<Prepared> Prep(Indices.size());
-  if (Error E = compileEdits(Indices, Guide, Prep, R))
+  if (Error E = compileEdits(Indices, Req, Prep, R))
     return std::move(E);
   R.Ms.Frontend = msSince(Start);
   std::vector<RecompiledUnit> Recompiled;
@@ -501,7 +471,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
   std::vector<EntryRepoint> Entries;
   double CodegenMs = 0, LinkMs = 0;
   for (size_t I = 0; I < Indices.size(); ++I) {
-    Error E = linkUnit(Indices[I], Guide, Prep[I], Replaced, Entries, R,
+    Error E = linkUnit(Indices[I], Req, Prep[I], Replaced, Entries, R,
                        CodegenMs, LinkMs);
     if (Prep[I].Linked.Dylib) // even when publishing failed halfway
       Tx.linked(Units[Indices[I]].Command.File, Prep[I].Linked,

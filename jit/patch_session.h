@@ -5,11 +5,13 @@
 // or patch, the process keeps running what it ran.
 #pragma once
 
+#include "jit/baseline_store.h"
 #include "jit/compiler_view.h"
 #include "jit/function_hash.h"
 #include "jit/layout_check.h"
 #include "jit/link_session.h"
 #include "jit/patch_history.h"
+#include "jit/patch_request.h"
 #include "jit/object_codegen.h"
 #include "jit/removed_functions.h"
 #include "jit/identity_binding.h"
@@ -19,8 +21,8 @@
 
 #include "llvm/Support/Error.h"
 
-#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,28 +40,13 @@ struct PatchTiming {
   double Baseline = 0;
 };
 
-// What the analysis of a save (analysis/'s rebuild set) tells the
-// patch. Both are optional; without them the canonical IR hash alone
-// decides, as when no analysis exists.
-struct PatchGuide {
-  // Whether the analysis expected function Symbol of unit UnitIndex to
-  // change. One the process runs whose IR changed without it is still
-  // linked (the process must not run stale code) and reported in
-  // PatchReport::Missed: a gap in the analysis.
-  std::function<bool(size_t UnitIndex, llvm::StringRef Symbol)> ExpectsChange;
-  // Functions of the unit whose optimised code may hold an inlined copy of
-  // Symbol. When Symbol changes they are relinked too, though their own
-  // IR did not change: the new copies call the new Symbol.
-  std::function<std::vector<std::string>(size_t UnitIndex, llvm::StringRef Symbol)>
-      InlinedInto;
-  // Units to generate whole even when the edit lies inside function bodies:
-  // a renamed or re-typed function is only seen gone in a whole module.
-  std::function<bool(size_t UnitIndex)> CompileWhole;
-  // The text of the unit's main file a focused compile diffs from, when
-  // not the text the process runs (null): an older one the analysis
-  // describes, so that the edit of a patch not yet re-analysed is compiled
-  // too (index::SavePlan::FocusFrom).
-  std::function<const std::string *(size_t UnitIndex)> FocusFrom;
+// What loading pending baselines did (PatchSession::load).
+struct BaselineLoad {
+  std::vector<std::pair<size_t, llvm::Error>> Failures; // by unit index
+  unsigned Compiled = 0, Restored = 0; // Restored: from the baseline store
+  // Store entries that could not be read or written: the unit's baseline
+  // was compiled anyway, but the next run compiles it again.
+  std::vector<std::string> StoreProblems;
 };
 
 // What an undo or redo changed.
@@ -78,8 +65,8 @@ struct BoundSpellings {
 struct PatchReport {
   unsigned Version = 0;               // patches applied so far, this one included
   std::vector<std::string> Functions; // entries re-pointed (mangled names)
-  std::vector<std::string> Missed;    // changed, but not expected (PatchGuide)
-  // Callers relinked for the inlined copy they may hold (PatchGuide):
+  std::vector<std::string> Missed;    // changed, but not expected (PatchRequest)
+  // Callers relinked for the inlined copy they may hold (PatchRequest):
   // "g() (may hold an inlined copy of f())".
   std::vector<std::string> Inlined;
   std::vector<std::string> Created;   // new functions and globals
@@ -92,6 +79,8 @@ struct PatchReport {
   bool Focused = true; // every unit generated only the functions edited
   bool AtSafePoint = false; // re-pointed by a thread in hotreload_safe_point()
   PatchTiming Ms;
+  // Baselines this save needed first: compiled, or read from the store.
+  unsigned BaselinesCompiled = 0, BaselinesRestored = 0;
   bool empty() const {
     return Functions.empty() && Created.empty() && Rerun.empty();
   }
@@ -133,16 +122,18 @@ public:
   // A unit whose baseline is known (compileBaseline) or pending
   // (pendingBaseline).
   void addUnit(UnitState State);
-  // Compiles the baselines of those of Indices still pending, in parallel
-  // (a save needs them). A unit whose baseline does not compile stays
+  // Loads the baselines of those of Indices still pending, in parallel (a
+  // save needs them): from the baseline store when it has them, else
+  // compiled (and stored). A unit whose baseline does not compile stays
   // pending and out of the process (InProcess false); its error is
   // returned with its index. One found not linked into the process after
-  // all is loaded with InProcess false.
-  std::vector<std::pair<size_t, llvm::Error>>
-  load(const std::vector<size_t> &Indices);
+  // all is loaded with InProcess false. jit/baseline_load.cpp.
+  BaselineLoad load(const std::vector<size_t> &Indices);
+  // Baselines are kept in, and read from, Dir (BUILD_DIR/.hotc/baselines).
+  void setBaselineStore(std::string Dir) { Store.emplace(std::move(Dir)); }
   // A unit the build gained while the process runs (a new source file):
   // none of its code is live, so its first patch links all of it.
-  void addNewUnit(const CompileCommand &Cmd);
+  void addNewUnit(const frontend::CompileCommand &Cmd);
   // Units whose last patch was not applied (compile or link error).
   std::vector<size_t> unapplied() const { return {Failed.begin(), Failed.end()}; }
   const std::vector<UnitState> &units() const { return Units; }
@@ -151,7 +142,7 @@ public:
   std::vector<size_t> unitsReading(llvm::StringRef File) const;
 
   llvm::Expected<PatchReport> apply(const std::vector<size_t> &UnitIndices,
-                                    const PatchGuide &Guide = {});
+                                    const PatchRequest &Req = {});
 
   // What the agent does on a crash in patched code (protocol::CrashPolicy),
   // from the next patch on.
@@ -233,9 +224,9 @@ private:
   // Compiles, hashes and layout-checks each unit of a patch (in parallel
   // when there are several): Prep[K] for Indices[K]. jit/patch_compile.cpp.
   llvm::Error compileEdits(const std::vector<size_t> &Indices,
-                           const PatchGuide &Guide, std::vector<Prepared> &Prep,
+                           const PatchRequest &Req, std::vector<Prepared> &Prep,
                            PatchReport &R);
-  llvm::Error linkUnit(size_t Index, const PatchGuide &Guide, Prepared &P,
+  llvm::Error linkUnit(size_t Index, const PatchRequest &Req, Prepared &P,
                        llvm::StringSet<> &Replaced,
                        std::vector<EntryRepoint> &Entries, PatchReport &R,
                        double &CodegenMs, double &LinkMs);
@@ -253,6 +244,7 @@ private:
   LinkSession &Link;
   ObjectCodegen &Codegen;
   std::vector<UnitState> Units;
+  std::optional<BaselineStore> Store;
   unsigned Generation = 0;
   uint8_t CrashPolicy = 1; // protocol::CrashPolicy::Rollback
   bool SafePoints = false;

@@ -2,6 +2,8 @@
 // the command the build used for it.
 #pragma once
 
+#include "frontend/compile_command.h"
+
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
@@ -11,39 +13,6 @@
 #include <vector>
 
 namespace hotc::jit {
-
-struct CompileCommand {
-  std::string File;      // absolute path of the main source file
-  std::string Directory; // working directory of the build's compile
-  std::vector<std::string> Arguments; // argv of the build's compile
-};
-
-struct SourceDiagnostic {
-  std::string File;
-  unsigned Line = 0;
-  unsigned Column = 0;
-  std::string Severity; // "error", "warning", "note", "fatal error"
-  std::string Message;
-};
-
-// A compile that failed: every diagnostic, and the clang-style rendering.
-class CompileFailure : public llvm::ErrorInfo<CompileFailure> {
-public:
-  static char ID;
-  CompileFailure(std::string File, std::vector<SourceDiagnostic> Diags)
-      : File(std::move(File)), Diags(std::move(Diags)) {}
-  void log(llvm::raw_ostream &OS) const override;
-  std::error_code convertToErrorCode() const override {
-    return llvm::inconvertibleErrorCode();
-  }
-  const std::vector<SourceDiagnostic> &diagnostics() const { return Diags; }
-  // The first error, which names file:line:col for a one-line report.
-  const SourceDiagnostic *firstError() const;
-
-private:
-  std::string File;
-  std::vector<SourceDiagnostic> Diags;
-};
 
 struct CompiledTu {
   std::unique_ptr<llvm::LLVMContext> Context;
@@ -59,12 +28,6 @@ struct CompiledTu {
   std::string CompilerView;
 };
 
-// The arguments for Clang: the build's command minus what names outputs or
-// does not apply to an in-memory IR compile, plus unoptimised IR emission
-// (hotc optimises after the keep/demote transform).
-std::vector<std::string> patchCompileArguments(const CompileCommand &Cmd,
-                                               unsigned &OptLevel);
-
-llvm::Expected<CompiledTu> compileToIR(const CompileCommand &Cmd);
+llvm::Expected<CompiledTu> compileToIR(const frontend::CompileCommand &Cmd);
 
 } // namespace hotc::jit

@@ -12,18 +12,25 @@ namespace {
 
 // Whether a unit's code is part of the process: it has internal symbols
 // there, or one of its strong external functions is there.
-bool linkedIntoProcess(const Module &M, const CompileCommand &Cmd,
-                       const LiveSymbols &Process) {
+bool linkedIntoProcess(const std::vector<std::string> &ExternalFunctions,
+                       const frontend::CompileCommand &Cmd, const LiveSymbols &Process) {
   auto Locals = Process.localsOf(sys::path::filename(Cmd.File));
   if (!Locals) // cannot tell: compiling it is the safe side
     return (consumeError(Locals.takeError()), true);
   if (*Locals)
     return true;
-  for (const Function &F : M)
-    if (!F.isDeclaration() && F.hasExternalLinkage() &&
-        Process.globals().count(F.getName()))
+  for (const std::string &F : ExternalFunctions)
+    if (Process.globals().count(F))
       return true;
   return false;
+}
+
+std::vector<std::string> externalFunctionsOf(const Module &M) {
+  std::vector<std::string> Out;
+  for (const Function &F : M)
+    if (!F.isDeclaration() && F.hasExternalLinkage())
+      Out.push_back(F.getName().str());
+  return Out;
 }
 
 } // namespace
@@ -41,9 +48,10 @@ std::vector<std::string> absoluteInputs(const std::vector<std::string> &Inputs,
   return Out;
 }
 
-Expected<UnitState> compileBaseline(const CompileCommand &Cmd,
+Expected<UnitState> compileBaseline(const frontend::CompileCommand &Cmd,
                                     const LiveSymbols &Process,
-                                    const FileOverlay *Snapshot) {
+                                    const FileOverlay *Snapshot,
+                                    BaselineFacts *Learned) {
   auto Start = std::chrono::steady_clock::now();
   auto Compiler = std::make_unique<UnitCompiler>(Cmd);
   UnitCompileStats Stats;
@@ -51,24 +59,43 @@ Expected<UnitState> compileBaseline(const CompileCommand &Cmd,
   if (!Compiled)
     return Compiled.takeError();
   Compiler->accept();
-  UnitState U;
-  U.Command = Cmd;
+  BaselineFacts Facts;
+  Facts.Live = canonicalFunctionHashes(*Compiled->Module);
+  for (const std::string &G : Compiled->Rerun)
+    Facts.Live["init:" + G] = initialiserHash(*Compiled->Module, G);
+  Facts.LiveLayouts = typeLayoutsOf(*Compiled->Module);
+  Facts.LiveStatics = staticsOf(*Compiled->Module);
+  Facts.Inputs = absoluteInputs(Compiled->Inputs, Cmd.Directory);
+  Facts.OptLevel = Compiled->OptLevel;
+  Facts.ExternalFunctions = externalFunctionsOf(*Compiled->Module);
+  if (Learned)
+    *Learned = Facts;
+  UnitState U = restoreBaseline(Cmd, std::move(Facts), Process, std::nullopt);
   U.Compiler = std::move(Compiler);
   U.PreambleBytes = Stats.PreambleBytes;
   U.PreambleMs = Stats.PreambleMs;
-  U.Live = canonicalFunctionHashes(*Compiled->Module);
-  for (const std::string &G : Compiled->Rerun)
-    U.Live["init:" + G] = initialiserHash(*Compiled->Module, G);
-  U.LiveLayouts = typeLayoutsOf(*Compiled->Module);
-  U.LiveStatics = staticsOf(*Compiled->Module);
-  U.Inputs = absoluteInputs(Compiled->Inputs, Cmd.Directory);
-  U.OptLevel = Compiled->OptLevel;
-  U.InProcess = linkedIntoProcess(*Compiled->Module, Cmd, Process);
   U.BaselineMs = msSince(Start);
   return std::move(U);
 }
 
-UnitState pendingBaseline(const CompileCommand &Cmd, FileOverlay BuildText) {
+UnitState restoreBaseline(const frontend::CompileCommand &Cmd, BaselineFacts Facts,
+                          const LiveSymbols &Process,
+                          std::optional<std::string> RunningText) {
+  UnitState U;
+  U.Command = Cmd;
+  U.InProcess = linkedIntoProcess(Facts.ExternalFunctions, Cmd, Process);
+  U.Live = std::move(Facts.Live);
+  U.LiveLayouts = std::move(Facts.LiveLayouts);
+  U.LiveStatics = std::move(Facts.LiveStatics);
+  U.Inputs = std::move(Facts.Inputs);
+  U.OptLevel = Facts.OptLevel;
+  U.Compiler = std::make_unique<UnitCompiler>(Cmd);
+  if (RunningText)
+    U.Compiler->acceptText(std::move(*RunningText));
+  return U;
+}
+
+UnitState pendingBaseline(const frontend::CompileCommand &Cmd, FileOverlay BuildText) {
   UnitState U;
   U.Command = Cmd;
   U.Loaded = false;

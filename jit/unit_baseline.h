@@ -6,6 +6,7 @@
 // recorded is kept pending (its command and the recorded text) until then.
 #pragma once
 
+#include "jit/baseline_store.h"
 #include "jit/function_hash.h"
 #include "jit/identity_binding.h"
 #include "jit/layout_check.h"
@@ -16,13 +17,14 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace hotc::jit {
 
 struct UnitState {
-  CompileCommand Command;
+  frontend::CompileCommand Command;
   FunctionHashes Live; // hashes of what the process runs for this unit
   TypeLayouts LiveLayouts; // layouts of the types that code was built with
   BaselineStatics LiveStatics; // variables the process has (Clang's spelling)
@@ -47,14 +49,23 @@ struct UnitState {
 
 // Compiles the baseline of a unit: its text as the build compiled it
 // (Snapshot, the launcher's record) or, without one, as on disk now.
+// Learned, if given, receives its facts (for the BaselineStore).
 // Safe to call from several threads for different units.
-llvm::Expected<UnitState> compileBaseline(const CompileCommand &Cmd,
+llvm::Expected<UnitState> compileBaseline(const frontend::CompileCommand &Cmd,
                                           const LiveSymbols &Process,
-                                          const FileOverlay *Snapshot);
+                                          const FileOverlay *Snapshot,
+                                          BaselineFacts *Learned = nullptr);
+
+// A baseline from facts learned before (a BaselineStore entry): no
+// compile; its compiler starts cold (no preamble) and takes RunningText,
+// the main file's text the process runs, as its accepted text.
+UnitState restoreBaseline(const frontend::CompileCommand &Cmd, BaselineFacts Facts,
+                          const LiveSymbols &Process,
+                          std::optional<std::string> RunningText);
 
 // A unit whose baseline is compiled from BuildText when first needed. It
 // is taken as part of the process until that compile tells otherwise.
-UnitState pendingBaseline(const CompileCommand &Cmd, FileOverlay BuildText);
+UnitState pendingBaseline(const frontend::CompileCommand &Cmd, FileOverlay BuildText);
 
 // Inputs as absolute paths without dots, made once: every save compares
 // against them.

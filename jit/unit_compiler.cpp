@@ -55,7 +55,7 @@ public:
 } // namespace
 
 struct UnitCompiler::State {
-  CompileCommand Cmd;
+  frontend::CompileCommand Cmd;
   IntrusiveRefCntPtr<vfs::FileSystem> VFS;
   std::shared_ptr<clang::CompilerInvocation> Base;
   unsigned OptLevel = 0;
@@ -82,8 +82,8 @@ struct UnitCompiler::State {
   std::optional<std::string> Accepted; // the text the process runs
   std::string Last;                    // the text of the last compile
 
-  Error prepare(CollectingDiagnostics &Diags);
-  Error refreshPreamble(const MemoryBuffer &Main, CollectingDiagnostics &Diags,
+  Error prepare(frontend::CollectingDiagnostics &Diags);
+  Error refreshPreamble(const MemoryBuffer &Main, frontend::CollectingDiagnostics &Diags,
                         UnitCompileStats *Stats);
   // ForPatch: the compile of an edit, which the compiler-view check
   // judges (a baseline's verdict would go unused).
@@ -99,7 +99,7 @@ struct UnitCompiler::State {
 Expected<CompiledTu>
 UnitCompiler::State::compileOverlaid(const FileOverlay &Overlay,
                                      UnitCompileStats *Stats) {
-  CollectingDiagnostics Diags;
+  frontend::CollectingDiagnostics Diags;
   if (Error E = prepare(Diags))
     return std::move(E);
   auto Memory = makeIntrusiveRefCnt<vfs::InMemoryFileSystem>();
@@ -119,13 +119,13 @@ UnitCompiler::State::compileOverlaid(const FileOverlay &Overlay,
   return R;
 }
 
-Error UnitCompiler::State::prepare(CollectingDiagnostics &Diags) {
+Error UnitCompiler::State::prepare(frontend::CollectingDiagnostics &Diags) {
   if (Base)
     return Error::success();
   VFS = IntrusiveRefCntPtr<vfs::FileSystem>(
       vfs::createPhysicalFileSystem().release());
   VFS->setCurrentWorkingDirectory(Cmd.Directory);
-  auto Inv = makeInvocation(Cmd, Diags, VFS, OptLevel);
+  auto Inv = frontend::makeInvocation(Cmd, Diags, VFS, OptLevel);
   if (!Inv)
     return Inv.takeError();
   Base = std::move(*Inv);
@@ -168,7 +168,7 @@ bool UnitCompiler::State::headersChanged() {
 }
 
 Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
-                                           CollectingDiagnostics &Diags,
+                                           frontend::CollectingDiagnostics &Diags,
                                            UnitCompileStats *Stats) {
   clang::PreambleBounds Bounds =
       clang::ComputePreambleBounds(Base->getLangOpts(), Main.getMemBufferRef(), 0);
@@ -191,7 +191,7 @@ Error UnitCompiler::State::refreshPreamble(const MemoryBuffer &Main,
   Preamble.reset();
   PreambleFiles.clear();
   if (Diags.getNumErrors() > 0)
-    return make_error<CompileFailure>(Cmd.File, std::move(Diags.Diags));
+    return make_error<frontend::CompileFailure>(Cmd.File, std::move(Diags.Diags));
   PreambleHeaders.clear();
   PreambleLog = {};
   Divergent.reset();
@@ -221,7 +221,7 @@ Expected<CompiledTu>
 UnitCompiler::State::compile(std::unique_ptr<MemoryBuffer> Main,
                              std::optional<EditRegion> Focus,
                              UnitCompileStats *Stats, bool ForPatch) {
-  CollectingDiagnostics Diags;
+  frontend::CollectingDiagnostics Diags;
   if (Error E = prepare(Diags))
     return std::move(E);
   UnitCompileStats Local;
@@ -277,13 +277,13 @@ UnitCompiler::State::compile(std::unique_ptr<MemoryBuffer> Main,
   return R;
 }
 
-UnitCompiler::UnitCompiler(CompileCommand Cmd) : S(std::make_unique<State>()) {
+UnitCompiler::UnitCompiler(frontend::CompileCommand Cmd) : S(std::make_unique<State>()) {
   S->Cmd = std::move(Cmd);
 }
 UnitCompiler::~UnitCompiler() = default;
 UnitCompiler::UnitCompiler(UnitCompiler &&) noexcept = default;
 
-const CompileCommand &UnitCompiler::command() const { return S->Cmd; }
+const frontend::CompileCommand &UnitCompiler::command() const { return S->Cmd; }
 
 static Expected<std::unique_ptr<MemoryBuffer>> readSource(const std::string &F) {
   auto Buf = MemoryBuffer::getFile(F, /*IsText=*/true);
@@ -327,6 +327,8 @@ Expected<CompiledTu> UnitCompiler::compileEdit(UnitCompileStats *Stats,
 }
 
 void UnitCompiler::accept() { S->Accepted = S->Last; }
+
+void UnitCompiler::acceptText(std::string Text) { S->Accepted = std::move(Text); }
 
 const std::optional<std::string> &UnitCompiler::acceptedText() const {
   return S->Accepted;

@@ -25,11 +25,11 @@ using FileOverlay = llvm::StringMap<std::string>;
 
 class UnitCompiler {
 public:
-  explicit UnitCompiler(CompileCommand Cmd);
+  explicit UnitCompiler(frontend::CompileCommand Cmd);
   ~UnitCompiler();
   UnitCompiler(UnitCompiler &&) noexcept;
 
-  const CompileCommand &command() const;
+  const frontend::CompileCommand &command() const;
 
   // IR of the whole unit as it is on disk now, or as Overlay says its
   // files were (the build's snapshot).
@@ -48,6 +48,9 @@ public:
                                          const std::string *From = nullptr);
   // The text of the last compile is now what the process runs.
   void accept();
+  // Text is what the process runs of the main file, known without a
+  // compile (a stored baseline: the build's recorded text).
+  void acceptText(std::string Text);
   // The main file's text the process runs (after accept()), if known: what
   // the compile read, whatever the disk holds by now.
   const std::optional<std::string> &acceptedText() const;

@@ -41,9 +41,9 @@ std::optional<std::string> readText(StringRef Path) {
 } // namespace
 
 BackgroundIndex::BackgroundIndex(std::string BuildDir,
-                                 std::vector<jit::CompileCommand> Cmds)
+                                 std::vector<frontend::CompileCommand> Cmds)
     : IndexDir(index::indexDirectory(BuildDir)), Commands(std::move(Cmds)) {
-  for (const jit::CompileCommand &C : Commands)
+  for (const frontend::CompileCommand &C : Commands)
     RealMains.push_back(realPathOf(C.File));
 }
 
@@ -322,7 +322,7 @@ void BackgroundIndex::reanalyse(const std::vector<std::string> &Files) {
   Wake.notify_one();
 }
 
-void BackgroundIndex::addUnit(const jit::CompileCommand &Cmd) {
+void BackgroundIndex::addUnit(const frontend::CompileCommand &Cmd) {
   {
     std::lock_guard<std::mutex> G(Lock);
     Commands.push_back(Cmd);
@@ -332,7 +332,7 @@ void BackgroundIndex::addUnit(const jit::CompileCommand &Cmd) {
   Wake.notify_one();
 }
 
-const jit::CompileCommand *BackgroundIndex::commandOf(StringRef MainFile) const {
+const frontend::CompileCommand *BackgroundIndex::commandOf(StringRef MainFile) const {
   for (size_t I = 0; I < RealMains.size(); ++I)
     if (RealMains[I] == MainFile)
       return &Commands[I];
@@ -380,7 +380,7 @@ bool BackgroundIndex::unanalysed(const std::vector<std::string> &Mains) const {
 }
 
 void BackgroundIndex::prepare(const std::vector<std::string> &Mains) {
-  std::vector<jit::CompileCommand> Cmds;
+  std::vector<frontend::CompileCommand> Cmds;
   std::shared_ptr<const StringMap<std::string>> Run;
   {
     std::unique_lock<std::mutex> G(Lock);
@@ -391,7 +391,7 @@ void BackgroundIndex::prepare(const std::vector<std::string> &Mains) {
     for (const std::string &M : Mains)
       if (Unanalysed.erase(M)) {
         Queue.erase(std::remove(Queue.begin(), Queue.end(), M), Queue.end());
-        if (const jit::CompileCommand *C = commandOf(M))
+        if (const frontend::CompileCommand *C = commandOf(M))
           Cmds.push_back(*C);
       }
     Run = runningTexts();
@@ -444,13 +444,13 @@ void BackgroundIndex::work() {
     pthread_setschedparam(pthread_self(), SCHED_IDLE, &Idle);
     std::string Main = Queue.front();
     Queue.pop_front();
-    const jit::CompileCommand *Cmd = commandOf(Main);
+    const frontend::CompileCommand *Cmd = commandOf(Main);
     if (!Cmd) // not a unit of the build (cannot happen: queued from it)
       continue;
     bool Initial = Unanalysed.erase(Main);
     Current = Initial ? Main : "";
     Analysing = true;
-    jit::CompileCommand Copy = *Cmd;
+    frontend::CompileCommand Copy = *Cmd;
     // A start-up analysis describes the text the process runs; one after a
     // save, the disk (later saves leave it not fresh: recompiled whole).
     std::shared_ptr<const StringMap<std::string>> Run;

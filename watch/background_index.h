@@ -38,7 +38,7 @@ struct IndexSummary {
 
 class BackgroundIndex {
 public:
-  BackgroundIndex(std::string BuildDir, std::vector<jit::CompileCommand> Commands);
+  BackgroundIndex(std::string BuildDir, std::vector<frontend::CompileCommand> Commands);
   ~BackgroundIndex(); // waits for the analysis running, drops the queue
 
   // Loads the stored analyses, queues the units whose inputs changed for
@@ -90,7 +90,7 @@ public:
                const llvm::StringMap<std::string> &CompiledTexts,
                const std::vector<std::string> &Inputs);
   // A unit the build gained (a re-run of CMake): analysed on that thread.
-  void addUnit(const jit::CompileCommand &Cmd);
+  void addUnit(const frontend::CompileCommand &Cmd);
 
   const index::InlineSites &inlineSites() const { return Sites; }
 
@@ -110,11 +110,11 @@ private:
   void reanalyse(const std::vector<std::string> &Files);
   void work();
   void dropUnusedTexts();
-  const jit::CompileCommand *commandOf(llvm::StringRef MainFile) const;
+  const frontend::CompileCommand *commandOf(llvm::StringRef MainFile) const;
 
   std::string IndexDir;
   mutable std::mutex Lock; // guards everything below, but not Sites
-  std::vector<jit::CompileCommand> Commands; // grows with addUnit
+  std::vector<frontend::CompileCommand> Commands; // grows with addUnit
   std::vector<std::string> RealMains; // RealMains[i]: real path of Commands[i]
   index::StaticGraph Graph;
   llvm::DenseMap<uint64_t, std::string> Texts; // by index::hashString

@@ -9,7 +9,7 @@ using namespace llvm;
 
 namespace hotc::driver {
 
-Expected<std::vector<jit::CompileCommand>>
+Expected<std::vector<frontend::CompileCommand>>
 loadCompileDatabase(const std::string &BuildDir) {
   SmallString<256> Path(BuildDir);
   sys::path::append(Path, "compile_commands.json");
@@ -25,7 +25,7 @@ loadCompileDatabase(const std::string &BuildDir) {
   if (!DB)
     return createStringError(inconvertibleErrorCode(), "%s: %s", Path.c_str(),
                              Err.c_str());
-  std::vector<jit::CompileCommand> Out;
+  std::vector<frontend::CompileCommand> Out;
   StringSet<> Seen;
   for (clang::tooling::CompileCommand &C : DB->getAllCompileCommands()) {
     SmallString<256> File(C.Filename);

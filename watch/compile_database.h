@@ -13,7 +13,7 @@ namespace hotc::driver {
 
 // One command per source file (the first, when a file is built twice),
 // with absolute file paths.
-llvm::Expected<std::vector<jit::CompileCommand>>
+llvm::Expected<std::vector<frontend::CompileCommand>>
 loadCompileDatabase(const std::string &BuildDir);
 
 } // namespace hotc::driver

@@ -254,6 +254,8 @@ void EventOutput::patched(const jit::PatchReport &R,
                                            {"preamble", R.Ms.Preamble},
                                            {"baseline", R.Ms.Baseline},
                                            {"plan", Plan ? Plan->Ms : 0.0}}},
+                       {"baselines", json::Object{{"compiled", R.BaselinesCompiled},
+                                                  {"restored", R.BaselinesRestored}}},
                        {"focused", R.Focused},
                        {"applied_at", R.AtSafePoint ? "safe_point" : "now"}},
           Human);
@@ -337,19 +339,19 @@ void EventOutput::error(Error E, const char *GivenKind) {
   };
   handleAllErrors(
       std::move(E),
-      [&](const jit::CompileFailure &F) {
+      [&](const frontend::CompileFailure &F) {
         Kind = "compile";
         raw_string_ostream OS(Human);
         F.log(OS);
         O["message"] = Human;
-        if (const jit::SourceDiagnostic *D = F.firstError()) {
+        if (const frontend::SourceDiagnostic *D = F.firstError()) {
           O["file"] = D->File;
           O["line"] = D->Line;
           O["column"] = D->Column;
           O["message"] = D->Message;
         }
         json::Array Diags;
-        for (const jit::SourceDiagnostic &D : F.diagnostics())
+        for (const frontend::SourceDiagnostic &D : F.diagnostics())
           Diags.push_back(json::Object{{"file", D.File},
                                        {"line", D.Line},
                                        {"column", D.Column},

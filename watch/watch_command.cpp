@@ -99,7 +99,7 @@ void clearProgress() {
 // same line.
 // Unpatchable: the sources hotc will not patch, with the reason a save of
 // one of them is answered with.
-Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
+Error readBaselines(const std::vector<frontend::CompileCommand> &Commands,
                     StringMap<SourceSnapshot> &Snapshots,
                     jit::PatchSession &Session, const jit::LiveSymbols &Live,
                     EventOutput &Out, const BackgroundIndex &Indexing,
@@ -127,7 +127,7 @@ Error readBaselines(const std::vector<jit::CompileCommand> &Commands,
   // DWARF paths are comparable only if they name some unit of the build
   // (-ffile-prefix-map and the like rewrite them).
   bool DwarfNamesUnits = Dwarf.hasCompileUnits() &&
-                         any_of(Commands, [&](const jit::CompileCommand &C) {
+                         any_of(Commands, [&](const frontend::CompileCommand &C) {
                            return Dwarf.hasUnit(C.File);
                          });
   for (size_t I = 0; I < Commands.size(); ++I) {
@@ -253,6 +253,7 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   if (!Commands)
     return Fail(Commands.takeError());
   jit::PatchSession Session(**Link, **Codegen);
+  Session.setBaselineStore(BuildDir + "/.hotc/baselines");
   Session.setPreambleLimit(Opts.MaxPreambles);
   Session.setPreambleBudget(Opts.PreambleBudgetBytes);
   Session.setUndoDepth(Opts.UndoDepth);
@@ -289,6 +290,8 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
   IndexSummary Indexed;
   std::atomic<bool> IndexDone{false};
   std::thread Indexer([&] {
+    // The baseline store's old entries go while start-up waits anyway.
+    jit::BaselineStore(BuildDir + "/.hotc/baselines").removeStale();
     Indexed = Index.initialise(formatv("/proc/{0}/exe", T.Pid).str(), BuildTexts);
     IndexDone = true;
   });

@@ -24,12 +24,12 @@ using namespace llvm;
 
 namespace hotc::driver {
 
-Expected<std::vector<jit::CompileCommand>> commandsFor(const WatchOptions &Opts,
+Expected<std::vector<frontend::CompileCommand>> commandsFor(const WatchOptions &Opts,
                                                        const std::string &Dir) {
   auto Commands = loadCompileDatabase(Dir);
   if (!Commands)
     return Commands.takeError();
-  for (jit::CompileCommand &C : *Commands) {
+  for (frontend::CompileCommand &C : *Commands) {
     C.Arguments.insert(C.Arguments.end(), Opts.ExtraFlags.begin(),
                        Opts.ExtraFlags.end());
   }
@@ -56,10 +56,14 @@ double WatchLoop::loadBaselines(std::set<size_t> &Units, bool Analyse) {
   std::thread Analysis;
   if (Analyse && Index)
     Analysis = std::thread([&] { Index->prepare(Mains); });
-  auto Failures = Session.load(Pending);
+  jit::BaselineLoad Loaded = Session.load(Pending);
   if (Analysis.joinable())
     Analysis.join();
-  for (auto &[I, E] : Failures) {
+  BaselinesCompiled += Loaded.Compiled;
+  BaselinesRestored += Loaded.Restored;
+  for (const std::string &P : Loaded.StoreProblems)
+    Out.note("baseline store: " + P + "; the baseline was compiled");
+  for (auto &[I, E] : Loaded.Failures) {
     const std::string &File = Session.units()[I].Command.File;
     std::string Why = toString(std::move(E));
     Out.note(File + ": its baseline (the text the build compiled) does not "
@@ -115,10 +119,10 @@ Error WatchLoop::watchInputs() {
 
 void WatchLoop::patch(std::vector<size_t> Units,
                       const std::vector<std::string> &Saved,
-                      const jit::PatchGuide &Guide,
-                      const index::SavePlan *Plan) {
+                      const jit::PatchRequest &Req) {
   if (Units.empty())
     return;
+  const index::SavePlan *Plan = Req.Plan;
   // What the compile is about to read (the plan read it already): the
   // process runs it once applied.
   std::vector<std::pair<std::string, uint64_t>> Compiled;
@@ -131,11 +135,17 @@ void WatchLoop::patch(std::vector<size_t> Units,
   // A save's first compile of a unit takes its baseline too: the user
   // waits for both.
   double Baseline = std::exchange(BaselineMs, 0);
-  auto R = Session.apply(Units, Guide);
+  auto R = Session.apply(Units, Req);
   if (!R)
     return Out.error(R.takeError(), "patch");
+  // A file saved again since the plan read it: the compile may have read
+  // the newer text, whose changes the plan could not expect.
+  if (Plan && !R->Missed.empty() && savedAgain(*Plan))
+    R->Missed.clear();
   R->Ms.Baseline = Baseline;
   R->Ms.Total += Baseline;
+  R->BaselinesCompiled = std::exchange(BaselinesCompiled, 0);
+  R->BaselinesRestored = std::exchange(BaselinesRestored, 0);
   // Before the event, which may prompt the next save. A unit's main file
   // runs the text its compile read; other files as the disk holds them
   // now, if that is still what the plan read.
@@ -202,30 +212,25 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
     Units[I] = Plan.Units.find(Mains[I])->second;
   if (Units.empty())
     return Out.unchanged(Files);
-  jit::PatchGuide Guide;
-  Guide.ExpectsChange = [&](size_t I, StringRef Symbol) {
-    std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
-    return Units.at(I) || !Name || Plan.expects(Mains[I], *Name) ||
-           savedAgain(Plan);
-  };
-  Guide.InlinedInto = [&](size_t I, StringRef Symbol) {
-    return inlinedInto(Session.units()[I], Mains[I], Symbol, Plan);
-  };
   // A function renamed, re-typed or removed is only seen gone in whole
   // modules, and its callers' calls only in theirs; units the plan cannot
   // describe are read whole too.
   bool Retyped = any_of(Plan.Changes, [](const index::FormChange &C) {
     return C.signatureChanged();
   });
-  Guide.CompileWhole = [&](size_t I) { return Retyped || Units.at(I); };
-  Guide.FocusFrom = [&](size_t I) -> const std::string * {
-    auto It = Plan.FocusFrom.find(Mains[I]);
-    return It == Plan.FocusFrom.end() ? nullptr : &It->second;
-  };
+  jit::PatchRequest Req;
+  Req.Plan = &Plan;
+  Req.Inlining = &Index->inlineSites();
   std::vector<size_t> Indices;
-  for (const auto &[I, Whole] : Units)
+  for (const auto &[I, Whole] : Units) {
+    jit::UnitRequest &U = Req.Units[I];
+    U.Main = Mains[I];
+    U.CompileWhole = Retyped || Whole;
+    if (auto It = Plan.FocusFrom.find(Mains[I]); It != Plan.FocusFrom.end())
+      U.FocusFrom = &It->second;
     Indices.push_back(I);
-  patch(Indices, Files, Guide, &Plan);
+  }
+  patch(Indices, Files, Req);
 }
 
 bool WatchLoop::savedAgain(const index::SavePlan &Plan) {
@@ -237,26 +242,6 @@ bool WatchLoop::savedAgain(const index::SavePlan &Plan) {
   return false;
 }
 
-std::vector<std::string>
-WatchLoop::inlinedInto(const jit::UnitState &U, StringRef Main,
-                       StringRef Symbol, const index::SavePlan &Plan) const {
-  std::vector<std::string> Holders(Index->inlineSites().callersOf(Symbol));
-  std::optional<std::string> Name = index::formNameOfSymbol(Symbol);
-  StringSet<> Callers; // readable names, from the plan
-  // Callers the set reached through Symbol's form: a same-file caller
-  // (addInlinedCallers), or a user of an inline function (every optimised
-  // user may hold a copy of it, whose unoptimised IR did not change).
-  for (const index::RebuildEntry &E : Plan.Rebuild.Functions)
-    if (Name && E.File == Main && !E.Path.empty() && E.Path.back().Name == *Name)
-      Callers.insert(E.Name);
-  if (Callers.empty())
-    return Holders; // spare demangling every function of the unit
-  for (const auto &F : U.Live)
-    if (auto N = index::formNameOfSymbol(F.getKey()); N && Callers.contains(*N))
-      Holders.push_back(F.getKey().str());
-  return Holders;
-}
-
 void WatchLoop::buildChanged() {
   auto Commands = commandsFor(Opts, BuildDir);
   if (!Commands)
@@ -265,7 +250,7 @@ void WatchLoop::buildChanged() {
   for (const jit::UnitState &U : Session.units())
     Known.insert(U.Command.File);
   std::vector<size_t> Units;
-  for (const jit::CompileCommand &C : *Commands) {
+  for (const frontend::CompileCommand &C : *Commands) {
     if (Known.contains(C.File) || (Disk && !Disk->feedsBinaries(C.File)))
       continue;
     Session.addNewUnit(C);
@@ -285,25 +270,19 @@ void WatchLoop::buildChanged() {
 }
 
 void WatchLoop::relinkWhole(std::set<size_t> Units) {
+  BaselinesCompiled = BaselinesRestored = 0; // a new patch begins
   BaselineMs = loadBaselines(Units, false);
   if (Units.empty())
     return;
-  jit::PatchGuide Guide;
-  Guide.CompileWhole = [](size_t) { return true; };
+  jit::PatchRequest Req;
   if (Index)
-    Guide.InlinedInto = [&](size_t, StringRef Symbol) {
-      // GCC's DWARF names an internal C++ function without its linkage
-      // name: "scaled" for Clang's _ZL6scaledi.
-      ArrayRef<std::string> Callers = Index->inlineSites().callersOf(Symbol);
-      if (Callers.empty())
-        Callers = Index->inlineSites().callersOf(
-            jit::withoutParameters(demangle(Symbol.str())));
-      return std::vector<std::string>(Callers.begin(), Callers.end());
-    };
+    Req.Inlining = &Index->inlineSites();
   std::vector<std::string> Mains;
-  for (size_t U : Units)
+  for (size_t U : Units) {
+    Req.Units[U].CompileWhole = true;
     Mains.push_back(Session.units()[U].Command.File);
-  patch({Units.begin(), Units.end()}, Mains, Guide);
+  }
+  patch({Units.begin(), Units.end()}, Mains, Req);
 }
 
 std::optional<size_t> WatchLoop::unitOf(StringRef Path) {
@@ -324,6 +303,7 @@ void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {
       for (size_t I : Session.unitsReading(F))
         if (Session.units()[I].InProcess)
           Readers.insert(I);
+  BaselinesCompiled = BaselinesRestored = 0; // a new save begins
   BaselineMs = loadBaselines(Readers, Index && Plan);
   std::vector<std::string> Sources;
   std::set<size_t> Units;

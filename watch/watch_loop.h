@@ -23,7 +23,7 @@
 namespace hotc::driver {
 
 // The build's commands, with hotreload.toml's compiler and extra flags.
-llvm::Expected<std::vector<jit::CompileCommand>>
+llvm::Expected<std::vector<frontend::CompileCommand>>
 commandsFor(const WatchOptions &Opts, const std::string &Dir);
 
 // Why a unit's edits are not patched when it is not part of the process;
@@ -48,7 +48,10 @@ struct WatchLoop {
   // process): watched all the same, so that each save is answered with
   // `ignored` and this reason instead of nothing.
   llvm::StringMap<std::string> Unpatchable;
-  double BaselineMs = 0; // baselines compiled for the save being patched
+  // Baselines loaded for the save being patched: the time, and how many
+  // were compiled and how many read from the baseline store.
+  double BaselineMs = 0;
+  unsigned BaselinesCompiled = 0, BaselinesRestored = 0;
 
   // Plan=false: recompile every unit reading the files, without the graph
   // (files edited before hotc started differ from the build, not from the
@@ -77,8 +80,7 @@ private:
   // Saved: the files behind the patch; once it is applied, the graph
   // analyses the units reading them again (in the background).
   void patch(std::vector<size_t> Units, const std::vector<std::string> &Saved,
-             const jit::PatchGuide &Guide = {},
-             const index::SavePlan *Plan = nullptr);
+             const jit::PatchRequest &Req = {});
   // The units the rebuild set reaches are recompiled; the IR hash still
   // decides what is linked, and a change the set did not expect is
   // reported. Units the graph has no analysis of fall back to what their
@@ -88,12 +90,6 @@ private:
   // (an editor writing twice): the compile then saw text the plan did not,
   // and the next event plans it.
   static bool savedAgain(const index::SavePlan &Plan);
-  // Functions of U whose optimised code may hold a copy of Symbol: the
-  // executable's DWARF records, and the same-file callers the rebuild set
-  // lists (the DWARF loses copies folded into their caller's instructions).
-  std::vector<std::string> inlinedInto(const jit::UnitState &U, llvm::StringRef Main,
-                                       llvm::StringRef Symbol,
-                                       const index::SavePlan &Plan) const;
   // CMake re-ran: units it added (a new source file) are linked live, and
   // units whose last patch failed (perhaps for want of them) are retried.
   void buildChanged();

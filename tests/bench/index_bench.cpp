@@ -88,7 +88,7 @@ void BM_IndexUnit(benchmark::State &State) {
   std::string Dir = mkdtemp(T);
   std::string Text = syntheticSource(500);
   std::ofstream(Dir + "/u.cpp") << Text;
-  hotc::jit::CompileCommand Cmd{Dir + "/u.cpp", Dir,
+  hotc::frontend::CompileCommand Cmd{Dir + "/u.cpp", Dir,
                                 {"c++", "-std=c++17", "-c", Dir + "/u.cpp"}};
   for (auto _ : State) {
     auto R = indexTranslationUnit(Cmd);

@@ -37,7 +37,7 @@ std::string heavyText() {
 // A copy of heavy.cpp in a scratch directory, and its compile command.
 struct HeavyUnit {
   std::string Dir, File;
-  jit::CompileCommand Cmd;
+  frontend::CompileCommand Cmd;
   std::string Text = heavyText();
   HeavyUnit() {
     char T[] = "/tmp/hotc-bench-XXXXXX";

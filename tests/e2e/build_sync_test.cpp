@@ -83,6 +83,117 @@ TEST(LivePatch, BaselinesAreCompiledWhenAUnitIsFirstSaved) {
       << Hotc.history();
 }
 
+// hotc watch running the fixture's app with its log in LogName, the build
+// on disk left alone (so the build's records stay those of the first run).
+std::vector<std::string> watchWithoutDiskBuild(const FixtureProject &P,
+                                               const std::string &LogName) {
+  return {"watch", "-p", P.BuildDir, "--json", "--no-disk-build",
+          "--exec", P.BuildDir + "/live_app", P.path(LogName)};
+}
+
+// What a patched event says of the baselines it loaded ("compiled" or
+// "restored"); -1 when it says nothing.
+int64_t baselinesOf(const llvm::json::Object &E, const char *Kind) {
+  const llvm::json::Object *B = E.getObject("baselines");
+  return B ? B->getInteger(Kind).value_or(-1) : -1;
+}
+
+// What a unit's baseline compile learned is kept in BUILD_DIR/.hotc/
+// baselines: a second run of hotc watch, on a process of the same build,
+// compiles no baseline for a unit the first run compiled, and its patches
+// bind the live state those facts describe (a function static carries on).
+TEST(LivePatch, BaselinesOfAnEarlierRunAreReadNotCompiled) {
+  FixtureProject P = copyFixture("live_app", testName());
+  ASSERT_EQ(buildWithLauncher(P), 0);
+  {
+    AppLog Log(P.path("app1.log"));
+    HotcProcess Hotc(watchWithoutDiskBuild(P, "app1.log"), P.Dir);
+    ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+    P.edit("calls.cpp", "int extension() { return 0; }",
+           "int extension() { return 41; }");
+    auto First = Hotc.waitEvent("patched", 30s);
+    ASSERT_TRUE(First) << Hotc.history();
+    EXPECT_EQ(baselinesOf(*First, "compiled"), 1) << Hotc.history();
+    EXPECT_EQ(baselinesOf(*First, "restored"), 0) << Hotc.history();
+    P.edit("state.cpp", "return ++calls;", "return 2000 + ++calls;");
+    auto Second = Hotc.waitEvent("patched", 30s);
+    ASSERT_TRUE(Second) << Hotc.history();
+    EXPECT_EQ(baselinesOf(*Second, "compiled"), 1) << Hotc.history();
+    EXPECT_TRUE(Log.waitFor([](auto &L) { return std::stol(L.at("local")) > 2000; }))
+        << Hotc.history();
+    Hotc.signal(SIGTERM);
+    Hotc.waitExit();
+  }
+  // The sources as the build compiled them again: nothing to patch at start.
+  P.edit("calls.cpp", "return 41;", "return 0;");
+  P.edit("state.cpp", "return 2000 + ++calls;", "return ++calls;");
+  AppLog Log(P.path("app2.log"));
+  HotcProcess Hotc(watchWithoutDiskBuild(P, "app2.log"), P.Dir);
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  auto Before = Log.waitFor([](auto &L) { return std::stol(L.at("local")) >= 30; });
+  ASSERT_TRUE(Before) << Hotc.history();
+  long Local = std::stol(Before->at("local"));
+  P.edit("state.cpp", "return ++calls;", "return 1000 + ++calls;");
+  auto Restored = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(Restored) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*Restored, "restored"), 1) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*Restored, "compiled"), 0) << Hotc.history();
+  // The live static, not a fresh copy (which would print 1001, 1002...).
+  EXPECT_TRUE(Log.waitFor([&](auto &L) { return std::stol(L.at("local")) > 1000 + Local; }))
+      << Hotc.history();
+  P.edit("calls.cpp", "int extension() { return 0; }",
+         "int extension() { return 43; }");
+  auto Calls = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(Calls) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*Calls, "restored"), 1) << Hotc.history();
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "43"; })) << Hotc.history();
+  // A unit no run has saved before is compiled (and stored).
+  P.edit("other.cpp", "return ++s_hits;", "return 100000 + ++s_hits;");
+  auto Other = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(Other) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*Other, "compiled"), 1) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*Other, "restored"), 0) << Hotc.history();
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return std::stol(L.at("other")) > 100000; }))
+      << Hotc.history();
+}
+
+// An entry of the baseline store that cannot be read is said, and the
+// baseline compiled instead: the patch is right all the same.
+TEST(LivePatch, UnreadableStoredBaselineIsReportedAndCompiled) {
+  FixtureProject P = copyFixture("live_app", testName());
+  ASSERT_EQ(buildWithLauncher(P), 0);
+  {
+    HotcProcess Hotc(watchWithoutDiskBuild(P, "app1.log"), P.Dir);
+    ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+    P.edit("calls.cpp", "int extension() { return 0; }",
+           "int extension() { return 41; }");
+    ASSERT_TRUE(Hotc.waitEvent("patched", 30s)) << Hotc.history();
+    Hotc.signal(SIGTERM);
+    Hotc.waitExit();
+  }
+  P.edit("calls.cpp", "return 41;", "return 0;");
+  ASSERT_EQ(shell("for f in '" + P.BuildDir + "'/.hotc/baselines/*.json; do "
+                  "printf '{\"hashes\": ' > \"$f\"; done"),
+            0);
+  AppLog Log(P.path("app2.log"));
+  HotcProcess Hotc(watchWithoutDiskBuild(P, "app2.log"), P.Dir);
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  P.edit("calls.cpp", "int extension() { return 0; }",
+         "int extension() { return 44; }");
+  std::string Message;
+  while (Message.find("baseline store") == std::string::npos) {
+    auto N = Hotc.waitEvent("note", 30s);
+    ASSERT_TRUE(N) << Hotc.history();
+    Message = N->getString("message").value_or("").str();
+  }
+  EXPECT_NE(Message.find("not JSON"), std::string::npos) << Message;
+  EXPECT_NE(Message.find("calls.cpp"), std::string::npos) << Message;
+  auto E = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(E) << Hotc.history();
+  EXPECT_EQ(E->getObject("baselines")->getInteger("compiled"), 1);
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "44"; })) << Hotc.history();
+}
+
 // A source of the build that the process does not run is not patched,
 // and its saves are answered (they were met with silence).
 TEST(LivePatch, SaveOfAUnitNotInTheProcessIsAnswered) {

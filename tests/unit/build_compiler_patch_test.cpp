@@ -36,7 +36,7 @@ Cut cut() {
     raw_fd_ostream OS(File, EC);
     OS << kUnit;
   }
-  jit::CompileCommand Cmd{File, Dir, {"gcc", "-O2", "-g", "-fPIE", "-c", File, "-o", "unit.o"}};
+  frontend::CompileCommand Cmd{File, Dir, {"gcc", "-O2", "-g", "-fPIE", "-c", File, "-o", "unit.o"}};
   Cut Out;
   auto Obj = jit::compileWithBuildCompiler(Cmd);
   EXPECT_TRUE(bool(Obj)) << toString(Obj.takeError());
@@ -118,7 +118,7 @@ TEST(BuildCompilerPatch, CompileErrorsComeBackWithFileAndLine) {
   auto Obj = jit::compileWithBuildCompiler({File, Dir, {"gcc", "-c", File}});
   ASSERT_FALSE(bool(Obj));
   std::string Line;
-  handleAllErrors(Obj.takeError(), [&](const jit::CompileFailure &F) {
+  handleAllErrors(Obj.takeError(), [&](const frontend::CompileFailure &F) {
     ASSERT_FALSE(F.diagnostics().empty());
     Line = F.diagnostics().front().File + ":" +
            std::to_string(F.diagnostics().front().Line);

@@ -50,7 +50,7 @@ Built buildWithGcc(const std::string &Source, const std::string &Opt = "-O0") {
 jit::CompiledTu clangView(const Built &B, const std::string &Text,
                           const std::string &Opt = "-O0") {
   std::ofstream(B.File) << Text;
-  jit::CompileCommand Cmd{B.File, B.Dir, {"g++", "-g", Opt, "-c", B.File}};
+  frontend::CompileCommand Cmd{B.File, B.Dir, {"g++", "-g", Opt, "-c", B.File}};
   auto Tu = jit::compileToIR(Cmd);
   EXPECT_TRUE(bool(Tu)) << llvm::toString(Tu.takeError());
   return std::move(*Tu);

@@ -1,3 +1,4 @@
+#include "frontend/clang_invocation.h"
 #include "ir_fixture.h"
 
 #include <gtest/gtest.h>
@@ -13,13 +14,13 @@ bool has(const std::vector<std::string> &V, const std::string &S) {
 }
 
 TEST(CompileArgs, DropsOutputsAndGccOnlyFlagsKeepsTheRest) {
-  jit::CompileCommand Cmd{"/src/a.cpp", "/build",
+  frontend::CompileCommand Cmd{"/src/a.cpp", "/build",
                           {"/usr/bin/g++", "-DX=1", "-I/inc", "-O2", "-g",
                            "-fno-plt", "-flive-patching=inline-clone", "-MD",
                            "-MT", "a.o", "-MF", "a.o.d", "-o", "a.o", "-c",
                            "/src/a.cpp"}};
   unsigned Opt = 9;
-  auto Args = jit::patchCompileArguments(Cmd, Opt);
+  auto Args = frontend::patchCompileArguments(Cmd, Opt);
   EXPECT_EQ(Opt, 2u);
   EXPECT_EQ(Args.front(), "/usr/lib/llvm-19/bin/clang++");
   for (const char *Kept : {"-DX=1", "-I/inc", "-O2", "-g", "-c", "/src/a.cpp"})
@@ -33,12 +34,12 @@ TEST(CompileArgs, DropsOutputsAndGccOnlyFlagsKeepsTheRest) {
 // The joined spellings the build may use are dropped too: a patch compile
 // never writes the build's object or depfile.
 TEST(CompileArgs, DropsJoinedOutputSpellings) {
-  jit::CompileCommand Cmd{"/src/a.cpp", "/build",
+  frontend::CompileCommand Cmd{"/src/a.cpp", "/build",
                           {"/usr/bin/g++", "-Iinc", "-oa.o", "-MFa.o.d",
                            "-MTa.o", "-Wp,-MD,a.o.d", "-Werror=format",
                            "-fdiagnostics-color=always", "-c", "/src/a.cpp"}};
   unsigned Opt = 0;
-  auto Args = jit::patchCompileArguments(Cmd, Opt);
+  auto Args = frontend::patchCompileArguments(Cmd, Opt);
   for (const char *Gone : {"-oa.o", "-MFa.o.d", "-MTa.o", "-Wp,-MD,a.o.d",
                            "-Werror=format", "-fdiagnostics-color=always"})
     EXPECT_FALSE(has(Args, Gone)) << Gone;
@@ -47,9 +48,9 @@ TEST(CompileArgs, DropsJoinedOutputSpellings) {
 }
 
 TEST(CompileArgs, CIsCompiledAsC) {
-  jit::CompileCommand Cmd{"/src/a.c", "/build", {"cc", "-Og", "-c", "/src/a.c"}};
+  frontend::CompileCommand Cmd{"/src/a.c", "/build", {"cc", "-Og", "-c", "/src/a.c"}};
   unsigned Opt = 0;
-  auto Args = jit::patchCompileArguments(Cmd, Opt);
+  auto Args = frontend::patchCompileArguments(Cmd, Opt);
   EXPECT_EQ(Args.front(), "/usr/lib/llvm-19/bin/clang");
   EXPECT_EQ(Opt, 1u);
 }
@@ -62,7 +63,7 @@ TEST(CompileArgs, CAcceptsWhatGccAccepts) {
   fputs("int caller(void) { return helper_not_declared(3); }\n"
         "int helper_not_declared(int x) { return x; }\n", F);
   fclose(F);
-  jit::CompileCommand Cmd{Path, test::scratchDir(),
+  frontend::CompileCommand Cmd{Path, test::scratchDir(),
                           {"gcc", "-std=gnu99", "-O0", "-c", Path}};
   auto R = jit::compileToIR(Cmd);
   EXPECT_TRUE(bool(R)) << (R ? "" : llvm::toString(R.takeError()));
@@ -72,8 +73,8 @@ TEST(CompileArgs, ErrorsCarryFileLineAndColumn) {
   auto R = test::tryCompileSnippet("broken.cpp", "int f() {\n  return 1 +;\n}\n");
   ASSERT_FALSE(R);
   bool Seen = false;
-  llvm::handleAllErrors(R.takeError(), [&](const jit::CompileFailure &F) {
-    const jit::SourceDiagnostic *D = F.firstError();
+  llvm::handleAllErrors(R.takeError(), [&](const frontend::CompileFailure &F) {
+    const frontend::SourceDiagnostic *D = F.firstError();
     ASSERT_TRUE(D);
     EXPECT_EQ(D->Line, 2u);
     EXPECT_EQ(D->Column, 13u);

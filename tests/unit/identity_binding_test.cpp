@@ -75,7 +75,7 @@ TEST(LiveDwarf, FindsCFunctionStaticsThatGccNamesOtherwise) {
 // the GCC binary's DWARF gives.
 TEST(LiveDwarf, ClangSpellingHasTheSameIdentity) {
   std::string Dir = buildProgram("statics.c", CStatics, "gcc", "-g -O0 -no-pie");
-  jit::CompileCommand Cmd;
+  frontend::CompileCommand Cmd;
   Cmd.Directory = Dir;
   Cmd.File = Dir + "/statics.c";
   Cmd.Arguments = {"gcc", "-g", "-O0", "-c", Cmd.File};
@@ -165,7 +165,7 @@ int main() { return greet(1).size(); }
 )";
   std::string Dir = buildProgram("tagged.cpp", Source, "g++", "-g -O0 -no-pie");
   ASSERT_NE(symbolValue(Dir + "/prog", "_ZL5greeti"), 0u);
-  jit::CompileCommand Cmd{Dir + "/tagged.cpp", Dir, {"g++", "-g", "-O0", "-c", Dir + "/tagged.cpp"}};
+  frontend::CompileCommand Cmd{Dir + "/tagged.cpp", Dir, {"g++", "-g", "-O0", "-c", Dir + "/tagged.cpp"}};
   auto Tu = jit::compileToIR(Cmd);
   ASSERT_TRUE(bool(Tu)) << llvm::toString(Tu.takeError());
   ASSERT_NE(Tu->Module->getFunction("_ZL5greetB5cxx11i"), nullptr);

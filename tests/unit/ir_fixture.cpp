@@ -15,12 +15,12 @@ std::string scratchDir() {
   return Dir;
 }
 
-static jit::CompileCommand commandFor(const std::string &Name,
+static frontend::CompileCommand commandFor(const std::string &Name,
                                       const std::string &Source,
                                       const std::vector<std::string> &Extra) {
   std::string Path = scratchDir() + "/" + Name;
   std::ofstream(Path) << Source;
-  jit::CompileCommand Cmd{Path, scratchDir(), {"c++", "-std=c++17"}};
+  frontend::CompileCommand Cmd{Path, scratchDir(), {"c++", "-std=c++17"}};
   Cmd.Arguments.insert(Cmd.Arguments.end(), Extra.begin(), Extra.end());
   for (const char *A : {"-c", "-o", "x.o"})
     Cmd.Arguments.push_back(A);

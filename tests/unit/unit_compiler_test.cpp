@@ -37,7 +37,7 @@ struct WarmUnit {
   WarmUnit() {
     writeHeader("inline int twice(int X) { return 2 * X; }\n");
     write(kSource);
-    Compiler = std::make_unique<jit::UnitCompiler>(jit::CompileCommand{
+    Compiler = std::make_unique<jit::UnitCompiler>(frontend::CompileCommand{
         File, Dir, {"c++", "-std=c++17", "-O0", "-g", "-c", File}});
     jit::UnitCompileStats Stats;
     auto Tu = Compiler->compileAll(&Stats);

@@ -109,7 +109,7 @@ protected:
   }
   void TearDown() override { fs::remove_all(Dir); }
 
-  jit::CompileCommand command(const std::string &Unit) const {
+  frontend::CompileCommand command(const std::string &Unit) const {
     return {Unit, Dir.string(),
             {"c++", "-std=c++17", "-O0", "-c", "-o", Unit + ".o", Unit}};
   }
@@ -117,7 +117,7 @@ protected:
   void writeCompileDatabase() const {
     llvm::json::Array Db;
     for (const std::string &U : Units) {
-      jit::CompileCommand C = command(U);
+      frontend::CompileCommand C = command(U);
       Db.push_back(llvm::json::Object{{"directory", C.Directory},
                                       {"file", C.File},
                                       {"arguments", llvm::json::Array(C.Arguments)}});

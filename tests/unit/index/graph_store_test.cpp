@@ -94,7 +94,7 @@ TEST(GraphStore, RefreshIsContentAddressed) {
   EXPECT_EQ(Fourth->Changes[0].After.Name, "clamp()");
 
   // A changed command re-analyses too.
-  jit::CompileCommand Cmd = P.command("a.cpp");
+  frontend::CompileCommand Cmd = P.command("a.cpp");
   Cmd.Arguments.insert(Cmd.Arguments.begin() + 1, "-DX=1");
   auto Fifth = index::refreshUnit(*Loaded, Cmd, Dir);
   ASSERT_TRUE(bool(Fifth));
@@ -103,7 +103,7 @@ TEST(GraphStore, RefreshIsContentAddressed) {
 
 TEST(GraphStore, RefreshesManyUnitsInParallel) {
   IndexProject P;
-  std::vector<jit::CompileCommand> Cmds;
+  std::vector<frontend::CompileCommand> Cmds;
   for (int I = 0; I < 6; ++I) {
     std::string Name = "u" + std::to_string(I) + ".cpp";
     P.write(Name, "int f" + std::to_string(I) + "() { return " + std::to_string(I) + "; }\n");

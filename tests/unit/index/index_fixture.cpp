@@ -20,7 +20,7 @@ void IndexProject::write(const std::string &Name, const std::string &Text) const
   std::ofstream(path(Name)) << Text;
 }
 
-jit::CompileCommand IndexProject::command(const std::string &Name) const {
+frontend::CompileCommand IndexProject::command(const std::string &Name) const {
   return {path(Name), Dir,
           {"c++", "-std=c++17", "-I", Dir, "-c", "-o", Name + ".o", path(Name)}};
 }

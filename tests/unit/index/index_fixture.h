@@ -20,7 +20,7 @@ public:
 
   std::string path(const std::string &Name) const { return Dir + "/" + Name; }
   void write(const std::string &Name, const std::string &Text) const;
-  jit::CompileCommand command(const std::string &Name) const;
+  frontend::CompileCommand command(const std::string &Name) const;
 
   // Parses one unit; fails the test on a parse error.
   index::FormIndex index(const std::string &Name) const;

@@ -73,7 +73,7 @@ TEST(StaticGraph, PlainC) {
   P.write("c.c", "#define N 3\nstruct point { int x; };\ntypedef struct point point_t;\n"
                  "static int twice(int v) { return v * N; }\n"
                  "int sum(point_t *p) { return twice(p->x); }\n");
-  jit::CompileCommand Cmd{P.path("c.c"), P.Dir, {"cc", "-std=c11", "-c", P.path("c.c")}};
+  frontend::CompileCommand Cmd{P.path("c.c"), P.Dir, {"cc", "-std=c11", "-c", P.path("c.c")}};
   auto R = index::indexTranslationUnit(Cmd);
   ASSERT_TRUE(bool(R)) << llvm::toString(R.takeError());
   EXPECT_TRUE(hasEdge(*R, "sum()", "twice()", EdgeKind::Call));
