@@ -2,6 +2,7 @@
 // process, creates the private socket, and serves one hotc at a time with
 // ORC's executor server.
 #include "agent/agent_services.h"
+#include "agent/agent_thread.h"
 #include "agent/bounded_transport.h"
 #include "protocol/agent_protocol.h"
 
@@ -170,7 +171,7 @@ void serve(int Listener) {
   for (int Sync : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT})
     sigdelset(&Mask, Sync);
   pthread_sigmask(SIG_SETMASK, &Mask, nullptr);
-  pthread_setname_np(pthread_self(), "hotc-agent");
+  pthread_setname_np(pthread_self(), kAgentThreadName);
 
   for (;;) {
     int FD = accept4(Listener, nullptr, nullptr, SOCK_CLOEXEC);

@@ -1,4 +1,5 @@
 #include "agent/debugger_marks.h"
+#include "agent/memory_maps.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -21,43 +22,12 @@ bool debuggerAttached() {
   return Tracer != 0;
 }
 
-namespace {
-
-// The file and offset /proc/self/maps says back Addr; false for anonymous
-// memory (JIT code, trampolines).
-bool fileAt(uint64_t Addr, char *Path, size_t PathSize, uint64_t &Offset) {
-  FILE *F = fopen("/proc/self/maps", "re");
-  if (!F)
-    return false;
-  char Line[4096 + 128];
-  bool Found = false;
-  while (!Found && fgets(Line, sizeof(Line), F)) {
-    unsigned long long Start, End, Off;
-    int PathAt = -1;
-    if (sscanf(Line, "%llx-%llx %*s %llx %*s %*s %n", &Start, &End, &Off,
-               &PathAt) < 3 ||
-        PathAt < 0 || Addr < Start || Addr >= End)
-      continue;
-    const char *P = Line + PathAt;
-    if (*P != '/')
-      break; // [heap], [anon:...], or no path at all
-    snprintf(Path, PathSize, "%s", P);
-    Path[strcspn(Path, "\n")] = 0;
-    Offset = Addr - Start + Off;
-    Found = true;
-  }
-  fclose(F);
-  return Found;
-}
-
-} // namespace
-
 std::string debuggerMarkIn(uint64_t Addr, size_t N) {
-  char Path[4096];
+  std::string Path;
   uint64_t Offset = 0;
-  if (N > 16 || !fileAt(Addr, Path, sizeof(Path), Offset))
+  if (N > 16 || !fileBacking(Addr, Path, Offset))
     return "";
-  int Fd = open(Path, O_RDONLY | O_CLOEXEC);
+  int Fd = open(Path.c_str(), O_RDONLY | O_CLOEXEC);
   if (Fd < 0)
     return "";
   uint8_t InFile[16];

@@ -1,6 +1,8 @@
 #include "agent/entry_patcher.h"
 
+#include "agent/agent_thread.h"
 #include "agent/debugger_marks.h"
+#include "agent/memory_maps.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -30,26 +32,6 @@ std::string hex(uint64_t V) {
   return B;
 }
 
-struct Range {
-  uint64_t Start, End;
-};
-
-std::vector<Range> readMappings() {
-  std::vector<Range> Out;
-  FILE *F = fopen("/proc/self/maps", "re");
-  if (!F)
-    return Out;
-  unsigned long long S, E;
-  char Line[512];
-  while (fgets(Line, sizeof(Line), F))
-    if (sscanf(Line, "%llx-%llx", &S, &E) == 2)
-      Out.push_back({S, E});
-  fclose(F);
-  std::sort(Out.begin(), Out.end(),
-            [](const Range &A, const Range &B) { return A.Start < B.Start; });
-  return Out;
-}
-
 bool reachable(uint64_t From, uint64_t To) {
   int64_t D = static_cast<int64_t>(To - From);
   return D > -kReach && D < kReach;
@@ -57,10 +39,10 @@ bool reachable(uint64_t From, uint64_t To) {
 
 // Maps a pool in the free gap closest to Near, within rel32 reach of it.
 uint64_t mapPoolNear(uint64_t Near) {
-  std::vector<Range> Maps = readMappings();
+  std::vector<MemoryMapping> Maps = readMemoryMaps();
   std::vector<uint64_t> Candidates;
   uint64_t Prev = 0x10000;
-  for (const Range &R : Maps) {
+  for (const MemoryMapping &R : Maps) {
     if (R.Start > Prev && R.Start - Prev >= kPoolSize * 2) {
       Candidates.push_back((Prev + kPoolSize) & ~(kPoolSize - 1));
       Candidates.push_back((R.Start - 2 * kPoolSize) & ~(kPoolSize - 1));
@@ -114,7 +96,7 @@ bool otherProgramThreads() {
     } else {
       continue; // it ended
     }
-    if (strncmp(Name, "hotc-agent", 10) != 0) {
+    if (!isAgentThreadName(Name)) {
       Other = true;
       break;
     }

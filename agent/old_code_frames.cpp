@@ -1,4 +1,5 @@
 #include "agent/old_code_frames.h"
+#include "agent/memory_maps.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -44,18 +45,9 @@ void OldCodeScan::prepare(std::vector<OldCode> R, bool W) {
   if (!Whole)
     Bytes.reserve(kMaxCopied);
   Scratch.resize(kChunk);
-  FILE *F = fopen("/proc/self/maps", "re");
-  if (!F)
-    return;
-  char Line[512];
-  unsigned long long S, E;
-  char Perms[8];
-  while (fgets(Line, sizeof(Line), F))
-    if (sscanf(Line, "%llx-%llx %7s", &S, &E, Perms) == 3 && Perms[0] == 'r')
-      Maps.push_back({S, E});
-  fclose(F);
-  std::sort(Maps.begin(), Maps.end(),
-            [](const Mapping &A, const Mapping &B) { return A.Start < B.Start; });
+  for (const MemoryMapping &M : readMemoryMaps()) // by start address
+    if (M.Readable)
+      Maps.push_back({M.Start, M.End});
 }
 
 const OldCode *OldCodeScan::rangeOf(uint64_t A) const {

@@ -1,4 +1,5 @@
 #include "agent/world_stop.h"
+#include "agent/agent_thread.h"
 
 #include "agent/crash_guard.h"
 
@@ -59,7 +60,7 @@ void onStopSignal(int, siginfo_t *, void *Ctx) {
   bool OnAlt = UC->uc_stack.ss_flags & SS_ONSTACK;
   crash_guard::ensureAltStack(Ctx);
   char Name[16] = {};
-  bool Agent = prctl(PR_GET_NAME, Name) == 0 && strncmp(Name, "hotc-agent", 10) == 0;
+  bool Agent = prctl(PR_GET_NAME, Name) == 0 && isAgentThreadName(Name);
   uint32_t I = SlotCount.fetch_add(1, std::memory_order_relaxed);
   if (I < SlotCapacity) {
     const greg_t *G = UC->uc_mcontext.gregs;

@@ -31,7 +31,8 @@ std::string buildIdOf(const ELF64LEObjectFile &Obj) {
   for (const auto &Sec : *Sections) {
     if (Sec.sh_type != ELF::SHT_NOTE)
       continue;
-    // A damaged note section is one without a build id.
+    // A damaged note section is one without a build id: its error says
+    // no more than that.
     Error Err = Error::success();
     for (const auto &Note : File.notes(Sec, Err))
       if (Note.getType() == ELF::NT_GNU_BUILD_ID && Note.getName() == "GNU")

@@ -73,7 +73,8 @@ Error PatchSession::compileEdits(const std::vector<size_t> &Indices,
     R.Ms.Preamble += Edits[K].Stats.PreambleMs;
     if (!First && Edits[K].Failure)
       First = std::move(Edits[K].Failure);
-    else
+    else // one failure answers a save: nothing is applied, and the
+         // next save compiles these units again and says theirs
       consumeError(std::move(Edits[K].Failure));
     R.Units.push_back(Units[Indices[K]].Command.File);
   }

@@ -33,6 +33,7 @@ void addLine(const MemoryBuffer &Object, StringRef Name, uint64_t Offset,
     Expected<object::section_iterator> Sec = S.getSection();
     Expected<uint64_t> Value = S.getValue();
     if (!SName || !Sec || !Value || *SName != Name || *Sec == (*Obj)->section_end()) {
+      // A symbol that cannot be read is not the one looked for.
       if (!SName)
         consumeError(SName.takeError());
       if (!Sec)
