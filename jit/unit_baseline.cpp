@@ -48,6 +48,23 @@ std::vector<std::string> absoluteInputs(const std::vector<std::string> &Inputs,
   return Out;
 }
 
+namespace {
+
+BaselineFacts factsOf(const CompiledTu &Compiled, const frontend::CompileCommand &Cmd) {
+  BaselineFacts Facts;
+  Facts.Live = canonicalFunctionHashes(*Compiled.Module);
+  for (const std::string &G : Compiled.Rerun)
+    Facts.Live["init:" + G] = initialiserHash(*Compiled.Module, G);
+  Facts.LiveLayouts = typeLayoutsOf(*Compiled.Module);
+  Facts.LiveStatics = staticsOf(*Compiled.Module);
+  Facts.Inputs = absoluteInputs(Compiled.Inputs, Cmd.Directory);
+  Facts.OptLevel = Compiled.OptLevel;
+  Facts.ExternalFunctions = externalFunctionsOf(*Compiled.Module);
+  return Facts;
+}
+
+} // namespace
+
 Expected<UnitState> compileBaseline(const frontend::CompileCommand &Cmd,
                                     const LiveSymbols &Process,
                                     const FileOverlay *Snapshot,
@@ -59,15 +76,7 @@ Expected<UnitState> compileBaseline(const frontend::CompileCommand &Cmd,
   if (!Compiled)
     return Compiled.takeError();
   Compiler->accept();
-  BaselineFacts Facts;
-  Facts.Live = canonicalFunctionHashes(*Compiled->Module);
-  for (const std::string &G : Compiled->Rerun)
-    Facts.Live["init:" + G] = initialiserHash(*Compiled->Module, G);
-  Facts.LiveLayouts = typeLayoutsOf(*Compiled->Module);
-  Facts.LiveStatics = staticsOf(*Compiled->Module);
-  Facts.Inputs = absoluteInputs(Compiled->Inputs, Cmd.Directory);
-  Facts.OptLevel = Compiled->OptLevel;
-  Facts.ExternalFunctions = externalFunctionsOf(*Compiled->Module);
+  BaselineFacts Facts = factsOf(*Compiled, Cmd);
   if (Learned)
     *Learned = Facts;
   UnitState U = restoreBaseline(Cmd, std::move(Facts), Process, std::nullopt);
@@ -76,6 +85,15 @@ Expected<UnitState> compileBaseline(const frontend::CompileCommand &Cmd,
   U.PreambleMs = Stats.PreambleMs;
   U.BaselineMs = msSince(Start);
   return std::move(U);
+}
+
+Expected<BaselineFacts> learnBaseline(const frontend::CompileCommand &Cmd,
+                                      const FileOverlay &Snapshot) {
+  UnitCompiler Compiler(Cmd);
+  auto Compiled = Compiler.compileAll(nullptr, &Snapshot);
+  if (!Compiled)
+    return Compiled.takeError();
+  return factsOf(*Compiled, Cmd);
 }
 
 UnitState restoreBaseline(const frontend::CompileCommand &Cmd, BaselineFacts Facts,

@@ -56,6 +56,11 @@ llvm::Expected<UnitState> compileBaseline(const frontend::CompileCommand &Cmd,
                                           const FileOverlay *Snapshot,
                                           BaselineFacts *Learned = nullptr);
 
+// The facts of a baseline compiled from Snapshot, the compiler dropped
+// after (a baseline prepared for a later run: jit/baseline_store.h).
+llvm::Expected<BaselineFacts> learnBaseline(const frontend::CompileCommand &Cmd,
+                                            const FileOverlay &Snapshot);
+
 // A baseline from facts learned before (a BaselineStore entry): no
 // compile; its compiler starts cold (no preamble) and takes RunningText,
 // the main file's text the process runs, as its accepted text.

@@ -61,7 +61,8 @@ readRecord(StringRef RecordPath, StringRef BuildDir) {
 
 } // namespace
 
-BuildSnapshots readBuildSnapshots(const std::string &BuildDir) {
+BuildSnapshots readBuildSnapshots(const std::string &BuildDir,
+                                  std::optional<sys::TimePoint<>> Since) {
   BuildSnapshots Out;
   SmallString<256> Dir(BuildDir);
   sys::path::append(Dir, ".hotc", "objects");
@@ -70,6 +71,10 @@ BuildSnapshots readBuildSnapshots(const std::string &BuildDir) {
        It.increment(EC)) {
     if (sys::path::extension(It->path()) != ".json")
       continue;
+    sys::fs::file_status St;
+    if (Since && (sys::fs::status(It->path(), St) ||
+                  St.getLastModificationTime() < *Since))
+      continue; // older (or gone): not asked for
     if (auto R = readRecord(It->path(), BuildDir))
       Out.Sources.try_emplace(R->first, std::move(R->second));
     else

@@ -9,6 +9,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Chrono.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct BuildSnapshots {
   std::vector<std::string> Unreadable; // "record: why", one per bad record
 };
 
-BuildSnapshots readBuildSnapshots(const std::string &BuildDir);
+// Since: only the records written at or after it (the compiles of a
+// rebuild), the others not even read.
+BuildSnapshots readBuildSnapshots(
+    const std::string &BuildDir,
+    std::optional<llvm::sys::TimePoint<>> Since = std::nullopt);
 
 } // namespace hotc::driver

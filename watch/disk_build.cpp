@@ -1,5 +1,8 @@
 #include "watch/disk_build.h"
 
+#include "jit/baseline_store.h"
+#include "jit/unit_baseline.h"
+#include "launcher/build_snapshot.h"
 #include "ninja-integration/ninja_build.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -46,6 +49,53 @@ DiskBuild::~DiskBuild() {
   }
   Wake.notify_all();
   Worker.join();
+}
+
+void DiskBuild::prepareBaselines(std::string Dir,
+                                 std::vector<frontend::CompileCommand> Cmds) {
+  std::lock_guard<std::mutex> G(QueueLock);
+  StoreDir = std::move(Dir);
+  Commands = std::move(Cmds);
+}
+
+size_t DiskBuild::baselinesPrepared() {
+  std::lock_guard<std::mutex> G(QueueLock);
+  return Prepared;
+}
+
+void DiskBuild::prepareQueued(std::unique_lock<std::mutex> &G) {
+  uint64_t Seen = Requests;
+  jit::BaselineStore Store(StoreDir);
+  while (!ToPrepare.empty() && !Stopping && Requests == Seen) {
+    auto Next = ToPrepare.begin();
+    std::string Main = Next->first;
+    jit::FileOverlay Recorded = std::move(Next->second);
+    ToPrepare.erase(Next);
+    auto Cmd = std::find_if(Commands.begin(), Commands.end(),
+                            [&](const frontend::CompileCommand &C) { return C.File == Main; });
+    if (Cmd == Commands.end())
+      continue; // a unit of another binary of the build
+    frontend::CompileCommand Copy = *Cmd;
+    G.unlock();
+    bool Done = false;
+    std::string Key = jit::BaselineStore::keyOf(Copy, Recorded);
+    auto Found = Store.find(Key);
+    if (Found && *Found) {
+      Done = true; // there already (another session of this build)
+    } else {
+      if (!Found) // unreadable: replaced below
+        consumeError(Found.takeError());
+      auto Facts = jit::learnBaseline(Copy, Recorded);
+      if (!Facts) // the next run compiles it when first saved, and says why
+        consumeError(Facts.takeError());
+      else if (Error E = Store.save(Key, *Facts))
+        Out.note("baseline store: " + Main + ": " + toString(std::move(E)));
+      else
+        Done = true;
+    }
+    G.lock();
+    Prepared += Done;
+  }
 }
 
 void DiskBuild::sync(const std::vector<std::string> &PatchedFiles) {
@@ -154,6 +204,9 @@ void DiskBuild::run() {
       Wake.wait_for(G, std::chrono::milliseconds(kQuietMs));
     }
     Interrupt.clear(); // a save from now on stops this rebuild
+    // The records the rebuild's compiles write are those from now on
+    // (whole seconds at worst on some filesystems: one more is harmless).
+    auto Started = std::chrono::system_clock::now() - std::chrono::seconds(1);
     std::set<std::string> Files;
     Files.swap(Pending);
     Rebuilding = Files.size();
@@ -165,8 +218,18 @@ void DiskBuild::run() {
     }
     G.lock();
     Rebuilding = 0;
-    if (!Finished) // stopped by a save: again after the next quiet spell
+    if (!Finished) { // stopped by a save: again after the next quiet spell
       Pending.insert(Files.begin(), Files.end());
+      continue;
+    }
+    if (StoreDir.empty())
+      continue;
+    G.unlock();
+    driver::BuildSnapshots Rebuilt = readBuildSnapshots(Dir, Started);
+    G.lock();
+    for (auto &R : Rebuilt.Sources) // a newer record replaces a queued one
+      ToPrepare[R.first().str()] = std::move(R.second.Contents);
+    prepareQueued(G);
   }
 }
 

@@ -11,15 +11,24 @@
 // saves have been quiet for kQuietMs, runs at idle priority (SCHED_IDLE, its
 // compilers too), and a save stops it (interrupt(): its compilers killed);
 // what it did not rebuild waits for the next quiet spell.
+//
+// After a rebuild the units it compiled have new launcher records, so the
+// baselines a later run of hotc watch (on the rebuilt binary) needs are not
+// in the baseline store: the same thread compiles them into it, one unit at
+// a time while saves stay quiet. A unit's first save in that run reads its
+// baseline instead of compiling it.
 #pragma once
 
+#include "frontend/compile_command.h"
 #include "watch/event_output.h"
 
 #include "ninja-integration/build_interrupt.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -46,6 +55,14 @@ public:
        EventOutput &Out);
   ~DiskBuild(); // finishes the rebuild under way
 
+  // After each rebuild, the baselines of the units it compiled (those of
+  // Commands) are prepared in the baseline store at StoreDir. Call before
+  // the first sync().
+  void prepareBaselines(std::string StoreDir,
+                        std::vector<frontend::CompileCommand> Commands);
+  // Baselines prepared so far (hotc status, tests).
+  size_t baselinesPrepared();
+
   // Queues a rebuild for these patched files (merged with any queued).
   void sync(const std::vector<std::string> &PatchedFiles);
   // A save arrived: the rebuild under way stops (its files stay queued),
@@ -67,6 +84,10 @@ private:
   // False when a save interrupted it.
   bool rebuild(const std::set<std::string> &Files);
   llvm::Error reloadIfStale();
+  // Prepares the baselines of ToPrepare in the store while no save or
+  // sync comes; what is left waits for the next rebuild. QueueLock held
+  // on entry and exit, not while compiling.
+  void prepareQueued(std::unique_lock<std::mutex> &G);
 
   std::unique_ptr<ninja::NinjaBuild> Build;
   std::string Dir;
@@ -79,6 +100,12 @@ private:
   uint64_t Requests = 0; // syncs and interrupts: the quiet spell restarts
   size_t Rebuilding = 0; // files of the rebuild under way
   bool Stopping = false;
+  std::string StoreDir; // empty: no baselines are prepared
+  std::vector<frontend::CompileCommand> Commands;
+  // Rebuilt units whose baselines are to be prepared: main file -> the
+  // recorded text of its inputs (the launcher's record of the rebuild).
+  std::map<std::string, llvm::StringMap<std::string>> ToPrepare;
+  size_t Prepared = 0;
   std::mutex BuildLock; // ninja: one user at a time
   std::thread Worker;
 };

@@ -322,9 +322,11 @@ Ending watchProcess(const WatchOptions &Opts, const Target &T, EventOutput &Out,
                  BuildDir + "/compile_commands.json"};
   std::unique_ptr<DiskBuild> Disk;
   if (Opts.DiskBuild) { // --no-disk-build: the build on disk is left alone
-    if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out))
+    if (auto D = DiskBuild::open(BuildDir, {executablePath(T.Pid)}, Out)) {
       Disk = std::move(*D);
-    else
+      if (Disk) // the next run on the rebuilt binary reads them
+        Disk->prepareBaselines(BuildDir + "/.hotc/baselines", *Commands);
+    } else
       Out.note("the build on disk will not be kept in step with the process: " +
                toString(D.takeError()));
   }

@@ -266,6 +266,54 @@ TEST(LivePatch, BuildOnDiskCatchesUpAfterAPatch) {
   EXPECT_EQ(Fresh.last()->at("ext"), "41");
 }
 
+size_t storedBaselines(const FixtureProject &P) {
+  std::string Out = P.path("stored.txt");
+  shell("ls '" + P.BuildDir + "'/.hotc/baselines/ 2>/dev/null | grep -c '\\.json$' > '" +
+        Out + "'");
+  return static_cast<size_t>(atoi(P.read("stored.txt").c_str()));
+}
+
+// The build on disk recompiles what a patch changed, so the next run of
+// hotc watch, on the rebuilt binary, has new records for those units: the
+// rebuild prepares their baselines in the store, and that run's first save
+// of the unit reads it instead of compiling it.
+TEST(LivePatch, BuildOnDiskPreparesTheNextRunsBaselines) {
+  FixtureProject P = copyFixture("live_app", testName());
+  ASSERT_EQ(buildWithLauncher(P), 0);
+  auto Args = [&](const std::string &Log) {
+    return std::vector<std::string>{"watch", "-p", P.BuildDir, "--json", "--exec",
+                                    P.BuildDir + "/live_app", P.path(Log)};
+  };
+  {
+    HotcProcess Hotc(Args("app1.log"), P.Dir);
+    ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+    P.edit("calls.cpp", "int extension() { return 0; }",
+           "int extension() { return 41; }");
+    auto First = Hotc.waitEvent("patched", 30s);
+    ASSERT_TRUE(First) << Hotc.history();
+    EXPECT_EQ(baselinesOf(*First, "compiled"), 1) << Hotc.history();
+    ASSERT_TRUE(Hotc.waitEvent("rebuilt", 120s)) << Hotc.history();
+    // The baseline of the save (the old record), then the rebuilt one's.
+    auto Until = std::chrono::steady_clock::now() + 60s;
+    while (storedBaselines(P) < 2 && std::chrono::steady_clock::now() < Until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(storedBaselines(P), 2u) << Hotc.history();
+    Hotc.signal(SIGTERM);
+    Hotc.waitExit();
+  }
+  AppLog Log(P.path("app2.log"));
+  HotcProcess Hotc(Args("app2.log"), P.Dir);
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  ASSERT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "41"; }))
+      << "the rebuilt binary runs the edit";
+  P.edit("calls.cpp", "return 41;", "return 42;");
+  auto Next = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(Next) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*Next, "restored"), 1) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*Next, "compiled"), 0) << Hotc.history();
+  EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "42"; })) << Hotc.history();
+}
+
 // The pid a slow compile of buildWithSlowLauncher wrote, once it runs.
 int slowCompilePid(const FixtureProject &P, std::chrono::seconds Timeout) {
   auto Until = std::chrono::steady_clock::now() + Timeout;
