@@ -98,6 +98,18 @@ int64_t baselinesOf(const llvm::json::Object &E, const char *Kind) {
   return B ? B->getInteger(Kind).value_or(-1) : -1;
 }
 
+// The first run's first save: calls.cpp's extension() returns 41, and the
+// unit's baseline is compiled (nothing stored for it yet).
+void saveFirstEditCompilingItsBaseline(HotcProcess &Hotc, const FixtureProject &P) {
+  ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
+  P.edit("calls.cpp", "int extension() { return 0; }",
+         "int extension() { return 41; }");
+  auto First = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(First) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*First, "compiled"), 1) << Hotc.history();
+  EXPECT_EQ(baselinesOf(*First, "restored"), 0) << Hotc.history();
+}
+
 // What a unit's baseline compile learned is kept in BUILD_DIR/.hotc/
 // baselines: a second run of hotc watch, on a process of the same build,
 // compiles no baseline for a unit the first run compiled, and its patches
@@ -108,13 +120,9 @@ TEST(LivePatch, BaselinesOfAnEarlierRunAreReadNotCompiled) {
   {
     AppLog Log(P.path("app1.log"));
     HotcProcess Hotc(watchWithoutDiskBuild(P, "app1.log"), P.Dir);
-    ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
-    P.edit("calls.cpp", "int extension() { return 0; }",
-           "int extension() { return 41; }");
-    auto First = Hotc.waitEvent("patched", 30s);
-    ASSERT_TRUE(First) << Hotc.history();
-    EXPECT_EQ(baselinesOf(*First, "compiled"), 1) << Hotc.history();
-    EXPECT_EQ(baselinesOf(*First, "restored"), 0) << Hotc.history();
+    saveFirstEditCompilingItsBaseline(Hotc, P);
+    if (HasFatalFailure())
+      return;
     P.edit("state.cpp", "return ++calls;", "return 2000 + ++calls;");
     auto Second = Hotc.waitEvent("patched", 30s);
     ASSERT_TRUE(Second) << Hotc.history();
@@ -164,10 +172,9 @@ TEST(LivePatch, UnreadableStoredBaselineIsReportedAndCompiled) {
   ASSERT_EQ(buildWithLauncher(P), 0);
   {
     HotcProcess Hotc(watchWithoutDiskBuild(P, "app1.log"), P.Dir);
-    ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
-    P.edit("calls.cpp", "int extension() { return 0; }",
-           "int extension() { return 41; }");
-    ASSERT_TRUE(Hotc.waitEvent("patched", 30s)) << Hotc.history();
+    saveFirstEditCompilingItsBaseline(Hotc, P);
+    if (HasFatalFailure())
+      return;
     Hotc.signal(SIGTERM);
     Hotc.waitExit();
   }
@@ -286,12 +293,9 @@ TEST(LivePatch, BuildOnDiskPreparesTheNextRunsBaselines) {
   };
   {
     HotcProcess Hotc(Args("app1.log"), P.Dir);
-    ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
-    P.edit("calls.cpp", "int extension() { return 0; }",
-           "int extension() { return 41; }");
-    auto First = Hotc.waitEvent("patched", 30s);
-    ASSERT_TRUE(First) << Hotc.history();
-    EXPECT_EQ(baselinesOf(*First, "compiled"), 1) << Hotc.history();
+    saveFirstEditCompilingItsBaseline(Hotc, P);
+    if (HasFatalFailure())
+      return;
     ASSERT_TRUE(Hotc.waitEvent("rebuilt", 120s)) << Hotc.history();
     // The baseline of the save (the old record), then the rebuilt one's.
     auto Until = std::chrono::steady_clock::now() + 60s;
