@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <set>
 #include <sys/time.h>
 #include <xxhash.h>
 
@@ -18,16 +20,31 @@ using namespace llvm;
 namespace hotc::jit {
 namespace {
 
-// This hotc binary, by path, size and modification time: a rebuilt hotc
-// may hash and view code otherwise, so its entries are its own.
+std::string fileIdentity(const std::string &Path) {
+  sys::fs::file_status St;
+  if (Path.empty() || sys::fs::status(Path, St))
+    return "unknown " + Path;
+  return Path + "\n" + std::to_string(St.getSize()) + "\n" +
+         std::to_string(St.getLastModificationTime().time_since_epoch().count());
+}
+
+// This hotc binary and the Clang and LLVM libraries it runs, by path, size
+// and modification time: a rebuilt hotc or an upgraded LLVM package may
+// hash and view code otherwise, so their entries are their own.
 std::string selfIdentity() {
   static const std::string Id = [] {
-    std::string Exe = sys::fs::getMainExecutable(nullptr, (void *)&selfIdentity);
-    sys::fs::file_status St;
-    if (Exe.empty() || sys::fs::status(Exe, St))
-      return std::string("unknown");
-    return Exe + "\n" + std::to_string(St.getSize()) + "\n" +
-           std::to_string(St.getLastModificationTime().time_since_epoch().count());
+    std::string Out =
+        fileIdentity(sys::fs::getMainExecutable(nullptr, (void *)&selfIdentity));
+    std::ifstream Maps("/proc/self/maps");
+    std::set<std::string> Libraries;
+    for (std::string Line; std::getline(Maps, Line);)
+      if (size_t At = Line.find('/'); At != std::string::npos &&
+                                      (Line.find("libclang-cpp", At) != std::string::npos ||
+                                       Line.find("libLLVM", At) != std::string::npos))
+        Libraries.insert(Line.substr(At));
+    for (const std::string &L : Libraries)
+      Out += "\n" + fileIdentity(L);
+    return Out;
   }();
   return Id;
 }

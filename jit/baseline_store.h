@@ -6,8 +6,9 @@
 //
 // An entry is named by the content of everything the baseline is a
 // function of: the compile command, the text of every input the launcher
-// recorded (main file and headers), and this hotc binary (its hashes and
-// Clang's view change with it). No entry is ever updated; a changed input
+// recorded (main file and headers), and this hotc binary with the Clang
+// and LLVM libraries it loaded (its hashes and Clang's view change with
+// them). No entry is ever updated; a changed input
 // is a different key. Entries unused for kStaleDays are removed.
 #pragma once
 

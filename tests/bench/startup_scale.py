@@ -13,6 +13,12 @@ and a save of a group header read by N/10 units; with --spread K, K other
 units saved once each, and hotc's RSS after them. Each save is written, its
 `patched` event waited for, and the new value looked for in the program's
 log. Results are printed as one table; nothing is asserted (a benchmark).
+
+With --restart, hotc is then stopped once the build on disk has caught up
+and prepared the baselines of what it rebuilt (BUILD_DIR/.hotc/baselines/),
+and started again on the rebuilt binary: the same cold save of unit7.cpp
+and the same header save are measured in that second run, where their
+baselines are read from the store instead of compiled.
 """
 import argparse, io, json, os, shutil, subprocess, sys, time, select
 
@@ -123,6 +129,40 @@ def shows(log, text, timeout=20):
     return False
 
 
+def stored(bdir):
+    d = os.path.join(bdir, ".hotc", "baselines")
+    try:
+        return len([f for f in os.listdir(d) if f.endswith(".json")])
+    except OSError:
+        return 0
+
+
+def restart(w, hotc, bdir, log, rows, save, unit7, header):
+    """Waits for the build on disk and the baselines it prepares, stops hotc
+    (and the program), starts both again and saves unit7.cpp and the header
+    once more. Returns the new Watch."""
+    w.wait(("rebuilt",), 300)
+    last, since = stored(bdir), time.time()
+    while time.time() - since < 3:  # no new entry for 3 s: done
+        time.sleep(0.2)
+        if stored(bdir) != last:
+            last, since = stored(bdir), time.time()
+    w.close()
+    log = log + ".restart"
+    t = time.time()
+    w = Watch(hotc, bdir, log)
+    ready = w.wait(("ready",), 600)
+    if not ready or not shows(log, "u7=623\n"):
+        sys.exit("the restarted program does not run the rebuilt binary")
+    rows.append(("restart: ready (%d baselines stored)" % last, "ready",
+                 (time.time() - t) * 1000, ready["ms"], None, True, "-"))
+    save("restart: first save of unit7.cpp", unit7, "+ 600;", "+ 700;",
+         "u7=723\n", w, log)
+    save("restart: group1.h again", header, "return 51;", "return 61;",
+         "u11=85\n", w, log)
+    return w
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -133,6 +173,9 @@ def main():
     ap.add_argument("--reuse", action="store_true",
                     help="keep the project and build of an earlier run (its "
                          "sources are put back; only what changed is rebuilt)")
+    ap.add_argument("--restart", action="store_true",
+                    help="then stop hotc, start it again on the rebuilt "
+                         "binary and save unit7.cpp and group1.h again")
     ap.add_argument("--spread", type=int, default=0,
                     help="then save N other units once each and report "
                          "hotc's RSS after them")
@@ -160,17 +203,20 @@ def main():
         if not shows(log, "sum="):
             sys.exit("the program does not run")
 
-        def save(name, path, old, new, expect):
+        def save(name, path, old, new, expect, watch=None, logfile=None):
+            watch, logfile = watch or w, logfile or log
             text = open(path).read()
             assert old in text, (path, old)
             t = time.time()
             open(path, "w").write(text.replace(old, new, 1))
-            ev = w.wait(("patched", "error", "ignored", "unchanged"), 300)
-            seen = shows(log, expect)
+            ev = watch.wait(("patched", "error", "ignored", "unchanged"), 300)
+            seen = shows(logfile, expect)
             wall = (time.time() - t) * 1000
             ms = (ev or {}).get("ms", {})
+            b = (ev or {}).get("baselines", {})
             rows.append((name, ev.get("event") if ev else "none", wall,
-                         ms.get("total"), ms.get("baseline"), seen))
+                         ms.get("total"), ms.get("baseline"), seen,
+                         "%s/%s" % (b.get("compiled", "-"), b.get("restored", "-"))))
 
         unit7 = os.path.join(root, "unit7.cpp")
         # unit7(1) = scale(7 + 1) + group7_bias() + value = 23 + value
@@ -200,18 +246,21 @@ def main():
                 if ev and ev.get("event") == "patched" and shows(log, "sum=%d\n" % total):
                     spread_ok += 1
                 spread.append((time.time() - t) * 1000)
+        if a.restart:
+            w = restart(w, hotc, bdir, log, rows, save, unit7, g)
         rss = ready.get("rss_bytes", 0) / 1e6
         print("units %d (+ main.cpp), built in %.0f s with g++ -O0 -g through the launcher"
               % (a.units, build_s))
         print("ready: %.0f ms after start, %s baselines compiled at start, "
               "%s analyses left to the background, hotc RSS %.0f MB"
               % (ready["ms"], ready.get("baselines"), ready.get("indexing"), rss))
-        print("%-44s %-9s %9s %9s %9s %s" % ("save", "answer", "wall ms",
-                                              "total ms", "baseline", "in log"))
+        print("%-52s %-9s %9s %9s %9s %-9s %s" % ("save", "answer", "wall ms",
+                                                   "total ms", "baseline",
+                                                   "comp/rest", "in log"))
         for r in rows:
-            print("%-44s %-9s %9.0f %9s %9s %s" % (
+            print("%-52s %-9s %9.0f %9s %9s %-9s %s" % (
                 r[0], r[1], r[2], "%.0f" % r[3] if r[3] is not None else "-",
-                "%.0f" % r[4] if r[4] is not None else "-", r[5]))
+                "%.0f" % r[4] if r[4] is not None else "-", r[6], r[5]))
         if spread:
             spread.sort()
             rss_now = 0
