@@ -58,11 +58,6 @@ void DiskBuild::prepareBaselines(std::string Dir,
   Commands = std::move(Cmds);
 }
 
-size_t DiskBuild::baselinesPrepared() {
-  std::lock_guard<std::mutex> G(QueueLock);
-  return Prepared;
-}
-
 void DiskBuild::prepareQueued(std::unique_lock<std::mutex> &G) {
   uint64_t Seen = Requests;
   jit::BaselineStore Store(StoreDir);
@@ -77,12 +72,9 @@ void DiskBuild::prepareQueued(std::unique_lock<std::mutex> &G) {
       continue; // a unit of another binary of the build
     frontend::CompileCommand Copy = *Cmd;
     G.unlock();
-    bool Done = false;
     std::string Key = jit::BaselineStore::keyOf(Copy, Recorded);
     auto Found = Store.find(Key);
-    if (Found && *Found) {
-      Done = true; // there already (another session of this build)
-    } else {
+    if (!Found || !*Found) { // else there already (another session of this build)
       if (!Found) // unreadable: replaced below
         consumeError(Found.takeError());
       auto Facts = jit::learnBaseline(Copy, Recorded);
@@ -90,11 +82,8 @@ void DiskBuild::prepareQueued(std::unique_lock<std::mutex> &G) {
         consumeError(Facts.takeError());
       else if (Error E = Store.save(Key, *Facts))
         Out.note("baseline store: " + Main + ": " + toString(std::move(E)));
-      else
-        Done = true;
     }
     G.lock();
-    Prepared += Done;
   }
 }
 

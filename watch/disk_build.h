@@ -60,8 +60,6 @@ public:
   // the first sync().
   void prepareBaselines(std::string StoreDir,
                         std::vector<frontend::CompileCommand> Commands);
-  // Baselines prepared so far (hotc status, tests).
-  size_t baselinesPrepared();
 
   // Queues a rebuild for these patched files (merged with any queued).
   void sync(const std::vector<std::string> &PatchedFiles);
@@ -105,7 +103,6 @@ private:
   // Rebuilt units whose baselines are to be prepared: main file -> the
   // recorded text of its inputs (the launcher's record of the rebuild).
   std::map<std::string, llvm::StringMap<std::string>> ToPrepare;
-  size_t Prepared = 0;
   std::mutex BuildLock; // ninja: one user at a time
   std::thread Worker;
 };
