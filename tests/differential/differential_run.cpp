@@ -123,11 +123,20 @@ public:
         return std::nullopt;
       if (E->getString("event") == "error" && E->getString("kind") == "rebuild")
         continue;
-      if (isAbout(*E, Unit))
+      if (isAbout(*E, Unit)) {
+        if (const llvm::json::Object *B = E->getObject("baselines")) {
+          BaselinesCompiled += B->getInteger("compiled").value_or(0);
+          BaselinesRestored += B->getInteger("restored").value_or(0);
+        }
         return E;
+      }
     }
     return std::nullopt;
   }
+
+  // Baselines hotc loaded for the saves so far: compiled, or read from the
+  // baseline store (a run after another of the same hotc and host build).
+  int64_t BaselinesCompiled = 0, BaselinesRestored = 0;
 
   HostProject Project;
   std::string RunDir;
@@ -368,6 +377,8 @@ RunReport runDifferential(const HostBuild &B, const std::vector<Scenario> &All,
   }
   L.stop();
   R.Seconds = std::chrono::duration<double>(Clock::now() - Started).count();
+  R.BaselinesCompiled = L.BaselinesCompiled;
+  R.BaselinesRestored = L.BaselinesRestored;
   return R;
 }
 

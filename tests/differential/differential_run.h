@@ -30,6 +30,8 @@ struct RunReport {
   std::vector<ScenarioOutcome> Outcomes;
   std::vector<std::string> Errors; // the run itself went wrong (no ready...)
   double Seconds = 0;
+  // Over the patched saves: baselines compiled, and read from the store.
+  int64_t BaselinesCompiled = 0, BaselinesRestored = 0;
 };
 
 // Runs every scenario against build B in WorkDir (reused between runs:

@@ -76,6 +76,8 @@ std::string summarise(const std::string &Build, const RunReport &R,
     << " s\n";
   for (const auto &[Class, N] : ByClass)
     S << "  " << Class << ": " << N << "\n";
+  S << "  baselines: " << R.BaselinesCompiled << " compiled, " << R.BaselinesRestored
+    << " read from the baseline store\n";
   for (const std::string &E : R.Errors)
     S << "run error: " << E << "\n";
   if (!V.ExpectedFailures.empty()) {
