@@ -160,18 +160,12 @@ void reap(Session &S) {
 
 } // namespace
 
-int runFleet(const FleetOptions &Opts) {
-  std::string Dir = realPathOf(Opts.BuildDir);
-  Outputs Out{Opts.Json, nullptr};
-  if (!Opts.EventsTo.empty()) {
-    auto Channel = openEventsChannel(Opts.EventsTo);
-    if (!Channel) {
-      fprintf(stderr, "hotc watch: %s\n",
-              llvm::toString(Channel.takeError()).c_str());
-      return 2;
-    }
-    Out.Events = *Channel;
-  }
+namespace {
+
+// The signals that end a fleet, blocked and read from the returned
+// signalfd; SIGPIPE stays blocked (a reader of the events that went away
+// is an error of the write, not the end of hotc).
+int stopSignals() {
   sigset_t Stop;
   sigemptyset(&Stop);
   for (int S : {SIGINT, SIGTERM, SIGHUP})
@@ -179,12 +173,20 @@ int runFleet(const FleetOptions &Opts) {
   sigaddset(&Stop, SIGPIPE);
   sigprocmask(SIG_BLOCK, &Stop, nullptr);
   sigdelset(&Stop, SIGPIPE);
-  int SigFd = signalfd(-1, &Stop, SFD_CLOEXEC | SFD_NONBLOCK);
+  return signalfd(-1, &Stop, SFD_CLOEXEC | SFD_NONBLOCK);
+}
 
+// The sessions of one fleet, and what it ends with.
+struct Fleet {
+  const FleetOptions &Opts;
+  std::string Dir; // the build directory, real path
+  Outputs &Out;
   std::vector<Session> Sessions;
   std::set<int> Seen; // every pid a session was started for, once
   int FirstFailure = 0, Signal = 0;
-  auto Attach = [&](int Pid) {
+
+  // Starts a session for Pid, unless one was started for it before.
+  void attach(int Pid) {
     if (!Seen.insert(Pid).second)
       return;
     // One running session at a time keeps the build on disk in step.
@@ -199,17 +201,34 @@ int runFleet(const FleetOptions &Opts) {
     if (!Opts.Json)
       fprintf(stderr, "hotc: watching pid %d (session %d)\n", Pid, S->Hotc);
     Sessions.push_back(std::move(*S));
-  };
-  for (int Pid : Opts.Pids)
-    Attach(Pid);
-  if (Opts.All) {
-    for (int Pid : processesOf(Dir))
-      Attach(Pid);
-    if (Sessions.empty() && !Opts.Json)
-      fprintf(stderr, "hotc: no process running code of %s has the agent yet; "
-                      "waiting for one (start it with hotc run)\n", Dir.c_str());
   }
-  for (;;) {
+
+  // A stop signal: each session stops watching; its process runs on.
+  void stop(int Sig) {
+    Signal = Sig;
+    for (Session &S : Sessions)
+      if (!S.Ended)
+        kill(S.Hotc, SIGTERM);
+  }
+
+  // Output of Sessions[I]'s pipe F; a session whose pipes are all closed
+  // is reaped.
+  void serve(size_t I, int F) {
+    Session &S = Sessions[I];
+    if (drain(S, F, Out) || S.Fds[0] >= 0 || S.Fds[1] >= 0 || S.Fds[2] >= 0)
+      return;
+    reap(S);
+    if (S.Code && !FirstFailure && !Signal)
+      FirstFailure = S.Code;
+    if (!Opts.Json)
+      fprintf(stderr, "hotc: the session of pid %d ended (exit code %d)\n", S.Pid,
+              S.Code);
+  }
+
+  // One wait for a signal or session output, and what it brought; false
+  // once the fleet is done (no session runs, and --all is not waiting for
+  // new processes).
+  bool step(int SigFd) {
     std::vector<pollfd> Fds{{SigFd, POLLIN, 0}};
     std::vector<std::pair<size_t, int>> Of; // Fds[i + 1] is Sessions[first].Fds[second]
     size_t Running = 0;
@@ -222,39 +241,54 @@ int runFleet(const FleetOptions &Opts) {
         }
     }
     if (Running == 0 && (!Opts.All || Signal))
-      break;
+      return false;
     if (poll(Fds.data(), Fds.size(), Opts.All && !Signal ? 500 : -1) < 0 &&
         errno != EINTR)
-      break;
+      return false;
     if (Fds[0].revents) {
       signalfd_siginfo Info;
-      if (read(SigFd, &Info, sizeof(Info)) == sizeof(Info) && !Signal) {
-        Signal = static_cast<int>(Info.ssi_signo);
-        for (Session &S : Sessions)
-          if (!S.Ended)
-            kill(S.Hotc, SIGTERM); // each stops watching; its process runs on
-      }
+      if (read(SigFd, &Info, sizeof(Info)) == sizeof(Info) && !Signal)
+        stop(static_cast<int>(Info.ssi_signo));
     }
     for (size_t J = 1; J < Fds.size(); ++J)
-      if (Fds[J].revents) {
-        auto [I, F] = Of[J - 1];
-        Session &S = Sessions[I];
-        if (!drain(S, F, Out) && S.Fds[0] < 0 && S.Fds[1] < 0 && S.Fds[2] < 0) {
-          reap(S);
-          if (S.Code && !FirstFailure && !Signal)
-            FirstFailure = S.Code;
-          if (!Opts.Json)
-            fprintf(stderr, "hotc: the session of pid %d ended (exit code %d)\n",
-                    S.Pid, S.Code);
-        }
-      }
-    if (Opts.All && !Signal)
+      if (Fds[J].revents)
+        serve(Of[J - 1].first, Of[J - 1].second);
+    if (Opts.All && !Signal) // a process started since is attached
       for (int Pid : processesOf(Dir))
-        Attach(Pid);
+        attach(Pid);
+    return true;
+  }
+};
+
+} // namespace
+
+int runFleet(const FleetOptions &Opts) {
+  Outputs Out{Opts.Json, nullptr};
+  if (!Opts.EventsTo.empty()) {
+    auto Channel = openEventsChannel(Opts.EventsTo);
+    if (!Channel) {
+      fprintf(stderr, "hotc watch: %s\n",
+              llvm::toString(Channel.takeError()).c_str());
+      return 2;
+    }
+    Out.Events = *Channel;
+  }
+  int SigFd = stopSignals();
+  Fleet F{Opts, realPathOf(Opts.BuildDir), Out};
+  for (int Pid : Opts.Pids)
+    F.attach(Pid);
+  if (Opts.All) {
+    for (int Pid : processesOf(F.Dir))
+      F.attach(Pid);
+    if (F.Sessions.empty() && !Opts.Json)
+      fprintf(stderr, "hotc: no process running code of %s has the agent yet; "
+                      "waiting for one (start it with hotc run)\n", F.Dir.c_str());
+  }
+  while (F.step(SigFd)) {
   }
   if (Out.Events)
     fclose(Out.Events);
-  return Signal ? 128 + Signal : FirstFailure;
+  return F.Signal ? 128 + F.Signal : F.FirstFailure;
 }
 
 } // namespace hotc::driver
