@@ -5,7 +5,6 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -209,27 +208,13 @@ Expected<std::optional<BaselineFacts>> BaselineStore::find(StringRef Key) const 
 Error BaselineStore::save(StringRef Key, const BaselineFacts &Facts) const {
   if (std::error_code EC = sys::fs::create_directories(Dir))
     return createStringError(EC, "cannot create %s", Dir.c_str());
-  std::string Path = pathOf(Key);
-  // Written aside and renamed: a reader (another hotc session of this
-  // build) never sees half an entry.
-  std::string Temp = Path + ".tmp." + std::to_string(sys::Process::getProcessId());
-  {
-    std::error_code EC;
-    raw_fd_ostream OS(Temp, EC);
-    if (EC)
-      return createStringError(EC, "cannot write %s", Temp.c_str());
+  // llvm::writeToOutput writes aside and renames, as the launcher's
+  // records are written: a reader (another hotc session of this build)
+  // never sees half an entry.
+  return writeToOutput(pathOf(Key), [&](raw_ostream &OS) {
     OS << toJson(Facts);
-    OS.close();
-    if (OS.has_error()) {
-      std::error_code WriteEC = OS.error();
-      OS.clear_error();
-      sys::fs::remove(Temp);
-      return createStringError(WriteEC, "cannot write %s", Temp.c_str());
-    }
-  }
-  if (std::error_code EC = sys::fs::rename(Temp, Path))
-    return createStringError(EC, "cannot replace %s", Path.c_str());
-  return Error::success();
+    return Error::success();
+  });
 }
 
 size_t BaselineStore::removeStale() const {
