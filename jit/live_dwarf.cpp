@@ -9,6 +9,7 @@
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/LEB128.h"
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
@@ -82,12 +83,28 @@ void scopesOf(DWARFDie D, std::vector<std::string> &Out) {
 
 // DW_AT_location that is exactly DW_OP_addr ADDR: a variable with static
 // storage at a fixed place (thread-locals and constants are not).
+// The address of a variable whose location is one address: DW_OP_addr, or
+// (Clang's DWARF 5) DW_OP_addrx, an index into the unit's .debug_addr.
 std::optional<uint64_t> staticAddressOf(const DWARFDie &D) {
   auto Loc = D.find(dwarf::DW_AT_location);
   if (!Loc)
     return std::nullopt;
   auto Block = Loc->getAsBlock();
-  if (!Block || Block->size() != 9 || (*Block)[0] != dwarf::DW_OP_addr)
+  if (!Block || Block->empty())
+    return std::nullopt;
+  if ((*Block)[0] == dwarf::DW_OP_addrx || (*Block)[0] == dwarf::DW_OP_GNU_addr_index) {
+    unsigned Size = 0;
+    const char *Error = nullptr;
+    uint64_t Index = decodeULEB128(Block->data() + 1, &Size,
+                                   Block->data() + Block->size(), &Error);
+    if (Error || 1 + Size != Block->size())
+      return std::nullopt;
+    auto Address = D.getDwarfUnit()->getAddrOffsetSectionItem(Index);
+    if (!Address)
+      return std::nullopt;
+    return Address->Address;
+  }
+  if (Block->size() != 9 || (*Block)[0] != dwarf::DW_OP_addr)
     return std::nullopt;
   uint64_t A = 0;
   for (int I = 8; I >= 1; --I)
