@@ -36,16 +36,6 @@ Error refusal(StringRef SourcePath, const std::string &What, const char *Why) {
       SourcePath.str().c_str(), What.c_str(), Why);
 }
 
-// The live symbol at Address, in the unit's internals or the process.
-std::string nameAt(const LiveView &View, uint64_t Address) {
-  for (const SymbolTable *T : {View.Locals, View.Globals})
-    if (T)
-      for (const auto &E : *T)
-        if (E.second.Address == Address && !E.second.IsFunction)
-          return E.getKey().str();
-  return "";
-}
-
 // Pairs the patch's variables of one identity with the binary's: one with
 // one; as many as the baseline had, in source order; else by equal line.
 // Returns the pairs made; Ambiguous is set when a variable the baseline
@@ -73,6 +63,15 @@ pair(const std::vector<Unbound> &Patch, const std::vector<LiveDwarf::Candidate> 
 }
 
 } // namespace
+
+std::string liveVariableAt(const LiveView &View, uint64_t Address) {
+  for (const SymbolTable *T : {View.Locals, View.Globals})
+    if (T)
+      for (const auto &E : *T)
+        if (E.second.Address == Address && !E.second.IsFunction)
+          return E.getKey().str();
+  return "";
+}
 
 // Whether code may change V after its initialiser: any use but a load from
 // it (through constant offsets) counts, so this errs towards "written".
@@ -110,7 +109,7 @@ BaselineStatics staticsOf(const Module &M) {
 
 Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
                             const BaselineStatics &Baseline, LinkSession &Link,
-                            const LiveView &View) {
+                            const LiveView &View, const StringSet<> &Positioned) {
   std::map<std::string, std::vector<Unbound>> ByIdentity;
   std::vector<const GlobalVariable *> Guards;
   StringMap<unsigned> InPatch; // state variables per identity, bound or not
@@ -121,6 +120,8 @@ Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
   for (const GlobalVariable &G : M.globals()) {
     if (G.isDeclaration() || G.getName().starts_with("llvm."))
       continue;
+    if (auto Id = identityOf(G); Id && Positioned.contains(Id->key()))
+      continue; // bound already (jit/static_positions.h)
     if (View.find(G.getName(), G.hasLocalLinkage())) {
       // C++ numbers same-named statics of a function (n, n_0, ...): a new
       // one added above an existing one takes its name.
@@ -185,7 +186,7 @@ Error bindStaticsByIdentity(const Module &M, StringRef SourcePath,
   for (const GlobalVariable *G : Guards) {
     std::string Variable = "_Z" + G->getName().drop_front(4).str();
     auto It = Bound.find(Variable);
-    std::string LiveVariable = It == Bound.end() ? "" : nameAt(View, It->second);
+    std::string LiveVariable = It == Bound.end() ? "" : liveVariableAt(View, It->second);
     if (!LiveVariable.empty() && StringRef(LiveVariable).starts_with("_Z")) {
       std::string LiveGuard = "_ZGV" + LiveVariable.substr(2);
       const LiveSymbol *S = View.find(LiveGuard, true);

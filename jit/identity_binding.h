@@ -24,15 +24,22 @@ struct BaselineStatics {
 };
 BaselineStatics staticsOf(const llvm::Module &M);
 
+// The live symbol of the variable at Address, in the unit's internals or
+// the process; "" when it has none.
+std::string liveVariableAt(const LiveView &View, uint64_t Address);
+
 // For each variable M defines that the live view lacks by name: when the
 // binary's DWARF has the same variable (scope and name) in the unit's
 // compile unit, M's spelling is bound to the live instance, and so is its
 // guard variable. A variable the baseline had that cannot be found that
 // way, or not told apart from another of the same name, is an error: a
-// fresh copy would silently lose the process's state.
+// fresh copy would silently lose the process's state. Positioned: the
+// identities (StaticIdentity::key()) bound by position before
+// (jit/static_positions.h), left alone here.
 llvm::Error bindStaticsByIdentity(const llvm::Module &M, llvm::StringRef SourcePath,
                                   const BaselineStatics &Baseline,
-                                  LinkSession &Link, const LiveView &View);
+                                  LinkSession &Link, const LiveView &View,
+                                  const llvm::StringSet<> &Positioned);
 
 // Itanium ABI: the complete-object constructor or destructor (C1, D1) does
 // what the base-object one (C2, D2) does when the class has no virtual

@@ -13,6 +13,7 @@ LineMap::LineMap(StringRef Running, StringRef New) {
   New.split(Now, '\n');
   RunningOf.assign(Now.size() + 1, 0);
   Inserted.assign(Now.size() + 1, false);
+  Replaced.assign(Now.size() + 1, {1, 0});
   // The lines both keep at the start and at the end, then the difference
   // of what lies between.
   auto [Prefix, Suffix] = commonEnds(Old, Now);
@@ -35,6 +36,9 @@ LineMap::LineMap(StringRef Running, StringRef New) {
     if (Middle && KO == O)
       for (size_t I = N; I < KN; ++I)
         Inserted[I + 1] = true;
+    else
+      for (size_t I = N; I < KN; ++I)
+        Replaced[I + 1] = {O + 1, KO};
     if (KN < Now.size())
       RunningOf[KN + 1] = KO + 1;
     O = KO + 1, N = KN + 1;
@@ -43,6 +47,10 @@ LineMap::LineMap(StringRef Running, StringRef New) {
 
 bool LineMap::inserted(unsigned Line) const {
   return Line < Inserted.size() && Inserted[Line];
+}
+
+std::pair<unsigned, unsigned> LineMap::replacedLines(unsigned Line) const {
+  return Line < Replaced.size() ? Replaced[Line] : std::pair<unsigned, unsigned>{1, 0};
 }
 
 std::optional<unsigned> LineMap::runningLine(unsigned Line) const {

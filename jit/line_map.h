@@ -4,6 +4,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace hotc::jit {
@@ -20,10 +21,14 @@ public:
   // Whether the edit added Line between lines it kept (not in place of
   // others): what is written on it is new.
   bool inserted(unsigned Line) const;
+  // The running text's lines First..Last that the edit replaced by the run
+  // of new lines holding Line; First > Last when Line was kept or inserted.
+  std::pair<unsigned, unsigned> replacedLines(unsigned Line) const;
 
 private:
   std::vector<unsigned> RunningOf; // by line of the new text; 0: none
   std::vector<bool> Inserted;
+  std::vector<std::pair<unsigned, unsigned>> Replaced; // by line of the new text
 };
 
 } // namespace hotc::jit

@@ -16,6 +16,7 @@ struct PatchSession::Prepared {
   // Entries of the record that are no function hashes: the initialisers of
   // `hotc: rerun` globals ("init:G"), functions run unoptimised ("O0:F").
   llvm::StringMap<uint64_t> Marks;
+  StaticPlacements Placed; // same-named statics bound by position
 };
 
 } // namespace hotc::jit

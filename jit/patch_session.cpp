@@ -300,8 +300,25 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
             "build's own compiler (its view differs from Clang's), which hotc "
             "does not deoptimise yet",
             demangle(W.getKey()).c_str(), U.Command.File.c_str());
+  auto Positioned = bindStaticsByPosition(M, U.Command.File, U.Statics, U.LiveStatics,
+                                          U.Compiler->acceptedText(),
+                                          U.Compiler->lastText(), Generation + 1, Link,
+                                          *View);
+  if (!Positioned)
+    return Positioned.takeError();
+  if (ByBuildCompiler && !Positioned->Renumbered.empty())
+    return make_error<CompilerViewMismatch>(
+        U.Command.File, P.Tu.CompilerView + "; and the edit renumbers the statics "
+                        "named " + Positioned->Renumbered.front() + ", which a patch "
+                        "compiled by the build's compiler would bind by its own "
+                        "numbering, to other statics");
   if (!ByBuildCompiler) {
-    if (Error E = bindStaticsByIdentity(M, U.Command.File, U.LiveStatics, Link, *View))
+    StringSet<> Keys;
+    for (const auto &E : Positioned->Placed)
+      Keys.insert(E.first);
+    P.Placed = std::move(Positioned->Placed);
+    if (Error E = bindStaticsByIdentity(M, U.Command.File, U.LiveStatics, Link, *View,
+                                        Keys))
       return E;
     if (Error E = lowerThreadLocals(M, *View, U.Command.File))
       return E;
@@ -513,8 +530,11 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
       Units[Indices[I]].Live[E.getKey()] = E.second;
     for (const auto &E : Prep[I].Layouts)
       Units[Indices[I]].LiveLayouts[E.getKey()] = E.second;
-    Units[Indices[I]].Compiler->accept();
-    Units[Indices[I]].RolledBack = false;
+    UnitState &U = Units[Indices[I]];
+    U.Statics.accept(std::move(Prep[I].Placed), U.Compiler->acceptedText(),
+                     U.Compiler->lastText());
+    U.Compiler->accept();
+    U.RolledBack = false;
     Failed.erase(Indices[I]);
   }
   R.Ms.Patch = msSince(PatchStart);

@@ -10,6 +10,7 @@
 #include "jit/function_hash.h"
 #include "jit/identity_binding.h"
 #include "jit/layout_check.h"
+#include "jit/static_positions.h"
 #include "jit/live_symbols.h"
 #include "jit/tu_compiler.h"
 #include "jit/unit_compiler.h"
@@ -28,6 +29,7 @@ struct UnitState {
   FunctionHashes Live; // hashes of what the process runs for this unit
   TypeLayouts LiveLayouts; // layouts of the types that code was built with
   BaselineStatics LiveStatics; // variables the process has (Clang's spelling)
+  StaticPositions Statics;     // same-named statics, as patches left them
   // Absolute, without dots. Of a pending unit: the project files the
   // launcher recorded, until its compile names them all.
   std::vector<std::string> Inputs;

@@ -103,5 +103,85 @@ TEST(Fidelity, ClangLambdaHeldByStdFunctionAndPointerTakesTheEdit) {
   })) << Hotc.history();
 }
 
+// Same-named statics of a function are numbered in source order (n, n_0):
+// a block declaring a new `n` above the live one shifts its name. Bound
+// by where each is written (jit/static_positions.h), through three edits:
+// the live counter keeps counting, the new one starts from its initialiser
+// and is itself kept by the next edit, and removing the block leaves the
+// live counter alone. Both count each tick, so inner - n stays the same.
+void expectSameNamedStaticsFollowTheirLines(const char *BuildType) {
+  FixtureSession S("statics_app", testName(), BuildType);
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  auto number = [](const AppLog::Line &L, const char *Key) { return std::stoi(L.at(Key)); };
+  auto Before = S.Log.waitFor([](auto &L) { return std::stoi(L.at("n")) > 20; });
+  ASSERT_TRUE(Before);
+
+  S.Project.edit("count.cpp", "  int inner = 0;\n",
+                 "  int inner = 0;\n  {\n    static int n = 1000;\n    inner = ++n;\n  }\n");
+  auto P = S.Hotc.waitEvent("patched|error");
+  ASSERT_TRUE(P && P->getString("event") == "patched") << S.Hotc.history();
+  auto First = S.Log.waitFor([](auto &L) { return L.at("inner") != "0"; });
+  ASSERT_TRUE(First) << S.Hotc.history();
+  EXPECT_GT(number(*First, "n"), number(*Before, "n")) << "the live counter started again";
+  EXPECT_LT(number(*First, "inner"), 1000 + 200) << "the new static took a live value";
+  int Gap = number(*First, "inner") - number(*First, "n");
+
+  S.Project.edit("count.cpp", "n=%d inner=%d", "n=%d inner=%d v=2");
+  P = S.Hotc.waitEvent("patched|error");
+  ASSERT_TRUE(P && P->getString("event") == "patched") << S.Hotc.history();
+  auto Second = S.Log.waitFor([](auto &L) { return L.count("v"); });
+  ASSERT_TRUE(Second) << S.Hotc.history();
+  EXPECT_GT(number(*Second, "n"), number(*First, "n"));
+  EXPECT_EQ(number(*Second, "inner") - number(*Second, "n"), Gap)
+      << "a static of the second edit is not the one of the first";
+
+  S.Project.edit("count.cpp", "  {\n    static int n = 1000;\n    inner = ++n;\n  }\n", "");
+  P = S.Hotc.waitEvent("patched|error");
+  ASSERT_TRUE(P && P->getString("event") == "patched") << S.Hotc.history();
+  auto Third = S.Log.waitFor([](auto &L) { return L.at("inner") == "0"; });
+  ASSERT_TRUE(Third) << S.Hotc.history();
+  EXPECT_GT(number(*Third, "n"), number(*Second, "n"));
+}
+
+TEST(Fidelity, GccSameNamedStaticsFollowTheirLinesThroughEdits) {
+  expectSameNamedStaticsFollowTheirLines("Debug");
+}
+
+TEST(Fidelity, GccO2SameNamedStaticsFollowTheirLinesThroughEdits) {
+  expectSameNamedStaticsFollowTheirLines("RelWithDebInfo");
+}
+
+// A GCC build's unit whose Clang view differs is patched by GCC, which
+// binds statics by its own numbering: an edit that renumbers same-named
+// statics is refused, the live counter untouched; one that does not is
+// patched.
+TEST(Fidelity, GccCompiledPatchThatRenumbersStaticsIsRefused) {
+  FixtureSession S("statics_app", testName());
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  auto Before = S.Log.waitFor([](auto &L) { return std::stoi(L.at("m")) > 5; });
+  ASSERT_TRUE(Before);
+  ASSERT_EQ(Before->at("by"), "gcc");
+  S.Project.edit("compat.cpp", "  static int m;\n",
+                 "  {\n    static int m = 100;\n    (void)m;\n  }\n  static int m;\n");
+  auto E = S.Hotc.waitEvent("patched|error");
+  ASSERT_TRUE(E && E->getString("event") == "error") << S.Hotc.history();
+  EXPECT_EQ(E->getString("kind"), "compiler") << S.Hotc.history();
+  EXPECT_NE(E->getString("message").value_or("").find(
+                "the edit renumbers the statics named step_compat(char*, unsigned int)::m"),
+            std::string::npos)
+      << S.Hotc.history();
+  auto After = S.Log.waitFor([](auto &) { return true; });
+  ASSERT_TRUE(After);
+  EXPECT_GT(std::stoi(After->at("m")), std::stoi(Before->at("m")));
+
+  S.Project.edit("compat.cpp", "  {\n    static int m = 100;\n    (void)m;\n  }\n", "");
+  S.Project.edit("compat.cpp", "m=%d by=%s", "m=%d by=%s v=2");
+  auto P = S.Hotc.waitEvent("patched|error");
+  ASSERT_TRUE(P && P->getString("event") == "patched") << S.Hotc.history();
+  auto Patched = S.Log.waitFor([](auto &L) { return L.count("v"); });
+  ASSERT_TRUE(Patched) << S.Hotc.history();
+  EXPECT_GT(std::stoi(Patched->at("m")), std::stoi(After->at("m")));
+}
+
 } // namespace
 } // namespace hotc::e2e

@@ -203,4 +203,19 @@ TEST(LineMap, LinesAroundOneEditedRegion) {
   EXPECT_EQ(Removed.runningLine(3), 4u);
 }
 
+// Which running lines a run of new lines replaced: where a static declared
+// on a rewritten line may come from (jit/static_positions.h).
+TEST(LineMap, RunsTellWhichLinesTheyReplaced) {
+  jit::LineMap Grown("a\nold\nb\n", "a\nnew 1\nnew 2\nb\n");
+  EXPECT_EQ(Grown.replacedLines(2), (std::pair<unsigned, unsigned>{2, 2}));
+  EXPECT_EQ(Grown.replacedLines(3), (std::pair<unsigned, unsigned>{2, 2}));
+  EXPECT_FALSE(Grown.inserted(2));
+  auto Kept = Grown.replacedLines(4);
+  EXPECT_GT(Kept.first, Kept.second);
+  jit::LineMap Added("a\nb\n", "a\nx\nb\n");
+  auto New = Added.replacedLines(2);
+  EXPECT_GT(New.first, New.second);
+  EXPECT_TRUE(Added.inserted(2));
+}
+
 } // namespace
