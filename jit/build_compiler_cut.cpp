@@ -47,10 +47,11 @@ public:
   // WholeBlock: references into S's block through its section (GAS turns
   // references to local symbols into section + offset) go live too; not
   // for a block that holds new code (its jump tables point into it).
-  void bind(Symbol &S, bool WholeBlock) {
-    Symbol *&Ext = Externals[S.getName()];
+  void bind(Symbol &S, StringRef LiveName, bool WholeBlock) {
+    Symbol *&Ext = Externals[LiveName];
     if (!Ext)
-      Ext = &G.addExternalSymbol(S.getName(), 0, false);
+      Ext = &G.addExternalSymbol(
+          StringRef(G.allocateCString(LiveName).data(), LiveName.size()), 0, false);
     Of[&S] = Ext;
     if (WholeBlock)
       ByBlock[&S.getBlock()][S.getOffset()] = Ext;
@@ -107,6 +108,7 @@ Error refusal(StringRef Unit, const Twine &Why) {
 Expected<BuildCompilerPatch> cutToPatch(const MemoryBuffer &Object,
                                         const PatchPlan &Plan,
                                         const LiveView &Live,
+                                        const StaticRebinding &Statics,
                                         unsigned Generation, StringRef Unit) {
   auto G = createLinkGraphFromELFObject(Object.getMemBufferRef());
   if (!G)
@@ -129,7 +131,7 @@ Expected<BuildCompilerPatch> cutToPatch(const MemoryBuffer &Object,
     (*G)->removeSection(*Sec);
 
   BuildCompilerPatch Out;
-  std::vector<Symbol *> ToBind;
+  std::vector<std::pair<Symbol *, std::string>> ToBind; // and the live name
   DenseSet<Block *> NewCode; // blocks holding code or data the patch keeps
   std::vector<Symbol *> Defined((*G)->defined_symbols().begin(),
                                 (*G)->defined_symbols().end());
@@ -138,7 +140,23 @@ Expected<BuildCompilerPatch> cutToPatch(const MemoryBuffer &Object,
       continue;
     StringRef Name = S->getName();
     bool Local = S->getScope() == Scope::Local;
-    const LiveSymbol *L = Live.find(Name, Local);
+    std::string LiveName = Name.str();
+    if (auto It = Statics.LiveName.find(Name); It != Statics.LiveName.end())
+      LiveName = It->second;
+    const LiveSymbol *L =
+        Statics.Apart.contains(Name) ? nullptr : Live.find(LiveName, Local);
+    if (Statics.Apart.contains(Name)) {
+      // New, but named like another live static: created under its own name.
+      std::string Own = formatv("{0}.hotc{1}", Name, Generation).str();
+      (*G)->addDefinedSymbol(S->getBlock(), S->getOffset(),
+                             StringRef((*G)->allocateCString(StringRef(Own)).data(), Own.size()),
+                             S->getSize(), Linkage::Strong, Scope::Default,
+                             /*IsCallable=*/false, /*IsLive=*/true);
+      S->setScope(Scope::Local);
+      NewCode.insert(&S->getBlock());
+      Out.Created.push_back({Own, Local, false});
+      continue;
+    }
     StringRef Of = S->isCallable() ? changedFunctionOf(Name, Changed) : "";
     if (!Of.empty() && Of == Name && Versioned.count(Name)) {
       // The new code of a live function, under its versioned name.
@@ -150,7 +168,7 @@ Expected<BuildCompilerPatch> cutToPatch(const MemoryBuffer &Object,
       Out.Replaced.push_back({Name.str(), V, Local});
       NewCode.insert(&S->getBlock());
       if (L)
-        ToBind.push_back(S);
+        ToBind.push_back({S, LiveName});
       continue;
     }
     if (!Of.empty() && Of != Name) {
@@ -169,7 +187,7 @@ Expected<BuildCompilerPatch> cutToPatch(const MemoryBuffer &Object,
                      orc::MemProt::Write) != orc::MemProt::None;
     // The unit's constants are private copies (as in jit/patch_module.cpp).
     if (L && !(Local && !S->isCallable() && !Writable && !isRtti(Name))) {
-      ToBind.push_back(S);
+      ToBind.push_back({S, LiveName});
       continue;
     }
     NewCode.insert(&S->getBlock());
@@ -189,8 +207,8 @@ Expected<BuildCompilerPatch> cutToPatch(const MemoryBuffer &Object,
                                " (inlined everywhere in this unit): its live "
                                "copy cannot be replaced");
   Rebinding Rebound(**G);
-  for (Symbol *S : ToBind)
-    Rebound.bind(*S, !NewCode.count(&S->getBlock()));
+  for (auto &[S, LiveName] : ToBind)
+    Rebound.bind(*S, LiveName, !NewCode.count(&S->getBlock()));
   Rebound.apply();
   Out.Graph = std::move(*G);
   return std::move(Out);

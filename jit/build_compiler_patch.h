@@ -22,6 +22,7 @@
 //   again.
 #pragma once
 
+#include "jit/build_compiler_statics.h"
 #include "jit/patch_module.h"
 #include "jit/tu_compiler.h"
 
@@ -49,9 +50,12 @@ struct BuildCompilerPatch {
 // Cuts Object down to the patch. Plan: what Clang's view of the edit
 // replaces and creates. An error names a function the plan replaces that
 // GCC emitted no code for, or a GCC copy of a changed function that live
-// code calls and the patch cannot re-point.
+// code calls and the patch cannot re-point. Statics: the object's statics
+// whose live instances have other names, or whose names are other live
+// statics' (jit/build_compiler_statics.h).
 llvm::Expected<BuildCompilerPatch>
 cutToPatch(const llvm::MemoryBuffer &Object, const PatchPlan &Plan,
-           const LiveView &Live, unsigned Generation, llvm::StringRef Unit);
+           const LiveView &Live, const StaticRebinding &Statics,
+           unsigned Generation, llvm::StringRef Unit);
 
 } // namespace hotc::jit

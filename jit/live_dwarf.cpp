@@ -242,6 +242,18 @@ std::string withoutParameters(StringRef Demangled) {
   return Demangled.str();
 }
 
+StaticIdentity identityOfVariable(const DWARFDie &D) {
+  StaticIdentity Id;
+  const char *Name = D.getShortName();
+  Id.Name = Name ? Name : "";
+  DWARFDie Scope = D.getParent();
+  if (auto Spec = D.getAttributeValueAsReferencedDie(dwarf::DW_AT_specification))
+    Scope = Spec.getParent(); // a static member defined outside its class
+  scopesOf(Scope, Id.Scopes);
+  std::reverse(Id.Scopes.begin(), Id.Scopes.end());
+  return Id;
+}
+
 std::optional<StaticIdentity> identityOf(const GlobalVariable &G, unsigned *Line) {
   SmallVector<DIGlobalVariableExpression *, 1> GVEs;
   G.getDebugInfo(GVEs);
@@ -337,14 +349,7 @@ const LiveDwarf::UnitIndex *LiveDwarf::unitOf(StringRef SourcePath) {
       const char *Name = D.getShortName();
       if (!Address || !Name)
         continue;
-      StaticIdentity Id;
-      Id.Name = Name;
-      DWARFDie Scope = D.getParent();
-      if (auto Spec = D.getAttributeValueAsReferencedDie(dwarf::DW_AT_specification))
-        Scope = Spec.getParent(); // a static member defined outside its class
-      scopesOf(Scope, Id.Scopes);
-      std::reverse(Id.Scopes.begin(), Id.Scopes.end());
-      auto &V = Index.Variables[Id.key()];
+      auto &V = Index.Variables[identityOfVariable(D).key()];
       uint64_t Live = *Address + M->Loaded.Bias;
       unsigned Line = dwarf::toUnsigned(D.findRecursively(dwarf::DW_AT_decl_line), 0);
       if (none_of(V, [&](const Candidate &C) { return C.Address == Live; }))
@@ -426,6 +431,15 @@ const std::vector<LiveDwarf::Closure> &LiveDwarf::closures(StringRef SourcePath)
   static const std::vector<Closure> None;
   const UnitIndex *U = unitOf(SourcePath);
   return U ? U->Closures : None;
+}
+
+std::optional<std::string> LiveDwarf::identityAt(StringRef SourcePath, uint64_t Address) {
+  if (const UnitIndex *U = unitOf(SourcePath))
+    for (const auto &[Key, Candidates] : U->Variables)
+      for (const Candidate &C : Candidates)
+        if (C.Address == Address)
+          return Key;
+  return std::nullopt;
 }
 
 bool LiveDwarf::describes(StringRef SourcePath) { return unitOf(SourcePath) != nullptr; }

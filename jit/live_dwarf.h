@@ -42,6 +42,9 @@ struct StaticIdentity {
 std::optional<StaticIdentity> identityOf(const llvm::GlobalVariable &G,
                                          unsigned *Line = nullptr);
 
+// The identity of a DW_TAG_variable DIE, as its scopes name it.
+StaticIdentity identityOfVariable(const llvm::DWARFDie &Variable);
+
 // Path made absolute against Dir (when relative and Dir is given), without
 // dots: how DWARF's file names and the build's paths are compared.
 std::string absolutePath(llvm::StringRef Path, llvm::StringRef Dir);
@@ -66,6 +69,9 @@ public:
   // the order the DWARF lists them (source order); empty when the binary
   // has no such unit or no such variable.
   std::vector<Candidate> find(llvm::StringRef SourcePath, const StaticIdentity &Id);
+  // The identity (StaticIdentity::key()) of the unit's variable at
+  // Address, if the DWARF has one there.
+  std::optional<std::string> identityAt(llvm::StringRef SourcePath, uint64_t Address);
   // Whether the binary has DWARF for the unit of SourcePath at all.
   bool describes(llvm::StringRef SourcePath);
   // The same from the compile units' names alone (no variable is read),

@@ -2,6 +2,7 @@
 // to jit/patch_session.cpp and jit/patch_rollback.cpp.
 #pragma once
 
+#include "jit/build_compiler_statics.h"
 #include "jit/patch_session.h"
 
 namespace hotc::jit {
@@ -17,6 +18,7 @@ struct PatchSession::Prepared {
   // `hotc: rerun` globals ("init:G"), functions run unoptimised ("O0:F").
   llvm::StringMap<uint64_t> Marks;
   StaticPlacements Placed; // same-named statics bound by position
+  CreatedStatics NewStatics; // created by the build's compiler, by identity
 };
 
 } // namespace hotc::jit

@@ -387,9 +387,21 @@ Error PatchSession::linkByBuildCompiler(UnitState &U, Prepared &P,
   if (!Object)
     return Object.takeError();
   auto T1 = std::chrono::steady_clock::now();
-  auto Cut = cutToPatch(**Object, P.Plan, View, Generation + 1, File);
+  auto Statics = rebindStaticsByIdentity((*Object)->getMemBufferRef(), File,
+                                         Link.dwarf(), View, U.BuildCompilerStatics);
+  if (!Statics)
+    return Statics.takeError();
+  auto Cut = cutToPatch(**Object, P.Plan, View, *Statics, Generation + 1, File);
   if (!Cut)
     return Cut.takeError();
+  for (const CreatedSymbol &C : Cut->Created) {
+    // A static renamed apart is named after the object's symbol.
+    StringRef Object = C.Name;
+    if (!Statics->IdentityOf.count(Object))
+      Object = Object.rsplit(".hotc").first;
+    if (auto It = Statics->IdentityOf.find(Object); !C.IsFunction && It != Statics->IdentityOf.end())
+      P.NewStatics[It->second] = C.Name;
+  }
   P.Plan.Replaced = std::move(Cut->Replaced);
   P.Plan.Created = std::move(Cut->Created);
   std::vector<std::string> Names;
@@ -533,6 +545,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     UnitState &U = Units[Indices[I]];
     U.Statics.accept(std::move(Prep[I].Placed), U.Compiler->acceptedText(),
                      U.Compiler->lastText());
+    for (auto &[Identity, Symbol] : Prep[I].NewStatics)
+      U.BuildCompilerStatics[Identity] = Symbol; // the newest instance
     U.Compiler->accept();
     U.RolledBack = false;
     Failed.erase(Indices[I]);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "jit/baseline_store.h"
+#include "jit/build_compiler_statics.h"
 #include "jit/function_hash.h"
 #include "jit/identity_binding.h"
 #include "jit/layout_check.h"
@@ -30,6 +31,7 @@ struct UnitState {
   TypeLayouts LiveLayouts; // layouts of the types that code was built with
   BaselineStatics LiveStatics; // variables the process has (Clang's spelling)
   StaticPositions Statics;     // same-named statics, as patches left them
+  CreatedStatics BuildCompilerStatics; // created by GCC-compiled patches
   // Absolute, without dots. Of a pending unit: the project files the
   // launcher recorded, until its compile names them all.
   std::vector<std::string> Inputs;

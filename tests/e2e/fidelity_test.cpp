@@ -183,5 +183,40 @@ TEST(Fidelity, GccCompiledPatchThatRenumbersStaticsIsRefused) {
   EXPECT_GT(std::stoi(Patched->at("m")), std::stoi(After->at("m")));
 }
 
+// GCC numbers a C unit's statics of one name across the unit (n.0, n.1):
+// a function added with its own static `n` may take the live `n.0`. A
+// patch GCC compiles is bound by identity (jit/build_compiler_statics.h):
+// the live counter keeps counting, the new static starts from its
+// initialiser and the next edit keeps it. Both count each tick.
+TEST(Fidelity, GccCompiledCStaticsAreBoundByIdentityThroughEdits) {
+  FixtureSession S("statics_app", testName());
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  auto number = [](const AppLog::Line &L, const char *Key) { return std::stoi(L.at(Key)); };
+  auto Before = S.Log.waitFor([](auto &L) { return std::stoi(L.at("t")) > 20; });
+  ASSERT_TRUE(Before);
+  ASSERT_EQ(Before->at("tby"), "gcc");
+  S.Project.edit("tally.c", "void step_tally", "static int more(void);\nvoid step_tally");
+  S.Project.edit("tally.c", "int extra = 0;", "int extra = more();");
+  S.Project.edit("tally.c", "TALLY_BY);\n}\n",
+                 "TALLY_BY);\n}\nstatic int more(void) {\n  static int n = 1000;\n"
+                 "  return ++n;\n}\n");
+  auto First = S.Log.waitFor([](auto &L) { return L.at("extra") != "0"; });
+  ASSERT_TRUE(First) << S.Hotc.history();
+  EXPECT_GT(number(*First, "t"), number(*Before, "t")) << "the live counter started again";
+  EXPECT_LT(number(*First, "extra"), 1000 + 200) << "the new static took a live value";
+  int Gap = number(*First, "extra") - number(*First, "t");
+
+  // The edit reaches more() too: its static is linked again.
+  S.Project.edit("tally.c", "  return ++n;\n", "  n += 1;\n  return n;\n");
+  S.Project.edit("tally.c", "tby=%s\"", "tby=%s v=2\"");
+  auto Second = S.Log.waitFor([](auto &L) { return L.count("v"); });
+  ASSERT_TRUE(Second) << S.Hotc.history();
+  EXPECT_GT(number(*Second, "t"), number(*First, "t"));
+  EXPECT_EQ(number(*Second, "extra") - number(*Second, "t"), Gap)
+      << "a static of the second edit is not the one of the first";
+  EXPECT_NE(S.Hotc.history().find("build_compiled\":[\""), std::string::npos)
+      << "not compiled by GCC: " << S.Hotc.history();
+}
+
 } // namespace
 } // namespace hotc::e2e

@@ -51,7 +51,7 @@ Cut cut() {
   jit::PatchPlan Plan;
   Plan.Replaced.push_back({"changed", "changed.hotc2", false});
   Plan.Created.push_back({"brand_new", false, true});
-  auto P = jit::cutToPatch(*Out.Object, Plan, {&Globals, &Locals}, 2, File);
+  auto P = jit::cutToPatch(*Out.Object, Plan, {&Globals, &Locals}, {}, 2, File);
   EXPECT_TRUE(bool(P)) << toString(P.takeError());
   if (P)
     Out.Patch = std::move(*P);
