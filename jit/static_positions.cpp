@@ -69,8 +69,8 @@ struct Pairing {
 };
 
 // Pairs patch statics with slots whose lines are in the text Lines maps
-// onto; OneWithOne pairs a lone static with a lone slot whatever the edit
-// did to its line (what binding by name did for it).
+// onto. A lone static and a lone slot pair whatever the edit did to the
+// line (what binding by name did for them).
 Expected<Pairing> pairByLine(StringRef SourcePath, const std::vector<PatchStatic> &Patch,
                              const std::vector<StaticSlot> &Slots, const LineMap &Lines) {
   Pairing P;
