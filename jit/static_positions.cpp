@@ -174,6 +174,14 @@ bindStaticsByPosition(Module &M, StringRef SourcePath, const StaticPositions &Kn
     auto Paired = pairByLine(SourcePath, Patch, Slots, *Lines);
     if (!Paired)
       return Paired.takeError();
+    // Live statics the DWARF does not show (thread-locals, ones the
+    // optimiser split): a static taken as new may be one of them.
+    if (!Kept && Slots.size() < Baseline.Identities.lookup(Key))
+      for (size_t I = 0; I < Patch.size(); ++I)
+        if (!Paired->Target[I])
+          return refusal(SourcePath, Patch[I].Line, Patch[I].Id,
+                         "the binary's DWARF shows fewer of them than the unit "
+                         "has, at one address each");
 
     bool InOrder = Patch.size() == Slots.size();
     for (size_t I = 0; InOrder && I < Patch.size(); ++I)
