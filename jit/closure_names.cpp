@@ -383,14 +383,21 @@ void renameApart(Module &M, const PatchClosure &Patch, unsigned Serial, bool New
 } // namespace
 
 ClosureBinding bindClosuresByPosition(Module &M, StringRef SourcePath,
-                                      StringRef Running, StringRef New,
-                                      LiveDwarf &Dwarf, const LiveView &View,
+                                      StringRef Build, StringRef Running,
+                                      StringRef New, LiveDwarf &Dwarf,
+                                      const LiveView &View,
                                       const StringSet<> &Changed) {
   ClosureBinding Out;
   auto Patch = patchClosures(M);
   if (Patch.empty())
     return Out;
+  // The binary's closures are where the build's text has them; what this
+  // edit inserted is told against the text the process runs.
   LineMap Lines(Running, New);
+  std::optional<LineMap> OntoBuild;
+  if (Build != Running)
+    OntoBuild.emplace(Build, New);
+  const LineMap &ToBuild = OntoBuild ? *OntoBuild : Lines;
   using Position = std::tuple<std::string, std::string, unsigned>;
   std::map<Position, std::vector<const LiveDwarf::Closure *>> LiveAt;
   const std::vector<LiveDwarf::Closure> &Live = Dwarf.closures(SourcePath);
@@ -401,7 +408,7 @@ ClosureBinding bindClosuresByPosition(Module &M, StringRef SourcePath,
     LiveAt[{C.Enclosing, C.File, C.Line}].push_back(&C);
   std::map<Position, std::vector<const PatchClosure *>> PatchAt;
   for (const auto &[Type, C] : Patch)
-    if (auto Line = Lines.runningLine(C.Line))
+    if (auto Line = ToBuild.runningLine(C.Line))
       PatchAt[{C.Enclosing, C.File, *Line}].push_back(&C);
 
   std::vector<std::pair<const PatchClosure *, const LiveDwarf::Closure *>> Pairs;

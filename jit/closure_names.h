@@ -54,14 +54,16 @@ struct ClosureBinding {
 
 // Renames, in M, the functions of closures of SourcePath, the statics of
 // their members and the patch's copies of the functions holding inlined
-// members, where the process has them under other names. Running and New:
-// the unit's main file as the process runs it and as M was compiled from
+// members, where the process has them under other names. Build, Running
+// and New: the unit's main file as the binary was built from it (the
+// lines of its DWARF), as the process runs it and as M was compiled from
 // (their lines are mapped only when M has lambdas). Changed: M's functions whose code
 // differs from the baseline's of the same name; a lambda that took
 // another's `$_N` is renamed apart only when its code differs from that
 // one's (the same code under that name runs the same).
 ClosureBinding bindClosuresByPosition(llvm::Module &M, llvm::StringRef SourcePath,
-                                      llvm::StringRef Running, llvm::StringRef New,
+                                      llvm::StringRef Build, llvm::StringRef Running,
+                                      llvm::StringRef New,
                                       LiveDwarf &Dwarf, const LiveView &View,
                                       const llvm::StringSet<> &Changed);
 

@@ -301,7 +301,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
             "does not deoptimise yet",
             demangle(W.getKey()).c_str(), U.Command.File.c_str());
   auto Positioned = bindStaticsByPosition(M, U.Command.File, U.Statics, U.LiveStatics,
-                                          U.Compiler->acceptedText(),
+                                          U.BuildMainText, U.Compiler->acceptedText(),
                                           U.Compiler->lastText(), Generation + 1, Link,
                                           *View);
   if (!Positioned)
@@ -543,6 +543,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     for (const auto &E : Prep[I].Layouts)
       Units[Indices[I]].LiveLayouts[E.getKey()] = E.second;
     UnitState &U = Units[Indices[I]];
+    if (!U.BuildMainText)
+      U.BuildMainText = U.Compiler->acceptedText(); // its first patch
     U.Statics.accept(std::move(Prep[I].Placed), U.Compiler->acceptedText(),
                      U.Compiler->lastText());
     for (auto &[Identity, Symbol] : Prep[I].NewStatics)

@@ -21,8 +21,10 @@ BoundSpellings PatchSession::bindSpellings(UnitState &U, Module &M, const LiveVi
   // the process runs.
   ClosureBinding B;
   if (const std::optional<std::string> &Running = U.Compiler->acceptedText())
-    B = bindClosuresByPosition(M, U.Command.File, *Running, U.Compiler->lastText(),
-                               Link.dwarf(), View, Changed);
+    B = bindClosuresByPosition(M, U.Command.File,
+                               U.BuildMainText ? *U.BuildMainText : *Running,
+                               *Running, U.Compiler->lastText(), Link.dwarf(), View,
+                               Changed);
   // All at once: two lambdas may have traded names.
   for (const std::vector<SymbolRename> *Rs : {&Untagged, &B.Renames})
     for (const SymbolRename &Rename : *Rs)

@@ -138,6 +138,7 @@ Error applyRenames(std::vector<Rename> &Renames) {
 Expected<PositionedStatics>
 bindStaticsByPosition(Module &M, StringRef SourcePath, const StaticPositions &Known,
                       const BaselineStatics &Baseline,
+                      const std::optional<std::string> &Build,
                       const std::optional<std::string> &Running, StringRef New,
                       unsigned Generation, LinkSession &Link, const LiveView &View) {
   PositionedStatics Out;
@@ -157,8 +158,8 @@ bindStaticsByPosition(Module &M, StringRef SourcePath, const StaticPositions &Kn
     } else {
       for (const LiveDwarf::Candidate &C : Link.dwarf().find(SourcePath, Patch.front().Id))
         Slots.push_back({C.Line, liveVariableAt(View, C.Address), C.Address});
-      if (Known.BuildText)
-        Coordinates = &Known.BuildText;
+      if (Build)
+        Coordinates = &Build;
       if (Slots.size() < 2 && Patch.size() < 2)
         continue;
       if (Slots.empty() && !Link.dwarf().describes(SourcePath))
@@ -233,8 +234,6 @@ bindStaticsByPosition(Module &M, StringRef SourcePath, const StaticPositions &Kn
 
 void StaticPositions::accept(StaticPlacements Placed,
                              const std::optional<std::string> &Running, StringRef New) {
-  if (!BuildText && Running)
-    BuildText = *Running; // the first patch of the unit: still the build's text
   bool Remap = Running && *Running != New &&
                any_of(Slots, [&](const auto &E) { return !Placed.count(E.first); });
   if (Remap) {

@@ -45,9 +45,6 @@ using StaticPlacements = std::map<std::string, std::vector<StaticSlot>>;
 // A unit's same-named statics as patches left them. Before the first
 // patch that binds by position, the binary's DWARF is the only source.
 struct StaticPositions {
-  // The main file's text the binary was built from (its DWARF's lines),
-  // kept at the unit's first patch, when it is still the running text.
-  std::optional<std::string> BuildText;
   // Slots by StaticIdentity::key(), lines of the running text. An
   // identity here is no longer read from the DWARF.
   std::map<std::string, std::vector<StaticSlot>> Slots;
@@ -73,11 +70,14 @@ struct PositionedStatics {
 // renames each static of M (and its guard) to the live instance declared
 // on its line, or apart (`<name>.hotc<Generation>.<i>`) when it is new;
 // an error names the static when hotc cannot tell. Running, New: the main
-// file as the process runs it and as M was compiled from. Returns what was
+// file as the process runs it and as M was compiled from; Build: as the
+// binary was built from it (the lines of its DWARF), when it is no longer
+// Running. Returns what was
 // placed; bindStaticsByIdentity leaves those identities alone.
 llvm::Expected<PositionedStatics>
 bindStaticsByPosition(llvm::Module &M, llvm::StringRef SourcePath,
                       const StaticPositions &Known, const BaselineStatics &Baseline,
+                      const std::optional<std::string> &Build,
                       const std::optional<std::string> &Running, llvm::StringRef New,
                       unsigned Generation, LinkSession &Link, const LiveView &View);
 

@@ -30,6 +30,10 @@ struct UnitState {
   FunctionHashes Live; // hashes of what the process runs for this unit
   TypeLayouts LiveLayouts; // layouts of the types that code was built with
   BaselineStatics LiveStatics; // variables the process has (Clang's spelling)
+  // The main file's text the binary was built from (the lines of its
+  // DWARF), kept at the unit's first patch, when it stops being the
+  // running text.
+  std::optional<std::string> BuildMainText;
   StaticPositions Statics;     // same-named statics, as patches left them
   CreatedStatics BuildCompilerStatics; // created by GCC-compiled patches
   // Absolute, without dots. Of a pending unit: the project files the

@@ -59,6 +59,23 @@ TEST(Fidelity, GccO2LambdaInlinedIntoItsHoldersTakesTheEdit) {
   expectHeldLambdasTakeTheEdit("RelWithDebInfo");
 }
 
+// The binary's DWARF has the lambdas where the build's text has them: a
+// first edit that moves them down (a function added above) and a second
+// that edits one again still reach the held lambdas.
+TEST(Fidelity, GccLambdaMovedByAnEarlierEditStillTakesTheNextEdit) {
+  FixtureSession S("lambda_app", testName());
+  ASSERT_TRUE(S.Hotc.waitEvent("ready")) << S.Hotc.history();
+  ASSERT_TRUE(S.Log.waitStarted());
+  S.Project.edit("make.cpp", "std::function<int()> make() {",
+                 "static int two() { return 2; }\n\nstd::function<int()> make() {");
+  S.Project.edit("make.cpp", "return 1; }", "return two(); }");
+  ASSERT_TRUE(S.Log.waitFor([](auto &L) { return L.at("f") == "2"; })) << S.Hotc.history();
+  S.Project.edit("make.cpp", "return two(); }", "return two() + 1; }");
+  auto P = S.Hotc.waitEvent("patched|error");
+  ASSERT_TRUE(P && P->getString("event") == "patched") << S.Hotc.history();
+  EXPECT_TRUE(S.Log.waitFor([](auto &L) { return L.at("f") == "3"; })) << S.Hotc.history();
+}
+
 // Where the edit moved the lambda's own line, hotc cannot tell which of
 // the binary's lambdas it is: the patch says precisely that the process
 // keeps the old lambda, and nothing else changes.

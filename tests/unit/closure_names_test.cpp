@@ -87,8 +87,8 @@ jit::ClosureBinding bindEdited(const std::string &Edited, jit::CompiledTu &Tu) {
   Built B = buildWithGcc(Lambdas);
   Tu = clangView(B, Edited);
   auto L = liveBinary(B);
-  return jit::bindClosuresByPosition(*Tu.Module, B.File, Lambdas, Edited, L->Dwarf,
-                                     L->View, {});
+  return jit::bindClosuresByPosition(*Tu.Module, B.File, Lambdas, Lambdas, Edited,
+                                     L->Dwarf, L->View, {});
 }
 
 TEST(ClosureNames, ClangLambdasTakeTheGccBinarysNamesByPosition) {
@@ -119,6 +119,29 @@ TEST(ClosureNames, ClangLambdasTakeTheGccBinarysNamesByPosition) {
     if (!F.isDeclaration() && F.getName().starts_with("_ZZ4mainE"))
       EXPECT_TRUE(!F.getName().contains("$_") || F.getName().contains("cvPFiiEEv"))
           << F.getName().str() << " kept Clang's name";
+}
+
+// After an earlier patch moved the lambdas down two lines, the binary's
+// DWARF still has them where the build's text does: the next edit is
+// mapped onto that text, not onto the one the process runs now.
+TEST(ClosureNames, LambdasAnEarlierPatchMovedArePairedThroughTheBuildsText) {
+  Built B = buildWithGcc(Lambdas);
+  std::string Running = Lambdas;
+  Running.replace(Running.find("int main() {\n"), 13,
+                  "static int two() { return 2; }\n\nint main() {\n");
+  std::string Edited = Running;
+  Edited.replace(Edited.find("x * 3"), 5, "x * 5");
+  jit::CompiledTu Tu = clangView(B, Edited);
+  auto L = liveBinary(B);
+  auto Bound = jit::bindClosuresByPosition(*Tu.Module, B.File, Lambdas, Running, Edited,
+                                           L->Dwarf, L->View, {});
+  EXPECT_NE(renamed(Bound, "_ZZ4mainENKUliE0_clEi"), "");
+  EXPECT_NE(renamed(Bound, "_ZZ4mainENKUlvE_clEv"), "");
+  // Mapped onto the running text alone, they are two lines off.
+  jit::CompiledTu Again = clangView(B, Edited);
+  auto Off = jit::bindClosuresByPosition(*Again.Module, B.File, Running, Running, Edited,
+                                         L->Dwarf, L->View, {});
+  EXPECT_EQ(renamed(Off, "_ZZ4mainENKUliE0_clEi"), "");
 }
 
 TEST(ClosureNames, ALambdaOnALineTheEditRewroteKeepsClangsName) {
@@ -156,7 +179,7 @@ int main() { std::printf("%d\n", probe()); }
   jit::CompiledTu Tu = clangView(B, Source, "-O2");
   auto L = liveBinary(B);
   jit::ClosureBinding Bound = jit::bindClosuresByPosition(
-      *Tu.Module, B.File, Source, Source, L->Dwarf, L->View, {});
+      *Tu.Module, B.File, Source, Source, Source, L->Dwarf, L->View, {});
   EXPECT_NE(renamed(Bound, "_ZZ5probeENUliE0_4_FUNEi"), ""); // fn's invoker
   EXPECT_NE(renamed(Bound, "_ZZZ5probeENKUlvE1_clEvE1k"), ""); // next's static
   std::map<std::string, std::vector<std::string>> Holders;
