@@ -461,6 +461,10 @@ ClosureBinding bindClosuresByPosition(Module &M, StringRef SourcePath,
     if (!Paired.count(&C) && Lines.inserted(C.Line))
       for (const auto &Mb : C.Members)
         Out.New.push_back(Mb.second->getName().str());
+  for (const auto &[Type, C] : Patch)
+    if ((Count[C.Enclosing] != 0 || !Paired.count(&C)) &&
+        !is_contained(Out.Recounted, C.Enclosing))
+      Out.Recounted.push_back(C.Enclosing);
   return Out;
 }
 

@@ -50,6 +50,11 @@ struct ClosureBinding {
   // Members of lambdas written on lines the edit inserted: new code, whose
   // Clang names may have been other lambdas' in the baseline.
   std::vector<std::string> New;
+  // The enclosing functions (symbols) whose lambdas the edit added,
+  // removed or moved (a lambda not paired with a live one): GCC numbers a
+  // function's lambdas in order ({lambda()#N}), so its compile of the new
+  // text may give one lambda's name to another.
+  std::vector<std::string> Recounted;
 };
 
 // Renames, in M, the functions of closures of SourcePath, the statics of

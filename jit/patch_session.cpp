@@ -306,6 +306,12 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
                                           *View);
   if (!Positioned)
     return Positioned.takeError();
+  if (ByBuildCompiler && !Spellings.RecountedLambdas.empty())
+    return make_error<CompilerViewMismatch>(
+        U.Command.File, P.Tu.CompilerView + "; and the edit adds, removes or moves a "
+                        "lambda of " + demangle(Spellings.RecountedLambdas.front()) +
+                        ", whose lambdas GCC numbers in order: a patch compiled by "
+                        "the build's compiler would give one lambda's name to another");
   if (ByBuildCompiler && !Positioned->Renumbered.empty())
     return make_error<CompilerViewMismatch>(
         U.Command.File, P.Tu.CompilerView + "; and the edit renumbers the statics "

@@ -60,6 +60,9 @@ struct VersionChange {
 struct BoundSpellings {
   llvm::StringMap<std::string> Renamed; // Clang's spelling -> the binary's
   llvm::StringSet<> NewLambdas; // members of lambdas written on new lines
+  // Functions whose lambdas the edit added, removed or moved
+  // (ClosureBinding::Recounted).
+  std::vector<std::string> RecountedLambdas;
 };
 
 struct PatchReport {

@@ -45,6 +45,7 @@ BoundSpellings PatchSession::bindSpellings(UnitState &U, Module &M, const LiveVi
           "what holds the old one keeps it");
   for (const std::string &N : B.New)
     Out.NewLambdas.insert(N);
+  Out.RecountedLambdas = std::move(B.Recounted);
   if (U.OptLevel == 0)
     return Out; // nothing was inlined
   for (const InlinedMember &I : B.Inlined) {
