@@ -1,5 +1,5 @@
 // One unit's part of a patch while PatchSession::apply builds it; internal
-// to jit/patch_session.cpp and jit/patch_rollback.cpp.
+// to jit/patch_session.cpp, jit/patch_state.cpp and jit/patch_rollback.cpp.
 #pragma once
 
 #include "jit/build_compiler_statics.h"
@@ -20,5 +20,9 @@ struct PatchSession::Prepared {
   StaticPlacements Placed; // same-named statics bound by position
   CreatedStatics NewStatics; // created by the build's compiler, by identity
 };
+
+// A link error of M's object that names missing symbols as a LinkFailure
+// that says which of M's functions use them.
+llvm::Error explainLinkError(llvm::Error E, const llvm::Module &M, llvm::StringRef Unit);
 
 } // namespace hotc::jit

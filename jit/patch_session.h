@@ -235,6 +235,9 @@ private:
                        double &CodegenMs, double &LinkMs);
   BoundSpellings bindSpellings(UnitState &U, llvm::Module &M, const LiveView &View,
                                  llvm::StringSet<> &Changed, PatchReport &R);
+  // jit/patch_state.cpp
+  llvm::Error bindState(UnitState &U, Prepared &P, const LiveView &View,
+                        const BoundSpellings &Spellings, bool ByBuildCompiler);
   llvm::Error linkByBuildCompiler(UnitState &U, Prepared &P, const LiveView &View,
                                   llvm::StringSet<> &Replaced,
                                   std::vector<EntryRepoint> &Entries,
