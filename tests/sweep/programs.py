@@ -52,8 +52,10 @@ class Program:
     lang = "c"              # ctags language of the sources swept
     exts = (".c",)
 
-    def __init__(self, cache, hotc, compiler):
-        self.hotc, self.compiler = hotc, compiler
+    def __init__(self, cache, hotc, compiler, opt="-O2"):
+        # opt: the optimisation level the program is built at; -O2 is what
+        # its users get from Debian and autoconf, -O0 what they debug with.
+        self.hotc, self.compiler, self.opt = hotc, compiler, opt
         self.root = os.path.join(cache, "%s-%s" % (self.package, self.version))
         self.src = os.path.join(self.root, self.srcdir)
         self.pristine = os.path.join(self.root, "pristine")
@@ -99,12 +101,15 @@ class Program:
         return HOT_FLAGS
 
     def build_dir(self):
-        return os.path.join(self.root, "build-" + self.compiler)
+        return os.path.join(self.root, "build-" + self.variant())
+
+    def variant(self):
+        return self.compiler + ("" if self.opt == "-O2" else self.opt)
 
     def build(self):
         bdir = self.build_dir()
         stamp = os.path.join(bdir, "built.ok")
-        key = self.flags() + " " + self.compiler
+        key = self.flags() + " " + self.compiler + " " + self.opt
         if os.path.exists(stamp) and open(stamp).read() == key:
             return bdir
         shutil.rmtree(bdir, ignore_errors=True)
@@ -116,7 +121,7 @@ class Program:
         with open(stamp, "w") as f:
             f.write(key)
         print("  built %s with %s in %.0f s" %
-              (self.package, self.compiler, time.time() - started), flush=True)
+              (self.package, self.variant(), time.time() - started), flush=True)
         return bdir
 
     def cc(self):
@@ -155,13 +160,15 @@ class Lua(Program):
     def build_dir(self):
         # Lua builds in its tree: the build directory is a copy of the tree,
         # and its sources are the ones edited.
-        return os.path.join(self.root, "build-" + self.compiler)
+        return os.path.join(self.root, "build-" + self.variant())
 
     def build_into(self, bdir):
         shutil.copytree(self.pristine, bdir, symlinks=True)
         cc, _ = self.cc()
-        self.bear(bdir, "make -j2 linux CC='%s %s -std=gnu99' MYCFLAGS='%s'" %
-                  (self.hotc, cc, self.flags()), cwd=os.path.join(bdir, "src"))
+        # Lua's Makefile puts -O2 before MYCFLAGS: a later -O0 wins.
+        self.bear(bdir, "make -j2 linux CC='%s %s -std=gnu99' MYCFLAGS='%s %s'" %
+                  (self.hotc, cc, self.flags(), self.opt),
+                  cwd=os.path.join(bdir, "src"))
 
     def sources_root(self, bdir):
         return bdir
@@ -249,9 +256,10 @@ class GnuChess(Program):
     def build_into(self, bdir):
         os.makedirs(bdir)
         cc, cxx = self.cc()
-        # autoconf's default is -g -O2; the hot flags are added to it. The
-        # man page and translations are not part of the program.
-        flags = "-g -O2 " + self.flags()
+        # autoconf's default is -g -O2 (the -O0 variant: what a user who
+        # debugs it configures); the hot flags are added to it. The man page
+        # and translations are not part of the program.
+        flags = "-g %s %s" % (self.opt, self.flags())
         if self.compiler == "clang":
             # Clang's C++17 default makes gnuchess's `register` an error
             # (GCC only warns): what a user building it with Clang adds.
@@ -279,9 +287,14 @@ class GnuChess(Program):
         if not os.path.exists(os.path.join(d, "built.ok")):
             shutil.rmtree(d, ignore_errors=True)
             os.makedirs(d)
+            # gnuchess dies on `quit` (tests/sweep/gcov_flush.c): the
+            # counters are written on its fatal signal.
+            flush = os.path.join(d, "gcov_flush.o")
+            sh("gcc -c -o '%s' '%s'" % (flush, os.path.join(
+                os.path.dirname(__file__), "gcov_flush.c")), log=self.log)
             sh("'%s/configure' --disable-nls CXXFLAGS='-O0 --coverage' "
-               "LDFLAGS=--coverage && make -j2 -C src" % self.pristine,
-               cwd=d, log=self.log)
+               "LDFLAGS=--coverage LIBS='%s' && make -j2 -C src" % (
+                   self.pristine, flush), cwd=d, log=self.log)
             open(os.path.join(d, "built.ok"), "w").close()
         return d
 
@@ -372,6 +385,8 @@ class ChessWorkload:
 
 PROGRAMS = {
     "lua": lambda c, h: Lua(c, h, "gcc"),
+    "lua-O0": lambda c, h: Lua(c, h, "gcc", "-O0"),
     "gnuchess-gcc": lambda c, h: GnuChess(c, h, "gcc"),
     "gnuchess-clang": lambda c, h: GnuChess(c, h, "clang"),
+    "gnuchess-gcc-O0": lambda c, h: GnuChess(c, h, "gcc", "-O0"),
 }

@@ -315,6 +315,12 @@ def coverage(prog, cache_file):
         return got
     one, three = counts(1), counts(3)
     called = sorted(k for k, v in three.items() if v > one.get(k, 0))
+    if not called:
+        # Without it no save is checked for its mark: a harness that
+        # cannot fail on patched code that never runs.
+        raise RuntimeError("the coverage run of %s recorded no function the "
+                           "workload calls (%d functions counted)" % (
+                               type(prog).__name__, len(three)))
     json.dump(called, open(cache_file, "w"))
     return set(called)
 
