@@ -1,4 +1,5 @@
 #include "jit/unit_baseline.h"
+#include "frontend/clang_invocation.h"
 #include "support/elapsed.h"
 
 #include "llvm/IR/Module.h"
@@ -118,6 +119,10 @@ UnitState pendingBaseline(const frontend::CompileCommand &Cmd, FileOverlay Build
   U.Command = Cmd;
   U.Loaded = false;
   U.InProcess = true;
+  // What the baseline's compile will say (the same reading of the
+  // command): a save is planned before the baselines it does not reach
+  // are compiled, and the plan asks which units are optimised.
+  frontend::patchCompileArguments(Cmd, U.OptLevel);
   std::vector<std::string> Recorded;
   for (const auto &F : BuildText)
     Recorded.push_back(F.getKey().str());

@@ -42,19 +42,21 @@ std::string notLinkedReason(bool ByDwarf) {
                  : "not linked into this process";
 }
 
-double WatchLoop::loadBaselines(std::set<size_t> &Units, bool Analyse) {
+double WatchLoop::loadBaselines(std::set<size_t> &Units,
+                                const std::set<size_t> &Analysed) {
   auto Start = std::chrono::steady_clock::now();
   std::vector<size_t> Pending;
-  std::vector<std::string> Mains; // units built without the launcher too
-  for (size_t I : Units) {
-    Mains.push_back(realMains()[I]);
+  for (size_t I : Units)
     if (!Session.units()[I].Loaded)
       Pending.push_back(I);
-  }
-  if (Pending.empty() && !(Analyse && Index && Index->unanalysed(Mains)))
+  std::vector<std::string> Mains; // units built without the launcher too
+  for (size_t I : Analysed)
+    Mains.push_back(realMains()[I]);
+  bool Analyse = Index && !Mains.empty() && Index->unanalysed(Mains);
+  if (Pending.empty() && !Analyse)
     return 0;
   std::thread Analysis;
-  if (Analyse && Index)
+  if (Analyse)
     Analysis = std::thread([&] { Index->prepare(Mains); });
   jit::BaselineLoad Loaded = Session.load(Pending);
   if (Analysis.joinable())
@@ -206,7 +208,7 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
   for (size_t I = 0; I < Mains.size(); ++I)
     if (Plan.Units.count(Mains[I]) && Session.units()[I].InProcess)
       Reached.insert(I);
-  BaselineMs += loadBaselines(Reached, false);
+  BaselineMs += loadBaselines(Reached);
   std::map<size_t, bool> Units; // unit -> recompiled whole
   for (size_t I : Reached)
     Units[I] = Plan.Units.find(Mains[I])->second;
@@ -271,7 +273,7 @@ void WatchLoop::buildChanged() {
 
 void WatchLoop::relinkWhole(std::set<size_t> Units) {
   BaselinesCompiled = BaselinesRestored = 0; // a new patch begins
-  BaselineMs = loadBaselines(Units, false);
+  BaselineMs = loadBaselines(Units);
   if (Units.empty())
     return;
   jit::PatchRequest Req;
@@ -295,16 +297,23 @@ std::optional<size_t> WatchLoop::unitOf(StringRef Path) {
 }
 
 void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {
-  // The baselines (and analyses) of the units reading the files first:
-  // what a unit is, and whether it is in the process, is known only then.
-  std::set<size_t> Readers;
+  // The baselines of the units reading the files first: whether a unit is
+  // in the process is known only then. A planned save needs the analyses
+  // of every reader, but the baselines only of the units whose main file
+  // it saved: the plan tells which others a header edit reaches, and only
+  // those are compiled (planned()), not every unit including the header.
+  bool Planning = Index && Plan;
+  std::set<size_t> Readers, Load;
   for (const std::string &F : Files)
     if (wanted(F) && !Unpatchable.count(F))
       for (size_t I : Session.unitsReading(F))
-        if (Session.units()[I].InProcess)
+        if (Session.units()[I].InProcess) {
           Readers.insert(I);
+          if (!Planning || realMains()[I] == realPathOf(F))
+            Load.insert(I);
+        }
   BaselinesCompiled = BaselinesRestored = 0; // a new save begins
-  BaselineMs = loadBaselines(Readers, Index && Plan);
+  BaselineMs = loadBaselines(Load, Planning ? Readers : std::set<size_t>{});
   std::vector<std::string> Sources;
   std::set<size_t> Units;
   for (const std::string &F : Files) {

@@ -72,11 +72,12 @@ struct WatchLoop {
 
 private:
   const std::vector<std::string> &realMains();
-  // Compiles the pending baselines of Units (and, with Analyse, their
-  // start-up analyses, in parallel with them): a save needs both. Units
+  // Compiles the pending baselines of Units (and the start-up analyses of
+  // Analysed not run yet, in parallel with them): a save needs both. Units
   // that turn out unpatchable are said so and taken out. Returns the
   // milliseconds it took.
-  double loadBaselines(std::set<size_t> &Units, bool Analyse);
+  double loadBaselines(std::set<size_t> &Units,
+                       const std::set<size_t> &Analysed = {});
   // Saved: the files behind the patch; once it is applied, the graph
   // analyses the units reading them again (in the background).
   void patch(std::vector<size_t> Units, const std::vector<std::string> &Saved,

@@ -3,6 +3,7 @@
 // preamble memory.
 #include "live_session.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -81,6 +82,37 @@ TEST(LivePatch, BaselinesAreCompiledWhenAUnitIsFirstSaved) {
     EXPECT_EQ(BaselineMs(*Second), 0) << Hotc.history();
   EXPECT_TRUE(Log.waitFor([](auto &L) { return L.at("ext") == "42"; }))
       << Hotc.history();
+}
+
+// A header edit is planned before any baseline is compiled: only the units
+// the plan reaches compile theirs. header_app's main.cpp reads shared.h but
+// calls nothing the edit changes. It fails when every unit reading the
+// header compiles its baseline first (3 here), as before 2026-12-07.
+TEST(LivePatch, AHeaderEditCompilesTheBaselinesOfTheUnitsItReachesOnly) {
+  FixtureProject P = copyFixture("header_app", testName());
+  ASSERT_EQ(buildWithLauncher(P), 0);
+  AppLog Log(P.path("app.log"));
+  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
+                    P.BuildDir + "/header_app", P.path("app.log")},
+                   P.Dir);
+  auto R = Hotc.waitEvent("ready");
+  ASSERT_TRUE(R) << Hotc.history();
+  EXPECT_EQ(R->getInteger("baselines"), 0);
+  ASSERT_TRUE(Log.waitFor([](auto &L) { return L.at("a") == "107"; }));
+  P.edit("shared.h", "V > 100 ? 100 : V", "V > 50 ? 50 : V");
+  auto E = Hotc.waitEvent("patched", 30s);
+  ASSERT_TRUE(E) << Hotc.history();
+  std::vector<std::string> Files;
+  for (const std::string &F : strings(*E, "files"))
+    Files.push_back(F.substr(F.rfind('/') + 1));
+  std::sort(Files.begin(), Files.end());
+  EXPECT_EQ(Files, (std::vector<std::string>{"a.cpp", "b.cpp"}));
+  const llvm::json::Object *Baselines = E->getObject("baselines");
+  ASSERT_TRUE(Baselines) << Hotc.history();
+  EXPECT_EQ(Baselines->getInteger("compiled"), 2) << Hotc.history();
+  EXPECT_TRUE(Log.waitFor([](auto &L) {
+    return L.at("a") == "57" && L.at("b") == "507";
+  })) << Hotc.history();
 }
 
 // hotc watch running the fixture's app with its log in LogName, the build
