@@ -20,7 +20,9 @@ and started again on the rebuilt binary: the same cold save of unit7.cpp
 and the same header save are measured in that second run, where their
 baselines are read from the store instead of compiled.
 """
-import argparse, io, json, os, shutil, subprocess, sys, time, select
+import argparse, io, json, os, shutil, subprocess, sys, time
+
+from watch_events import WatchEvents
 
 UNIT = """#include <map>
 #include <string>
@@ -77,44 +79,9 @@ def generate(root, n):
     put(os.path.join(root, "CMakeLists.txt"), f.getvalue())
 
 
-class Watch:
-    def __init__(self, hotc, bdir, log):
-        self.p = subprocess.Popen([hotc, "watch", "-p", bdir, "--json", "--exec",
-                                   os.path.join(bdir, "scale"), log],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.events = []
-        self.pending = b""  # read from the pipe, not yet a whole line
-
-    # Reads the pipe itself: a buffered readline() could hold a whole event
-    # line (hotc starts each on a fresh line) while select() waits.
-    def wait(self, kinds, timeout):
-        deadline = time.time() + timeout
-        fd = self.p.stdout.fileno()
-        while time.time() < deadline:
-            while b"\n" in self.pending:
-                line, self.pending = self.pending.split(b"\n", 1)
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                self.events.append(ev)
-                if ev.get("event") in kinds:
-                    return ev
-            r, _, _ = select.select([fd], [], [], 0.2)
-            if not r:
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return None
-            self.pending += chunk
-        return None
-
-    def close(self):
-        self.p.terminate()
-        try:
-            self.p.wait(20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
+def Watch(hotc, bdir, log):
+    return WatchEvents([hotc, "watch", "-p", bdir, "--json", "--exec",
+                        os.path.join(bdir, "scale"), log])
 
 
 def shows(log, text, timeout=20):

@@ -23,6 +23,12 @@ int buildWithLauncher(const FixtureProject &P) {
                P.BuildDir + "' > '" + P.Dir + "/build.log' 2>&1");
 }
 
+// hotc watch running the fixture's app App (its log app.log) from P's build.
+std::vector<std::string> watchApp(const FixtureProject &P, const std::string &App) {
+  return {"watch", "-p", P.BuildDir, "--json", "--exec", P.BuildDir + "/" + App,
+          P.path("app.log")};
+}
+
 // Built through the launcher, the build's own sources are the baseline: an
 // edit saved before hotc watch starts is live right after `ready`.
 TEST(LivePatch, EditsMadeBeforeWatchStartsArePatchedAtOnce) {
@@ -32,9 +38,7 @@ TEST(LivePatch, EditsMadeBeforeWatchStartsArePatchedAtOnce) {
   P.edit("calls.cpp", "int extension() { return 0; }",
          "int extension() { return 31; }");
   AppLog Log(P.path("app.log"));
-  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
-                    P.BuildDir + "/live_app", P.path("app.log")},
-                   P.Dir);
+  HotcProcess Hotc(watchApp(P, "live_app"), P.Dir);
   ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
   auto E = Hotc.waitEvent("patched", 30s);
   ASSERT_TRUE(E) << Hotc.history();
@@ -51,9 +55,7 @@ TEST(LivePatch, BaselinesAreCompiledWhenAUnitIsFirstSaved) {
   FixtureProject P = copyFixture("live_app", testName());
   ASSERT_EQ(buildWithLauncher(P), 0);
   AppLog Log(P.path("app.log"));
-  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
-                    P.BuildDir + "/live_app", P.path("app.log")},
-                   P.Dir);
+  HotcProcess Hotc(watchApp(P, "live_app"), P.Dir);
   auto R = Hotc.waitEvent("ready");
   ASSERT_TRUE(R) << Hotc.history();
   EXPECT_EQ(R->getInteger("units"), 5);
@@ -92,9 +94,7 @@ TEST(LivePatch, AHeaderEditCompilesTheBaselinesOfTheUnitsItReachesOnly) {
   FixtureProject P = copyFixture("header_app", testName());
   ASSERT_EQ(buildWithLauncher(P), 0);
   AppLog Log(P.path("app.log"));
-  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
-                    P.BuildDir + "/header_app", P.path("app.log")},
-                   P.Dir);
+  HotcProcess Hotc(watchApp(P, "header_app"), P.Dir);
   auto R = Hotc.waitEvent("ready");
   ASSERT_TRUE(R) << Hotc.history();
   EXPECT_EQ(R->getInteger("baselines"), 0);
@@ -241,9 +241,7 @@ TEST(LivePatch, SaveOfAUnitNotInTheProcessIsAnswered) {
   std::string Lists = P.read("CMakeLists.txt");
   P.write("CMakeLists.txt", Lists + "\nadd_executable(side_tool side_tool.cpp)\n");
   ASSERT_EQ(buildWithLauncher(P), 0);
-  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
-                    P.BuildDir + "/live_app", P.path("app.log")},
-                   P.Dir);
+  HotcProcess Hotc(watchApp(P, "live_app"), P.Dir);
   ASSERT_TRUE(Hotc.waitEvent("ready")) << Hotc.history();
   P.edit("side_tool.cpp", "return 0;", "return 1;");
   auto E = Hotc.waitEvent("ignored|patched|error", 30s);
@@ -263,9 +261,7 @@ TEST(LivePatch, UnusableBuildRecordIsReported) {
   ASSERT_EQ(shell("f=$(ls '" + P.BuildDir + "'/.hotc/objects/*.json | head -1) && "
                   "printf '{\"source\": ' > \"$f\""),
             0);
-  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
-                    P.BuildDir + "/live_app", P.path("app.log")},
-                   P.Dir);
+  HotcProcess Hotc(watchApp(P, "live_app"), P.Dir);
   auto N = Hotc.waitEvent("note");
   ASSERT_TRUE(N) << Hotc.history();
   std::string Message = N->getString("message").value_or("").str();
@@ -534,9 +530,7 @@ TEST(LivePatch, PreambleMemoryIsBoundedAndReported) {
 TEST(LivePatch, PreambleBytesStayWithinTheBudget) {
   FixtureProject P = FixtureProject::build("live_app", testName());
   P.write("build/hotreload.toml", "preamble_budget_mb = 1\n");
-  HotcProcess Hotc({"watch", "-p", P.BuildDir, "--json", "--exec",
-                    P.BuildDir + "/live_app", P.path("app.log")},
-                   P.Dir);
+  HotcProcess Hotc(watchApp(P, "live_app"), P.Dir);
   auto R = Hotc.waitEvent("ready");
   ASSERT_TRUE(R) << Hotc.history();
   EXPECT_EQ(R->getInteger("preamble_budget_bytes"), 1 << 20);
