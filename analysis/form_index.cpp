@@ -1,4 +1,5 @@
 #include "analysis/form_index.h"
+#include "frontend/disk_file_system.h"
 #include "frontend/project_files.h"
 
 #include "analysis/form_walker.h"
@@ -83,8 +84,8 @@ private:
 
 Expected<ParseResult> parse(const frontend::CompileCommand &Cmd,
                             const StringMap<std::string> *Texts) {
-  IntrusiveRefCntPtr<vfs::FileSystem> VFS(
-      vfs::createPhysicalFileSystem().release());
+  IntrusiveRefCntPtr<vfs::FileSystem> VFS =
+      frontend::createDiskFileSystem(Cmd.Directory);
   if (Texts && !Texts->empty()) {
     auto Memory = makeIntrusiveRefCnt<vfs::InMemoryFileSystem>();
     // Not a structured binding: its value would be a copy, gone with the
@@ -144,7 +145,7 @@ uint64_t inputsHash(const std::vector<std::string> &Inputs,
 
 uint64_t inputsHash(const std::vector<std::string> &Inputs) {
   return inputsHash(Inputs, [](const std::string &Path) -> std::optional<uint64_t> {
-    auto Buf = MemoryBuffer::getFile(Path);
+    auto Buf = frontend::readFile(Path);
     if (!Buf)
       return std::nullopt;
     return hashString((*Buf)->getBuffer());

@@ -1,5 +1,6 @@
 #include "analysis/unit_refresh.h"
 
+#include "frontend/disk_file_system.h"
 #include "analysis/graph_store.h"
 #include "analysis/token_hash.h"
 
@@ -32,7 +33,7 @@ bool isUpToDate(const FormIndex &Stored, const frontend::CompileCommand &Cmd,
   auto HashOf = [&](const std::string &Path) {
     auto [It, New] = Known.try_emplace(Path);
     if (New)
-      if (auto Buf = llvm::MemoryBuffer::getFile(Path))
+      if (auto Buf = frontend::readFile(Path))
         It->second = hashString((*Buf)->getBuffer());
     return It->second;
   };

@@ -1,4 +1,5 @@
 #include "jit/clang_frontend.h"
+#include "frontend/disk_file_system.h"
 #include "frontend/compiler_options.h"
 
 #include "clang/Basic/Diagnostic.h"
@@ -44,9 +45,8 @@ Expected<CompiledTu> runFrontend(const frontend::CompileCommand &Cmd,
 }
 
 Expected<CompiledTu> compileToIR(const frontend::CompileCommand &Cmd) {
-  IntrusiveRefCntPtr<vfs::FileSystem> VFS(
-      vfs::createPhysicalFileSystem().release());
-  VFS->setCurrentWorkingDirectory(Cmd.Directory);
+  IntrusiveRefCntPtr<vfs::FileSystem> VFS =
+      frontend::createDiskFileSystem(Cmd.Directory);
   frontend::CollectingDiagnostics Diags;
   unsigned OptLevel = 0;
   auto Inv = frontend::makeInvocation(Cmd, Diags, VFS, OptLevel);

@@ -1,5 +1,6 @@
 #include "jit/unit_compiler.h"
 #include "support/elapsed.h"
+#include "frontend/disk_file_system.h"
 #include "frontend/project_files.h"
 
 #include "jit/clang_frontend.h"
@@ -122,9 +123,7 @@ UnitCompiler::State::compileOverlaid(const FileOverlay &Overlay,
 Error UnitCompiler::State::prepare(frontend::CollectingDiagnostics &Diags) {
   if (Base)
     return Error::success();
-  VFS = IntrusiveRefCntPtr<vfs::FileSystem>(
-      vfs::createPhysicalFileSystem().release());
-  VFS->setCurrentWorkingDirectory(Cmd.Directory);
+  VFS = frontend::createDiskFileSystem(Cmd.Directory);
   auto Inv = frontend::makeInvocation(Cmd, Diags, VFS, OptLevel);
   if (!Inv)
     return Inv.takeError();
@@ -286,7 +285,7 @@ UnitCompiler::UnitCompiler(UnitCompiler &&) noexcept = default;
 const frontend::CompileCommand &UnitCompiler::command() const { return S->Cmd; }
 
 static Expected<std::unique_ptr<MemoryBuffer>> readSource(const std::string &F) {
-  auto Buf = MemoryBuffer::getFile(F, /*IsText=*/true);
+  auto Buf = frontend::readFile(F);
   if (!Buf)
     return createStringError(Buf.getError(), "cannot read %s: %s", F.c_str(),
                              Buf.getError().message().c_str());

@@ -1,5 +1,6 @@
 #include "watch/background_index.h"
 
+#include "frontend/disk_file_system.h"
 #include "analysis/graph_store.h"
 #include "analysis/source_edit.h"
 #include "analysis/token_hash.h"
@@ -32,7 +33,7 @@ std::string realPathOf(StringRef Path) {
 namespace {
 
 std::optional<std::string> readText(StringRef Path) {
-  auto Buf = MemoryBuffer::getFile(Path);
+  auto Buf = frontend::readFile(Path);
   if (!Buf)
     return std::nullopt;
   return (*Buf)->getBuffer().str();

@@ -1,5 +1,6 @@
 #include "watch/file_watcher.h"
 
+#include "frontend/disk_file_system.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -15,8 +16,7 @@ using namespace llvm;
 namespace hotc::driver {
 
 uint64_t hashFile(const std::string &Path) {
-  auto Buf = MemoryBuffer::getFile(Path, /*IsText=*/false,
-                                   /*RequiresNullTerminator=*/false);
+  auto Buf = frontend::readFile(Path);
   if (!Buf)
     return 0;
   return XXH3_64bits((*Buf)->getBufferStart(), (*Buf)->getBufferSize()) | 1;

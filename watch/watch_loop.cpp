@@ -1,4 +1,5 @@
 #include "watch/watch_loop.h"
+#include "frontend/disk_file_system.h"
 #include "frontend/project_files.h"
 
 #include "analysis/form_index.h"
@@ -132,7 +133,7 @@ void WatchLoop::patch(std::vector<size_t> Units,
     Compiled = Plan->Planned;
   else
     for (const std::string &F : Saved)
-      if (auto Buf = MemoryBuffer::getFile(F))
+      if (auto Buf = frontend::readFile(F))
         Compiled.push_back({F, index::hashString((*Buf)->getBuffer())});
   // A save's first compile of a unit takes its baseline too: the user
   // waits for both.
@@ -237,7 +238,7 @@ void WatchLoop::planned(const std::vector<std::string> &Files) {
 
 bool WatchLoop::savedAgain(const index::SavePlan &Plan) {
   for (const auto &[Path, Hash] : Plan.Planned) {
-    auto Buf = MemoryBuffer::getFile(Path);
+    auto Buf = frontend::readFile(Path);
     if (!Buf || index::hashString((*Buf)->getBuffer()) != Hash)
       return true;
   }
