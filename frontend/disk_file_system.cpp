@@ -47,10 +47,4 @@ IntrusiveRefCntPtr<vfs::FileSystem> createDiskFileSystem(StringRef Directory) {
   return FS;
 }
 
-ErrorOr<std::unique_ptr<MemoryBuffer>> readFile(const Twine &Path) {
-  return MemoryBuffer::getFile(Path, /*IsText=*/false,
-                               /*RequiresNullTerminator=*/true,
-                               /*IsVolatile=*/true);
-}
-
 } // namespace hotc::frontend

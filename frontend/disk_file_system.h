@@ -11,6 +11,7 @@
 // at worst, which the content hashes of what was parsed tell apart.
 #pragma once
 
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/VirtualFileSystem.h"
 
 namespace hotc::frontend {
@@ -21,7 +22,13 @@ llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>
 createDiskFileSystem(llvm::StringRef Directory);
 
 // A file as the disk holds it now, read the same way (a source, a header:
-// what hotc hashes, diffs and snapshots of the files a user saves).
-llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> readFile(const llvm::Twine &Path);
+// what hotc hashes, diffs and snapshots of the files a user saves). Inline:
+// the launcher, which has no Clang, reads its snapshots with it too.
+inline llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
+readFile(const llvm::Twine &Path) {
+  return llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
+                                     /*RequiresNullTerminator=*/true,
+                                     /*IsVolatile=*/true);
+}
 
 } // namespace hotc::frontend

@@ -1,6 +1,7 @@
 #include "launcher/compiler_launcher.h"
 #include "frontend/project_files.h"
 #include "frontend/compiler_options.h"
+#include "frontend/disk_file_system.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -243,8 +244,7 @@ Expected<json::Object> snapshotInputs(const std::vector<std::string> &Inputs,
                                       sys::TimePoint<> Started) {
   json::Object Hashes;
   for (const std::string &In : Inputs) {
-    auto Buf = MemoryBuffer::getFile(In, /*IsText=*/false,
-                                     /*RequiresNullTerminator=*/false);
+    auto Buf = frontend::readFile(In); // an editor may save it meanwhile
     if (!Buf)
       return createStringError(Buf.getError(), "cannot read %s: %s",
                                In.c_str(), Buf.getError().message().c_str());
