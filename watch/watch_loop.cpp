@@ -305,14 +305,17 @@ void WatchLoop::saved(const std::vector<std::string> &Files, bool Plan) {
   // those are compiled (planned()), not every unit including the header.
   bool Planning = Index && Plan;
   std::set<size_t> Readers, Load;
-  for (const std::string &F : Files)
-    if (wanted(F) && !Unpatchable.count(F))
-      for (size_t I : Session.unitsReading(F))
-        if (Session.units()[I].InProcess) {
-          Readers.insert(I);
-          if (!Planning || realMains()[I] == realPathOf(F))
-            Load.insert(I);
-        }
+  for (const std::string &F : Files) {
+    if (!wanted(F) || Unpatchable.count(F))
+      continue;
+    std::optional<size_t> Own = unitOf(F); // F is its main file
+    for (size_t I : Session.unitsReading(F))
+      if (Session.units()[I].InProcess) {
+        Readers.insert(I);
+        if (!Planning || Own == I)
+          Load.insert(I);
+      }
+  }
   BaselinesCompiled = BaselinesRestored = 0; // a new save begins
   BaselineMs = loadBaselines(Load, Planning ? Readers : std::set<size_t>{});
   std::vector<std::string> Sources;
