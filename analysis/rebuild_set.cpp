@@ -148,6 +148,18 @@ void Query::seed(const FormChange &C, llvm::ArrayRef<FormChange> All) {
   if (!Expand || Node == G.Ids.end())
     return;
   std::vector<std::string> Reached = spread(Node->second, Change);
+  // A record's globals may move to storage of its new layout (the app's
+  // hook, jit/global_moves.h): code that only takes their address
+  // (`return &g;`) uses no layout, yet must be relinked too. A save's plan
+  // does not know whether the layout changed: any edit of a record counts.
+  if (F.Kind == FormKind::Record)
+    for (const GraphLink &L : G.Nodes[Node->second].Users) {
+      const GraphNode &V = G.Nodes[L.Node];
+      if (V.Definition && V.Definition->Kind == FormKind::Variable)
+        for (std::string &Name : spread(L.Node, Change))
+          if (!llvm::is_contained(Reached, Name))
+            Reached.push_back(std::move(Name));
+    }
   if (C.layoutChanged())
     Out.Layouts.push_back({F.Id, F.Name, F.File, F.BeginLine,
                            describeLayoutChange(C.Before, C.After),

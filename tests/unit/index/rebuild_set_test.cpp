@@ -160,6 +160,26 @@ TEST(RebuildSet, StructFieldAddedFlagsLayout) {
             "move() — uses type Particle [layout changed] in p.h:2");
 }
 
+// A global of the record may move to storage of the new layout (the
+// migration hook): a function that only takes its address uses no layout,
+// yet holds the old address unless it is relinked.
+TEST(RebuildSet, LayoutChangeReachesUsersOfTheRecordsGlobals) {
+  IndexProject P;
+  P.write("p.h", "#pragma once\nstruct Particle { int x; };\nextern Particle g;\n");
+  P.write("a.cpp", "#include \"p.h\"\nParticle g;\nint step() { return ++g.x; }\n");
+  P.write("b.cpp", "#include \"p.h\"\nvoid *where() { return &g; }\nint other() { return 1; }\n");
+  P.analyse({"a.cpp", "b.cpp"});
+  auto R = P.rebuild(P.save("p.h", "#pragma once\nstruct Particle { int x; int y; };\nextern Particle g;\n",
+                            {"a.cpp", "b.cpp"}));
+  EXPECT_EQ(names(R), (Names{"step()", "where()"}));
+  EXPECT_EQ(describeReason(entry(R, "where()")),
+            "where() — uses g [layout changed] in a.cpp:2");
+  ASSERT_EQ(R.Layouts.size(), 1u);
+  Names Affected = R.Layouts[0].Affected;
+  std::sort(Affected.begin(), Affected.end());
+  EXPECT_EQ(Affected, (Names{"step()", "where()"}));
+}
+
 TEST(RebuildSet, FieldTypeChangedThroughATypedef) {
   IndexProject P;
   P.write("t.h", "#pragma once\ntypedef int unit_t;\nstruct Cell { unit_t v; };\n");
