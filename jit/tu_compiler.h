@@ -15,6 +15,24 @@
 namespace hotc::jit {
 
 struct CompiledTu {
+  CompiledTu() = default;
+  CompiledTu(CompiledTu &&) = default;
+  // A module must die before its context: the default assignment would
+  // free the old context first (members go in declaration order), then
+  // the old module in it.
+  CompiledTu &operator=(CompiledTu &&O) noexcept {
+    Module.reset();
+    Context = std::move(O.Context);
+    Module = std::move(O.Module);
+    Inputs = std::move(O.Inputs);
+    Partial = O.Partial;
+    NoReload = std::move(O.NoReload);
+    Rerun = std::move(O.Rerun);
+    OptLevel = O.OptLevel;
+    CompilerView = std::move(O.CompilerView);
+    return *this;
+  }
+
   std::unique_ptr<llvm::LLVMContext> Context;
   std::unique_ptr<llvm::Module> Module;
   std::vector<std::string> Inputs; // every file read, main file first
