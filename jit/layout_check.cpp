@@ -139,25 +139,35 @@ void LayoutChange::log(raw_ostream &OS) const {
   OS << "Objects the process already has keep the old layout, so code "
         "compiled against the new one would misread them: nothing was "
         "applied. Restart the process to run this edit.";
+  if (!Hint.empty())
+    OS << "\n" << Hint;
 }
 
-Error checkLayouts(const Module &M, const TypeLayouts &Live,
-                   const TypeLayouts &Now, StringRef Unit) {
+StructType *layoutType(const Module &M, StringRef IRType) {
+  if (IRType.starts_with(VtablePrefix))
+    return nullptr;
+  return StructType::getTypeByName(M.getContext(), IRType);
+}
+
+std::vector<LayoutChange::Changed> changedLayouts(const Module &M,
+                                                  const TypeLayouts &Live,
+                                                  const TypeLayouts &Now) {
   std::vector<LayoutChange::Changed> Out;
   for (const auto &E : Now) {
     auto Old = Live.find(E.getKey());
     if (Old == Live.end() || Old->second == E.second)
       continue;
-    LayoutChange::Changed C{typeName(E.getKey()), Old->second, E.second, {}};
-    if (StructType *ST = StructType::getTypeByName(M.getContext(), E.getKey()))
+    LayoutChange::Changed C{E.getKey().str(), typeName(E.getKey()),
+                            Old->second, E.second, {}};
+    if (StructType *ST = layoutType(M, E.getKey()))
       for (const Function &F : M)
         if (!F.isDeclaration() && mentions(F, ST))
           C.UsedBy.push_back(F.getName().str());
     Out.push_back(std::move(C));
   }
-  if (Out.empty())
-    return Error::success();
-  return make_error<LayoutChange>(Unit.str(), std::move(Out));
+  // StringMap order is a hash's: the message reads the same every time.
+  llvm::sort(Out, [](const auto &A, const auto &B) { return A.IRType < B.IRType; });
+  return Out;
 }
 
 } // namespace hotc::jit

@@ -235,6 +235,10 @@ Error LinkSession::bindIfuncs() {
   return Error::success();
 }
 
+// The scope of a moved external global's record: unlike a created symbol's,
+// it replaces the binary's symbol of that name.
+constexpr StringLiteral MovedScope = "<moved>";
+
 // Symbols that patches of an earlier hotc created live on in the process;
 // bind to them rather than creating them again.
 Error LinkSession::adoptRecordedSymbols() {
@@ -243,7 +247,11 @@ Error LinkSession::adoptRecordedSymbols() {
                                                                    Records))
     return E;
   for (auto &[Scope, Name, Addr] : Records) {
-    if (Scope.empty()) {
+    if (Scope == MovedScope) { // a moved global's storage is the newest
+      Globals[Name] = {Addr.getValue(), 0, false};
+      if (Error E = defineCreated(*ProcessDylib, Name, Addr.getValue(), false))
+        return E;
+    } else if (Scope.empty()) {
       if (Globals.count(Name))
         continue;
       Globals[Name] = {Addr.getValue(), 16, true};
@@ -448,6 +456,14 @@ Error LinkSession::recordCreated(StringRef SourcePath,
     if (auto It = Addresses.find(C.Name); It != Addresses.end())
       Records.emplace_back(C.Local ? SourcePath.str() : "", C.Name,
                            ExecutorAddr(It->second));
+  return ES->callSPSWrapper<protocol::SPSRecordSymbolsSig>(RecordFn, Records);
+}
+
+Error LinkSession::recordMoved(StringRef SourcePath, ArrayRef<GlobalMove> Moves) {
+  std::vector<std::tuple<std::string, std::string, ExecutorAddr>> Records;
+  for (const GlobalMove &M : Moves)
+    Records.emplace_back(M.Local ? SourcePath.str() : MovedScope.str(), M.Name,
+                         ExecutorAddr(M.NewAddress));
   return ES->callSPSWrapper<protocol::SPSRecordSymbolsSig>(RecordFn, Records);
 }
 

@@ -4,6 +4,7 @@
 // path never re-reads symbol tables.
 #pragma once
 
+#include "jit/global_moves.h"
 #include "jit/live_dwarf.h"
 #include "jit/stack_unwind.h"
 #include "jit/live_symbols.h"
@@ -128,6 +129,11 @@ public:
   llvm::Error recordCreated(llvm::StringRef SourcePath,
                             llvm::ArrayRef<CreatedSymbol> Created,
                             const llvm::StringMap<uint64_t> &Addresses);
+
+  // Records moved globals' new storage in the agent the same way; for a
+  // reconnecting hotc it overrides the binary's symbol.
+  llvm::Error recordMoved(llvm::StringRef SourcePath,
+                          llvm::ArrayRef<GlobalMove> Moves);
 
   llvm::Error runInitialiser(uint64_t Address);
   // Re-points Entries as patch Version, with Code guarded under Policy

@@ -478,31 +478,83 @@ std::vector<LiveDwarf::Candidate> LiveDwarf::find(StringRef SourcePath,
 
 namespace hotc::jit {
 
-std::vector<LiveDwarf::Function> LiveDwarf::functionsNamed(StringRef Spec) {
-  std::vector<Function> Out;
+namespace {
+
+// "game::Particle" for a record DIE inside namespace game.
+std::string qualifiedName(DWARFDie D) {
+  std::string Out;
+  for (; D && D.getTag() != dwarf::DW_TAG_compile_unit; D = D.getParent()) {
+    const char *Name = D.getShortName();
+    std::string Part = Name ? Name : Anonymous;
+    Out = Out.empty() ? Part : Part + "::" + Out;
+  }
+  return Out;
+}
+
+bool isRecord(dwarf::Tag T) {
+  return T == dwarf::DW_TAG_structure_type || T == dwarf::DW_TAG_class_type ||
+         T == dwarf::DW_TAG_union_type;
+}
+
+} // namespace
+
+std::vector<std::string> LiveDwarf::unitsUsing(StringRef Record,
+                                               ArrayRef<std::string> Variables) {
+  StringRef Last = Record.substr(Record.rfind(':') + 1);
+  std::vector<std::string> Out;
+  forEachUnit([&](StringRef Path, DWARFUnit &CU) {
+    for (const DWARFDebugInfoEntry &Entry : CU.dies()) {
+      DWARFDie D(&CU, &Entry);
+      bool Uses = false;
+      if (isRecord(D.getTag())) {
+        const char *Name = D.getShortName();
+        Uses = Name && Last == Name && !D.find(dwarf::DW_AT_declaration) &&
+               qualifiedName(D) == Record;
+      } else if (D.getTag() == dwarf::DW_TAG_variable &&
+                 D.getParent().getTag() != dwarf::DW_TAG_subprogram &&
+                 D.getParent().getTag() != dwarf::DW_TAG_lexical_block) {
+        Uses = is_contained(Variables, symbolOf(D));
+      }
+      if (Uses) {
+        Out.push_back(Path.str());
+        break;
+      }
+    }
+  });
+  return Out;
+}
+
+void LiveDwarf::forEachUnit(function_ref<void(StringRef, DWARFUnit &)> Visit) {
   for (auto &M : Modules) {
     if (!M->Tried)
       load(*M);
     for (const auto &[Path, CU] : M->UnitsByPath)
-      for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
-        DWARFDie D(CU, &Entry);
-        // Code (an out-of-line copy), or the abstract definition of one
-        // inlined into its callers; not a mere declaration.
-        if (D.getTag() != dwarf::DW_TAG_subprogram ||
-            (!D.find(dwarf::DW_AT_low_pc) && !D.find(dwarf::DW_AT_inline)))
-          continue;
-        std::string Symbol = symbolOf(D);
-        if (Symbol.empty())
-          continue;
-        std::string Readable = demangle(Symbol);
-        if (Symbol != Spec && Readable != Spec &&
-            withoutParameters(Readable) != Spec)
-          continue;
-        Function F{Path.str(), Symbol};
-        if (!is_contained(Out, F))
-          Out.push_back(std::move(F));
-      }
+      Visit(Path, *CU);
   }
+}
+
+std::vector<LiveDwarf::Function> LiveDwarf::functionsNamed(StringRef Spec) {
+  std::vector<Function> Out;
+  forEachUnit([&](StringRef Path, DWARFUnit &CU) {
+    for (const DWARFDebugInfoEntry &Entry : CU.dies()) {
+      DWARFDie D(&CU, &Entry);
+      // Code (an out-of-line copy), or the abstract definition of one
+      // inlined into its callers; not a mere declaration.
+      if (D.getTag() != dwarf::DW_TAG_subprogram ||
+          (!D.find(dwarf::DW_AT_low_pc) && !D.find(dwarf::DW_AT_inline)))
+        continue;
+      std::string Symbol = symbolOf(D);
+      if (Symbol.empty())
+        continue;
+      std::string Readable = demangle(Symbol);
+      if (Symbol != Spec && Readable != Spec &&
+          withoutParameters(Readable) != Spec)
+        continue;
+      Function F{Path.str(), Symbol};
+      if (!is_contained(Out, F))
+        Out.push_back(std::move(F));
+    }
+  });
   return Out;
 }
 

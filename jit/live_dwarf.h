@@ -11,6 +11,7 @@
 
 #include "jit/live_symbols.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
@@ -22,6 +23,7 @@
 
 namespace llvm {
 class DWARFDie;
+class DWARFUnit;
 class GlobalVariable;
 }
 
@@ -115,6 +117,12 @@ public:
   // callers, named Spec: the symbol, the demangled name, or the demangled
   // name without its parameter list (`step`, `ns::C::f`).
   std::vector<Function> functionsNamed(llvm::StringRef Spec);
+  // The compile units (source paths) whose code may reach a global of
+  // Record ("particle", "game::Particle") or one of Variables (symbols):
+  // those describing the record in full (an incomplete one carries no
+  // layout) or naming one of the variables, declared or defined.
+  std::vector<std::string> unitsUsing(llvm::StringRef Record,
+                                      llvm::ArrayRef<std::string> Variables);
   // The functions whose code File:Line compiled to (the innermost one
   // where it was inlined). File: the path or a trailing part of it.
   std::vector<Function> functionsAt(llvm::StringRef File, unsigned Line);
@@ -126,6 +134,8 @@ private:
     std::vector<Closure> Closures;
   };
   const UnitIndex *unitOf(llvm::StringRef SourcePath);
+  // Every compile unit of every module, by source path.
+  void forEachUnit(llvm::function_ref<void(llvm::StringRef, llvm::DWARFUnit &)> Visit);
   Closure *closureOf(const llvm::DWARFDie &Type, UnitIndex &Index,
                      std::map<uint64_t, size_t> &ClosureAt);
   void noteClosurePart(const llvm::DWARFDie &D, uint64_t Bias, UnitIndex &Index,

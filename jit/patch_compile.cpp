@@ -1,5 +1,5 @@
 // The first step of PatchSession::apply: each unit of the patch compiled
-// from its saved text, its functions hashed and its layouts checked. A
+// from its saved text, its functions hashed and its layouts compared. A
 // header edit reaches several units; they compile in parallel, as each has
 // its own compiler, preamble and LLVMContext.
 #include "jit/patch_session.h"
@@ -25,6 +25,16 @@ struct UnitEdit {
 
 } // namespace
 
+void PatchSession::takeCompiled(UnitState &U, Prepared &P, CompiledTu Tu) {
+  U.OptLevel = Tu.OptLevel;
+  if (!Tu.Partial)
+    U.Inputs = absoluteInputs(Tu.Inputs, U.Command.Directory);
+  P.Hashes = canonicalFunctionHashes(*Tu.Module);
+  P.Layouts = typeLayoutsOf(*Tu.Module);
+  P.LayoutChanges = changedLayouts(*Tu.Module, U.LiveLayouts, P.Layouts);
+  P.Tu = std::move(Tu);
+}
+
 Error PatchSession::compileEdits(const std::vector<size_t> &Indices,
                                  const PatchRequest &Req,
                                  std::vector<Prepared> &Prep, PatchReport &R) {
@@ -46,14 +56,7 @@ Error PatchSession::compileEdits(const std::vector<size_t> &Indices,
       Edits[K].Failure = Tu.takeError();
       return;
     }
-    U.OptLevel = Tu->OptLevel;
-    if (!Tu->Partial)
-      U.Inputs = absoluteInputs(Tu->Inputs, U.Command.Directory);
-    Prep[K].Hashes = canonicalFunctionHashes(*Tu->Module);
-    Prep[K].Layouts = typeLayoutsOf(*Tu->Module);
-    Edits[K].Failure = checkLayouts(*Tu->Module, U.LiveLayouts,
-                                    Prep[K].Layouts, U.Command.File);
-    Prep[K].Tu = std::move(*Tu);
+    takeCompiled(U, Prep[K], std::move(*Tu));
   };
   if (Indices.size() == 1) {
     CompileOne(0); // no thread for the common case

@@ -1,5 +1,7 @@
 #include "jit/patch_module.h"
 
+#include "jit/global_moves.h"
+
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
@@ -109,9 +111,16 @@ bool touchesOnlyNew(const Function &F,
 // state is never initialised again. Stores: rerun globals with a constant
 // initialiser, and the value to store.
 using ConstantStores = std::vector<std::pair<GlobalVariable *, Constant *>>;
+// A moved global: the hook fills New (the patch's storage) from Old (a
+// declaration bound to the storage the process ran with).
+struct MoveCall {
+  Function *Hook;
+  GlobalVariable *Old, *New;
+};
 std::string buildInitFunction(Module &M,
                               const std::set<const GlobalVariable *> &New,
-                              const ConstantStores &Stores) {
+                              const ConstantStores &Stores,
+                              const std::vector<MoveCall> &Moves) {
   GlobalVariable *Ctors = M.getNamedGlobal("llvm.global_ctors");
   std::vector<Function *> ToRun;
   if (Ctors && Ctors->hasInitializer())
@@ -138,7 +147,7 @@ std::string buildInitFunction(Module &M,
     Ctors->eraseFromParent();
   if (GlobalVariable *Dtors = M.getNamedGlobal("llvm.global_dtors"))
     Dtors->eraseFromParent();
-  if (ToRun.empty() && Stores.empty())
+  if (ToRun.empty() && Stores.empty() && Moves.empty())
     return "";
   auto *Init = Function::Create(
       FunctionType::get(Type::getVoidTy(M.getContext()), false),
@@ -146,6 +155,9 @@ std::string buildInitFunction(Module &M,
   IRBuilder<> B(BasicBlock::Create(M.getContext(), "entry", Init));
   for (auto &[G, Value] : Stores)
     B.CreateStore(Value, G);
+  // Before the initialisers of new globals, which may read moved ones.
+  for (const MoveCall &C : Moves)
+    B.CreateCall(C.Hook, {C.Old, C.New});
   for (Function *F : ToRun)
     B.CreateCall(F);
   B.CreateRetVoid();
@@ -204,10 +216,20 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
 
   std::set<const GlobalVariable *> NewGlobals; // and rerun ones
   ConstantStores Stores;
+  std::vector<std::pair<GlobalVariable *, const GlobalMove *>> Moving;
   for (GlobalVariable &G : M.globals()) {
     if (G.isDeclaration() || G.getName().starts_with("llvm."))
       continue;
     bool Local = G.hasLocalLinkage();
+    if (Opts.Moves) {
+      auto It = find_if(*Opts.Moves, [&](const GlobalMove &Mv) {
+        return Mv.Name == G.getName() && Mv.Local == Local;
+      });
+      if (It != Opts.Moves->end()) {
+        Moving.emplace_back(&G, &*It);
+        continue;
+      }
+    }
     // A constant of the unit (a table, a literal, lua's dispatch table of
     // label addresses) is a private copy even when the process has one:
     // its bytes are the edit's (the live copy holds the old values, or the
@@ -228,7 +250,22 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
       Plan.Created.push_back({G.getName().str(), Local, false});
     }
   }
-  Plan.InitFunction = buildInitFunction(M, NewGlobals, Stores);
+  // A moved global keeps its definition (and so every use in M) under its
+  // new storage's name; its old name declares the process's storage.
+  std::vector<MoveCall> Moves;
+  for (auto &[G, Mv] : Moving) {
+    G->setName(Mv->Versioned);
+    exportDefinition(*G);
+    auto *Old = new GlobalVariable(M, G->getValueType(), false,
+                                   GlobalValue::ExternalLinkage, nullptr,
+                                   Mv->Name);
+    auto Hook = M.getOrInsertFunction(
+        Mv->Hook, FunctionType::get(Type::getVoidTy(M.getContext()),
+                                    {G->getType(), G->getType()}, false));
+    Moves.push_back({cast<Function>(Hook.getCallee()), Old, G});
+    Plan.MovedStorage.push_back(Mv->Versioned);
+  }
+  Plan.InitFunction = buildInitFunction(M, NewGlobals, Stores, Moves);
 
   // Live code can be anywhere in the address space: reach it through the
   // GOT/PLT, never with a 32-bit PC-relative reference.

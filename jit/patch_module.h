@@ -50,8 +50,13 @@ std::string unversionedName(llvm::StringRef Linked);
 struct PatchPlan {
   std::vector<Replacement> Replaced;
   std::vector<CreatedSymbol> Created;
+  // New storage of moved globals (GlobalMove::Versioned), linked and
+  // filled by their hook in InitFunction.
+  std::vector<std::string> MovedStorage;
   std::string InitFunction; // empty when no new global needs initialising
 };
+
+struct GlobalMove; // jit/global_moves.h
 
 struct PatchOptions {
   unsigned Generation = 1;
@@ -60,6 +65,8 @@ struct PatchOptions {
   const llvm::StringSet<> *ReplacedElsewhere = nullptr;
   // Live globals (`// hotc: rerun`) whose changed initialiser runs again.
   const llvm::StringSet<> *Rerun = nullptr;
+  // Live globals of this unit moving to new storage (jit/global_moves.h).
+  const std::vector<GlobalMove> *Moves = nullptr;
 };
 
 // Type info, its name and virtual tables (_ZTI, _ZTS, _ZTV): bound by

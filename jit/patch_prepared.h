@@ -3,6 +3,7 @@
 #pragma once
 
 #include "jit/build_compiler_statics.h"
+#include "jit/global_moves.h"
 #include "jit/patch_session.h"
 
 namespace hotc::jit {
@@ -13,6 +14,12 @@ struct PatchSession::Prepared {
   LinkedObject Linked;
   PatchPlan Plan;
   TypeLayouts Layouts;
+  // Types whose layout differs from the running code's (refused unless
+  // their globals move), the unit's moves, and the names its code must
+  // reach in their new storage (jit/global_moves.h).
+  std::vector<LayoutChange::Changed> LayoutChanges;
+  std::vector<GlobalMove> Moves;
+  llvm::StringSet<> Moved;
   llvm::StringSet<> NoReload;           // edits kept out (`hotc: no-reload`)
   // Entries of the record that are no function hashes: the initialisers of
   // `hotc: rerun` globals ("init:G"), functions run unoptimised ("O0:F").

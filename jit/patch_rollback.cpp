@@ -106,6 +106,14 @@ Expected<VersionChange> PatchSession::undo(unsigned Count) {
         "version %u is older than the undo history: only the newest %u "
         "versions can be undone (undo_depth in hotreload.toml)",
         Start, UndoDepth);
+  if (Start <= MovedAt)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "version %u moved globals to a new layout (HOTRELOAD_MIGRATE): "
+        "undoing it would run the old code on their old storage, which no "
+        "longer changes. Versions after %u can be undone; restart the "
+        "process to go back further",
+        MovedAt, MovedAt);
   auto Undone = Link.undoFrom(Start);
   if (!Undone)
     return Undone.takeError();

@@ -10,6 +10,7 @@
 #include "jit/compiler_view.h"
 #include "jit/identity_binding.h"
 #include "jit/thread_locals.h"
+#include "protocol/agent_protocol.h"
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
@@ -266,6 +267,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
     for (const auto &C : Changed)
       if (U.Live.count(C.getKey()) && !expectsChange(Req, Index, C.getKey()))
         R.Missed.push_back(C.getKey().str());
+  addUsersOfMoved(M, P.Moved, *View, Changed);
   // `hotc debug`: a function whose wanted mode (optimised or not) is not
   // the running one is linked again, with the callers holding its copies.
   auto Wanted = Unoptimised.find(Index);
@@ -304,8 +306,15 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
             demangle(W.getKey()).c_str(), U.Command.File.c_str());
   if (Error E = bindState(U, P, *View, Spellings, ByBuildCompiler))
     return E;
-  P.Plan = preparePatchModule(M, Changed, *View,
-                              {Generation + 1, U.OptLevel, &Replaced, &Rerun});
+  std::vector<std::string> ChangedTypes;
+  for (const LayoutChange::Changed &C : P.LayoutChanges)
+    ChangedTypes.push_back(C.IRType);
+  if (Error E = checkNothingStaleHolds(M, ChangedTypes, P.Moved, *View,
+                                       U.Command.File))
+    return E;
+  P.Plan = preparePatchModule(
+      M, Changed, *View,
+      {Generation + 1, U.OptLevel, &Replaced, &Rerun, &P.Moves});
   markUnoptimised(M, P.Plan, U.Live, Want, P.Marks);
   for (const CreatedSymbol &C : P.Plan.Created)
     if (C.IsFunction && U.Live.count(C.Name) && !heldBy(R.Inlined, C.Name) &&
@@ -336,6 +345,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
       Names.push_back(C.Name);
   if (!P.Plan.InitFunction.empty())
     Names.push_back(P.Plan.InitFunction);
+  llvm::append_range(Names, P.Plan.MovedStorage);
   auto T1 = std::chrono::steady_clock::now();
   std::string DylibName =
       formatv("patch{0}:{1}", Generation + 1, U.Command.File).str();
@@ -367,6 +377,16 @@ Error PatchSession::recordLinked(UnitState &U, Prepared &P, const LiveView &View
   }
   for (const CreatedSymbol &C : P.Plan.Created)
     R.Created.push_back(C.Name);
+  // The units linked after this one, and later patches, reach a moved
+  // global in its new storage.
+  for (GlobalMove &Mv : P.Moves) {
+    uint64_t New = P.Linked.Addresses.lookup(Mv.Versioned);
+    assert(New && "a moved global's storage is linked with its unit");
+    if (Error E = Link.bindLiveSymbol(U.Command.File, Mv.Name, New, Mv.Local,
+                                      /*IsFunction=*/false))
+      return E;
+    Mv.NewAddress = New;
+  }
   return Link.publish(U.Command.File, P.Plan.Created, P.Linked.Addresses);
 }
 
@@ -390,7 +410,17 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
   for (const std::string &F : R.Functions)
     Notice.Functions.push_back(demangle(F));
   // The code is guarded even when no entry moves: initialisers ran it.
-  auto Running = Link.repointEntries(Generation + 1, CrashPolicy,
+  // A rollback after a crash must not bring back code that reads a moved
+  // global's old storage: once globals moved, a crash is reported only.
+  bool Moves = MovedAt || any_of(Prep, [](const Prepared &P) {
+                 return !P.Moves.empty();
+               });
+  auto Rollback = static_cast<uint8_t>(protocol::CrashPolicy::Rollback);
+  uint8_t Policy =
+      Moves && CrashPolicy == Rollback
+          ? static_cast<uint8_t>(protocol::CrashPolicy::Report)
+          : CrashPolicy;
+  auto Running = Link.repointEntries(Generation + 1, Policy,
                                      guardedCode(Prep), Entries, Notice);
   if (!Running)
     return Running.takeError();
@@ -401,13 +431,16 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
   return Error::success();
 }
 
-Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
+Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Asked,
                                           const PatchRequest &Req) {
+  std::vector<size_t> Indices = Asked; // planMoves may reorder them
   Failed.insert(Indices.begin(), Indices.end()); // until it succeeds
   auto Start = std::chrono::steady_clock::now();
   PatchReport R;
   std::vector<Prepared> Prep(Indices.size());
   if (Error E = compileEdits(Indices, Req, Prep, R))
+    return std::move(E);
+  if (Error E = planMoves(Indices, Prep, R))
     return std::move(E);
   R.Ms.Frontend = msSince(Start);
   std::vector<RecompiledUnit> Recompiled;
@@ -436,6 +469,9 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
     if (Prep[I].Linked.Dylib) // even when publishing failed halfway
       Tx.linked(Units[Indices[I]].Command.File, Prep[I].Linked,
                 Prep[I].Plan.Created);
+    for (const GlobalMove &M : Prep[I].Moves)
+      if (M.NewAddress) // bound to its new storage by recordLinked
+        Tx.moved(Units[Indices[I]].Command.File, M);
     if (E)
       return std::move(E);
   }
@@ -450,6 +486,7 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Indices,
       return std::move(E);
     R.Version = ++Generation;
     History.markLastApplied(R.Functions, R.Created);
+    recordMoves(Indices, Prep, R);
     // The patch is live: what fails now is not "nothing applied".
     for (size_t I = 0; I < Indices.size(); ++I)
       if (Error E = Link.recordCreated(Units[Indices[I]].Command.File,

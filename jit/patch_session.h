@@ -74,6 +74,9 @@ struct PatchReport {
   std::vector<std::string> Inlined;
   std::vector<std::string> Created;   // new functions and globals
   std::vector<std::string> Rerun;     // `hotc: rerun` globals initialised again
+  // Globals moved to storage of their type's new layout by the app's hook:
+  // "g (state.c): struct particle { i32, i32 } (8 bytes) -> ... by hook".
+  std::vector<std::string> Moved;
   std::vector<std::string> Warnings;
   std::vector<std::string> Units;     // source files recompiled
   // Units whose patch the build's own compiler compiled (Clang's view of
@@ -224,7 +227,24 @@ private:
   llvm::Error goLive(std::vector<Prepared> &Prep,
                      const std::vector<EntryRepoint> &Entries,
                      PatchTransaction &Tx, PatchReport &R);
-  // Compiles, hashes and layout-checks each unit of a patch (in parallel
+  // The layout changes of the patch: moved globals (Prep[K].Moves), or
+  // the patch refused. Puts the units with moves first in Indices and
+  // Prep: the others bind to the new storage. jit/patch_moves.cpp.
+  llvm::Error planMoves(std::vector<size_t> &Indices,
+                        std::vector<Prepared> &Prep, PatchReport &R);
+  llvm::Error compileWholeForMoves(const std::vector<size_t> &Indices,
+                                  std::vector<Prepared> &Prep, PatchReport &R);
+  // Refuses a move that leaves out a unit whose code uses what moves.
+  llvm::Error checkUnitsOfMoves(const std::vector<size_t> &Indices,
+                                const MovePlan &Plan);
+  // After the patch went live: the agent records the new storage (for a
+  // hotc attaching later), undo and crash rollback stop at this version.
+  void recordMoves(const std::vector<size_t> &Indices,
+                   const std::vector<Prepared> &Prep, PatchReport &R);
+  // A unit's compile taken into its part of the patch: hashes, layouts and
+  // their changes; its inputs when compiled whole. jit/patch_compile.cpp.
+  static void takeCompiled(UnitState &U, Prepared &P, CompiledTu Tu);
+  // Compiles, hashes and compares the layouts of each unit of a patch (in parallel
   // when there are several): Prep[K] for Indices[K]. jit/patch_compile.cpp.
   llvm::Error compileEdits(const std::vector<size_t> &Indices,
                            const PatchRequest &Req, std::vector<Prepared> &Prep,
@@ -253,6 +273,9 @@ private:
   std::optional<BaselineStore> Store;
   unsigned Generation = 0;
   uint8_t CrashPolicy = 1; // protocol::CrashPolicy::Rollback
+  // The newest version that moved globals: undoing it, or rolling it back
+  // after a crash, would run old code on storage that no longer changes.
+  unsigned MovedAt = 0;
   bool SafePoints = false;
   unsigned SafePointTimeoutMs = 10000;
   unsigned UndoDepth = 64;

@@ -1,5 +1,7 @@
 #include "jit/patch_transaction.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 #include <cassert>
 
 namespace hotc::jit {
@@ -12,6 +14,18 @@ PatchTransaction::~PatchTransaction() {
     if (Now == State::Linked)
       Link.discard(*U.Object);
   }
+  for (const Move &M : Moves)
+    if (llvm::Error E = Link.bindLiveSymbol(M.Path, M.Name, M.OldAddress,
+                                            M.Local, /*IsFunction=*/false))
+      // A destructor cannot return it; a later patch binding to the wrong
+      // storage must not go unsaid.
+      llvm::errs() << "hotc: " << M.Name << " could not be bound to its old "
+                   << "storage again: " << llvm::toString(std::move(E)) << "\n";
+}
+
+void PatchTransaction::moved(const std::string &Unit, const GlobalMove &M) {
+  assert(Now == State::Linked && "globals move while units are linked");
+  Moves.push_back({Unit, M.Name, M.Local, M.OldAddress});
 }
 
 void PatchTransaction::linked(const std::string &Unit, LinkedObject &Object,

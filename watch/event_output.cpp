@@ -45,6 +45,8 @@ std::string describe(const jit::PatchReport &R) {
     Names.push_back("new " + demangle(F));
   for (const std::string &G : R.Rerun)
     Names.push_back("initialised again " + demangle(G));
+  for (const std::string &G : R.Moved)
+    Names.push_back("moved " + demangle(G.substr(0, G.find(' '))));
   if (!Names.empty())
     Out += ": ";
   for (size_t I = 0; I < Names.size() && I < 8; ++I)
@@ -242,6 +244,7 @@ void EventOutput::patched(const jit::PatchReport &R,
                        {"functions", toArray(R.Functions)},
                        {"created", toArray(R.Created)},
                        {"rerun", toArray(R.Rerun)},
+                       {"moved", toArray(R.Moved)},
                        {"files", toArray(R.Units)},
                        {"build_compiled", toArray(R.BuildCompiled)},
                        {"warnings", toArray(R.Warnings)},

@@ -69,6 +69,47 @@ __attribute__((weak)) int hotreload_remove_hook(hotreload_patch_hook hook,
  * program that may run without the agent. */
 __attribute__((weak)) void hotreload_safe_point(void);
 
+/* Moving globals to a new layout. An edit that changes the layout of a
+ * struct the process has globals of (a field added, removed, retyped) is
+ * refused: the old objects would be misread. Define, for that type,
+ *
+ *   HOTRELOAD_MIGRATE(particle) {
+ *     const struct particle_v1 *o = hotreload_old; // the layout that ran
+ *     struct particle *n = hotreload_new;          // the edit's layout
+ *     n->x = o->x; n->y = o->y; n->z = 0;
+ *   }
+ *
+ * (the struct's name; for C++, qualified names with :: spelled _, e.g.
+ * HOTRELOAD_MIGRATE(game_Particle) for game::Particle) in the unit that
+ * defines the globals, saved with the edit. hotc then gives each global of
+ * exactly that type that the save recompiles new storage, holding the
+ * edit's constant initialiser (no constructor runs: construct in the hook
+ * if the type needs it); calls the hook once per global, before any
+ * function runs its new code, on the thread that applies the patch; and
+ * relinks every function of the recompiled units that uses the global.
+ * The old storage is left as it was.
+ *
+ * Objects hotc cannot find are your promise: define the hook only if no
+ * object of the type lives on the heap, on a stack or inside another
+ * object, and no pointer to the global is kept in data (each would keep
+ * the old layout or address; hotc warns of the pointers it sees in the
+ * recompiled units). Refused, the edit then waiting for a restart: a
+ * global holding the type in an array or another struct, a thread-local
+ * one, one with a destructor registered at start-up (C++), one defined in a
+ * unit the save does not recompile. State the old code writes after the
+ * hook's call and before the entries are re-pointed (one round trip to the
+ * agent) is not carried over.
+ * After a move, crashes in patched code are reported rather than rolled
+ * back, and that version cannot be undone. */
+#ifdef __cplusplus
+#define HOTRELOAD_MIGRATE(type)                                               \
+  extern "C" void hotreload_migrate_##type(const void *hotreload_old,         \
+                                           void *hotreload_new)
+#else
+#define HOTRELOAD_MIGRATE(type)                                               \
+  void hotreload_migrate_##type(const void *hotreload_old, void *hotreload_new)
+#endif
+
 /* 1 when the agent is loaded into this process (preloaded or linked). */
 static inline int hotreload_active(void) {
   return hotreload_agent_version != 0 && hotreload_agent_version() != 0;

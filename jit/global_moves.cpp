@@ -1,0 +1,286 @@
+#include "jit/global_moves.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <set>
+
+using namespace llvm;
+
+namespace hotc::jit {
+
+namespace {
+
+constexpr StringLiteral HookPrefix = "hotreload_migrate_";
+
+Error refusal(const Twine &Why) {
+  return createStringError(inconvertibleErrorCode(), Why.str().c_str());
+}
+
+// True when values of T hold an ST: ST itself, an array of it, a struct
+// with it as a member (at any depth).
+bool holds(Type *T, StructType *ST, unsigned Depth = 0) {
+  if (T == ST)
+    return true;
+  if (Depth > 16)
+    return false;
+  if (auto *A = dyn_cast<ArrayType>(T))
+    return holds(A->getElementType(), ST, Depth + 1);
+  if (auto *S = dyn_cast<StructType>(T))
+    for (Type *E : S->elements())
+      if (holds(E, ST, Depth + 1))
+        return true;
+  return false;
+}
+
+bool refersTo(const Constant *C, const StringSet<> &Names, unsigned Depth = 0) {
+  if (auto *GV = dyn_cast<GlobalValue>(C))
+    return Names.contains(GV->getName());
+  if (Depth > 32)
+    return false;
+  for (const Use &U : C->operands())
+    if (auto *Op = dyn_cast<Constant>(U.get()); Op && refersTo(Op, Names, Depth + 1))
+      return true;
+  return false;
+}
+
+// The hook as the app must write it: void (const void *old, void *new).
+bool hookSignature(const Function &F) {
+  FunctionType *T = F.getFunctionType();
+  return T->getReturnType()->isVoidTy() && T->getNumParams() == 2 &&
+         T->getParamType(0)->isPointerTy() && T->getParamType(1)->isPointerTy();
+}
+
+// Whether M's start-up code registers G's destructor (C++: __cxa_atexit
+// from G's dynamic initialiser). At exit it would run on the storage the
+// process started with, in the destructor's new code: the old layout read
+// as the new one.
+bool registersDestructor(const Module &M, const GlobalVariable &G) {
+  const Function *AtExit = M.getFunction("__cxa_atexit");
+  if (!AtExit)
+    return false;
+  StringSet<> Name;
+  Name.insert(G.getName());
+  for (const User *U : AtExit->users())
+    if (auto *Call = dyn_cast<CallBase>(U))
+      for (const Use &A : Call->args())
+        if (auto *C = dyn_cast<Constant>(A.get()); C && refersTo(C, Name))
+          return true;
+  return false;
+}
+
+// Moves of the globals of one hooked type that unit U defines; external
+// ones an earlier unit already moves are left to it (an inline variable is
+// defined by every unit including it).
+Error planType(const UnitLayouts &U, const LayoutChange::Changed &C,
+               const std::string &Hook, unsigned Generation,
+               const StringSet<> &MovedExternals, std::vector<GlobalMove> &Out) {
+  StructType *ST = layoutType(*U.M, C.IRType);
+  if (!ST)
+    return Error::success();
+  for (const GlobalVariable &G : U.M->globals()) {
+    if (G.isDeclaration() || G.getValueType() != ST)
+      continue;
+    bool Local = G.hasLocalLinkage();
+    if (Local && G.isConstant())
+      continue; // a private copy in every patch (jit/patch_module.cpp)
+    const LiveSymbol *L = U.View->find(G.getName(), Local);
+    if (!L || (!Local && MovedExternals.contains(G.getName())))
+      continue; // new in the edit, or moved by another unit
+    if (G.isThreadLocal())
+      return refusal(formatv(
+          "{0}: {1}, a {2}, is thread-local: each thread has its own copy, "
+          "which hotc cannot move to the new layout. Nothing was applied; "
+          "restart the process to run this edit.",
+          U.File, G.getName(), C.Type));
+    if (registersDestructor(*U.M, G))
+      return refusal(formatv(
+          "{0}: {1}, a {2}, has a destructor the process registered at "
+          "start-up: at exit it would run the new code on the old storage. "
+          "hotc moves only globals without one; nothing was applied. "
+          "Restart the process to run this edit.",
+          U.File, G.getName(), C.Type));
+    if (U.ByBuildCompiler)
+      return refusal(formatv(
+          "{0}: {1}, a {2}, would move to the new layout, but the patches "
+          "of this unit are compiled by the build's own compiler (Clang's "
+          "view of it differs), which hotc does not move globals for yet: "
+          "nothing was applied. Restart the process to run this edit.",
+          U.File, G.getName(), C.Type));
+    const Function *Defined = U.M->getFunction(Hook);
+    if (!(Defined && !Defined->isDeclaration()) && !U.View->find(Hook, false))
+      return refusal(formatv(
+          "{0}: {1}, a {2}, must move to the new layout, but {3} is defined "
+          "neither in this unit nor in the process: define it beside the "
+          "global (HOTRELOAD_MIGRATE, hotreload.h). Nothing was applied.",
+          U.File, G.getName(), C.Type, Hook));
+    StringRef Record = C.IRType;
+    Record = Record.substr(Record.find('.') + 1);
+    Out.push_back({G.getName().str(), Local, C.Type, Record.str(), C.Before,
+                   C.After, Hook,
+                   formatv("{0}.hotc{1}", G.getName(), Generation).str(),
+                   L->Address, 0});
+  }
+  return Error::success();
+}
+
+} // namespace
+
+std::string migrationHookName(StringRef IRType) {
+  StringRef Name = IRType;
+  if (!Name.consume_front("struct.") && !Name.consume_front("class.") &&
+      !Name.consume_front("union."))
+    return "";
+  if (Name.empty() || Name == "anon" || Name.starts_with("anon.") ||
+      !all_of(Name, [](char C) { return isAlnum(C) || C == '_' || C == ':'; }))
+    return "";
+  std::string Out = HookPrefix.str();
+  for (size_t I = 0; I < Name.size(); ++I) {
+    if (Name.substr(I).starts_with("::")) {
+      Out += '_';
+      ++I;
+    } else {
+      Out += Name[I];
+    }
+  }
+  return Out;
+}
+
+Expected<MovePlan> planGlobalMoves(ArrayRef<UnitLayouts> Units,
+                                   unsigned Generation) {
+  MovePlan Plan;
+  Plan.ByUnit.resize(Units.size());
+  StringSet<> Hooks; // defined in a unit of the patch
+  for (const UnitLayouts &U : Units)
+    for (const Function &F : *U.M)
+      if (!F.isDeclaration() && F.getName().starts_with(HookPrefix)) {
+        if (!hookSignature(F))
+          return refusal(formatv(
+              "{0}: {1} must be void {1}(const void *old, void *new) "
+              "(HOTRELOAD_MIGRATE, hotreload.h): nothing was applied",
+              U.File, F.getName()));
+        Hooks.insert(F.getName());
+      }
+  StringSet<> MovedExternals;
+  std::set<std::string> Hooked; // types with a hook, for the warning below
+  for (size_t I = 0; I < Units.size(); ++I) {
+    const UnitLayouts &U = Units[I];
+    std::vector<LayoutChange::Changed> Refused;
+    std::string Hint;
+    for (const LayoutChange::Changed &C : U.Changes) {
+      std::string Hook = migrationHookName(C.IRType);
+      if (Hook.empty() || (!Hooks.contains(Hook) && !U.View->find(Hook, false))) {
+        if (!Hook.empty() && Hint.empty())
+          Hint = formatv("To move the process's globals of {0} to the new "
+                         "layout instead, define HOTRELOAD_MIGRATE({1}) "
+                         "(hotreload.h) beside them.",
+                         C.Type, StringRef(Hook).drop_front(HookPrefix.size()))
+                     .str();
+        Refused.push_back(C);
+        continue;
+      }
+      Hooked.insert(C.Type);
+      if (Error E = planType(U, C, Hook, Generation, MovedExternals,
+                             Plan.ByUnit[I]))
+        return std::move(E);
+      for (const GlobalMove &M : Plan.ByUnit[I])
+        if (!M.Local)
+          MovedExternals.insert(M.Name);
+    }
+    if (!Refused.empty())
+      return make_error<LayoutChange>(U.File, std::move(Refused), Hint);
+  }
+  for (const std::string &T : Hooked) {
+    bool Any = any_of(Plan.ByUnit, [&](const std::vector<GlobalMove> &Ms) {
+      return any_of(Ms, [&](const GlobalMove &M) { return M.Type == T; });
+    });
+    if (!Any)
+      Plan.Warnings.push_back(
+          "the layout of " + T + " changed and a hook to move it is defined, "
+          "but the units of this patch define no global of it the process "
+          "has: objects of it on the heap or the stack keep the old layout");
+  }
+  // Data that holds a moved global's address keeps the old address.
+  for (size_t I = 0; I < Units.size(); ++I) {
+    StringSet<> Moved = movedNamesFor(Plan, I);
+    if (Moved.empty())
+      continue;
+    for (const GlobalVariable &G : Units[I].M->globals())
+      if (G.hasInitializer() && refersTo(G.getInitializer(), Moved) &&
+          Units[I].View->find(G.getName(), G.hasLocalLinkage()))
+        Plan.Warnings.push_back(
+            G.getName().str() + " (" + Units[I].File +
+            ") holds the address of a moved global: the process's copy "
+            "still points at the old storage, which new code no longer reads");
+  }
+  return std::move(Plan);
+}
+
+StringSet<> movedNamesFor(const MovePlan &Plan, size_t Unit) {
+  StringSet<> Out;
+  for (size_t I = 0; I < Plan.ByUnit.size(); ++I)
+    for (const GlobalMove &M : Plan.ByUnit[I])
+      if (!M.Local || I == Unit)
+        Out.insert(M.Name);
+  return Out;
+}
+
+void addUsersOfMoved(const Module &M, const StringSet<> &Moved,
+                     const LiveView &View, StringSet<> &Changed) {
+  if (Moved.empty())
+    return;
+  for (const Function &F : M) {
+    if (F.isDeclaration() || Changed.contains(F.getName()) ||
+        !View.find(F.getName(), F.hasLocalLinkage()))
+      continue;
+    bool Refers = false;
+    for (const Instruction &I : instructions(F)) {
+      for (const Use &U : I.operands())
+        if (auto *C = dyn_cast<Constant>(U.get()); C && refersTo(C, Moved)) {
+          Refers = true;
+          break;
+        }
+      if (Refers)
+        break;
+    }
+    if (Refers)
+      Changed.insert(F.getName());
+  }
+}
+
+Error checkNothingStaleHolds(const Module &M, ArrayRef<std::string> MovedTypes,
+                             const StringSet<> &Moved, const LiveView &View,
+                             StringRef Unit) {
+  for (const std::string &IRType : MovedTypes) {
+    StructType *ST = layoutType(M, IRType);
+    if (!ST)
+      continue;
+    for (const GlobalVariable &G : M.globals()) {
+      if (Moved.contains(G.getName()) || !holds(G.getValueType(), ST) ||
+          (G.hasLocalLinkage() && G.isConstant()))
+        continue;
+      if (!View.find(G.getName(), G.hasLocalLinkage()))
+        continue; // new in the edit: it has the new layout from the start
+      return refusal(formatv(
+          "{0}: {1} holds a {2} the process has, which hotc cannot move to "
+          "the new layout ({3}): nothing was applied. hotc moves globals of "
+          "the type itself that the save recompiles; restart the process to "
+          "run this edit.",
+          Unit, G.getName(),
+          ST->getName().starts_with("struct.")
+              ? ("struct " + ST->getName().drop_front(7)).str()
+              : ST->getName().str(),
+          G.isDeclaration() ? "it is defined in a unit the save does not recompile"
+          : G.getValueType() == ST ? "its symbol is not the binary's"
+                                   : "it is inside an array or another struct"));
+    }
+  }
+  return Error::success();
+}
+
+} // namespace hotc::jit
