@@ -1,7 +1,12 @@
 #include "jit/global_moves.h"
 
+#include "jit/live_dwarf.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/IR/DebugInfo.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/DerivedTypes.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/InstIterator.h"
@@ -35,6 +40,67 @@ bool holds(Type *T, StructType *ST, unsigned Depth = 0) {
     for (Type *E : S->elements())
       if (holds(E, ST, Depth + 1))
         return true;
+  return false;
+}
+
+// What a global is of, by its debug info: Clang gives a global the type of
+// its initialiser, which is often no named struct (a bitfield's padding, a
+// union set through another member, a char array given a shorter string).
+const DIType *debugTypeOf(const GlobalVariable &G) {
+  SmallVector<DIGlobalVariableExpression *, 1> Exprs;
+  G.getDebugInfo(Exprs);
+  for (const DIGlobalVariableExpression *E : Exprs)
+    if (const DIGlobalVariable *V = E->getVariable())
+      return V->getType();
+  return nullptr;
+}
+
+const DIType *withoutQualifiers(const DIType *T) {
+  while (auto *D = dyn_cast_or_null<DIDerivedType>(T)) {
+    unsigned Tag = D->getTag();
+    if (Tag != dwarf::DW_TAG_typedef && Tag != dwarf::DW_TAG_const_type &&
+        Tag != dwarf::DW_TAG_volatile_type && Tag != dwarf::DW_TAG_atomic_type)
+      break;
+    T = D->getBaseType();
+  }
+  return T;
+}
+
+// "game::Particle", as the layout key's name after "struct.".
+std::string qualifiedName(const DICompositeType &C) {
+  std::string Out = C.getName().str();
+  for (const DIScope *S = C.getScope(); S && !isa<DIFile>(S) &&
+                                        !isa<DICompileUnit>(S);
+       S = S->getScope()) {
+    StringRef Name = S->getName();
+    Out = (Name.empty() ? "(anonymous namespace)" : Name.str()) + "::" + Out;
+  }
+  return Out;
+}
+
+// The record name of a layout key: "struct.game::Particle" -> "game::Particle".
+StringRef recordOf(StringRef IRType) { return IRType.substr(IRType.find('.') + 1); }
+
+// Whether values of T are a Record (Itself), or hold one in an array, a
+// member or a base.
+bool debugHolds(const DIType *T, StringRef Record, bool Itself,
+                unsigned Depth = 0) {
+  auto *C = dyn_cast_or_null<DICompositeType>(withoutQualifiers(T));
+  if (!C || Depth > 16)
+    return false;
+  if (C->getTag() == dwarf::DW_TAG_array_type)
+    return !Itself && debugHolds(C->getBaseType(), Record, false, Depth + 1);
+  if (qualifiedName(*C) == Record)
+    return true;
+  if (Itself)
+    return false;
+  for (const DINode *E : C->getElements())
+    if (auto *M = dyn_cast_or_null<DIDerivedType>(E);
+        M && !M->isStaticMember() &&
+        (M->getTag() == dwarf::DW_TAG_member ||
+         M->getTag() == dwarf::DW_TAG_inheritance) &&
+        debugHolds(M->getBaseType(), Record, false, Depth + 1))
+      return true;
   return false;
 }
 
@@ -79,12 +145,15 @@ bool registersDestructor(const Module &M, const GlobalVariable &G) {
 // defined by every unit including it).
 Error planType(const UnitLayouts &U, const LayoutChange::Changed &C,
                const std::string &Hook, unsigned Generation,
+               const StringSet<> &HooksInPatch,
                const StringSet<> &MovedExternals, std::vector<GlobalMove> &Out) {
   StructType *ST = layoutType(*U.M, C.IRType);
   if (!ST)
     return Error::success();
   for (const GlobalVariable &G : U.M->globals()) {
-    if (G.isDeclaration() || G.getValueType() != ST)
+    if (G.isDeclaration() ||
+        (G.getValueType() != ST &&
+         !debugHolds(debugTypeOf(G), recordOf(C.IRType), /*Itself=*/true)))
       continue;
     bool Local = G.hasLocalLinkage();
     if (Local && G.isConstant())
@@ -113,15 +182,16 @@ Error planType(const UnitLayouts &U, const LayoutChange::Changed &C,
           "nothing was applied. Restart the process to run this edit.",
           U.File, G.getName(), C.Type));
     const Function *Defined = U.M->getFunction(Hook);
-    if (!(Defined && !Defined->isDeclaration()) && !U.View->find(Hook, false))
+    bool Here = Defined && !Defined->isDeclaration();
+    // Defined in another unit of the patch, its new code is not linked yet
+    // when this unit's initialiser calls it.
+    if (!Here && (HooksInPatch.contains(Hook) || !U.View->find(Hook, false)))
       return refusal(formatv(
-          "{0}: {1}, a {2}, must move to the new layout, but {3} is defined "
-          "neither in this unit nor in the process: define it beside the "
-          "global (HOTRELOAD_MIGRATE, hotreload.h). Nothing was applied.",
+          "{0}: {1}, a {2}, must move to the new layout, but {3} is not "
+          "defined in this unit (nor only in the process): define it beside "
+          "the global (HOTRELOAD_MIGRATE, hotreload.h). Nothing was applied.",
           U.File, G.getName(), C.Type, Hook));
-    StringRef Record = C.IRType;
-    Record = Record.substr(Record.find('.') + 1);
-    Out.push_back({G.getName().str(), Local, C.Type, Record.str(), C.Before,
+    Out.push_back({G.getName().str(), Local, C.Type, recordOf(C.IRType).str(), C.Before,
                    C.After, Hook,
                    formatv("{0}.hotc{1}", G.getName(), Generation).str(),
                    L->Address, 0});
@@ -185,7 +255,15 @@ Expected<MovePlan> planGlobalMoves(ArrayRef<UnitLayouts> Units,
         continue;
       }
       Hooked.insert(C.Type);
-      if (Error E = planType(U, C, Hook, Generation, MovedExternals,
+      // Which globals are of the type is read from the debug info.
+      if (!U.M->getNamedMetadata("llvm.dbg.cu"))
+        return refusal(formatv(
+            "{0}: {1} would move its globals to the new layout, but the unit "
+            "is built without debug info (-g), from which hotc tells which "
+            "globals are of it: nothing was applied. Build with -g, or "
+            "restart the process to run this edit.",
+            U.File, C.Type));
+      if (Error E = planType(U, C, Hook, Generation, Hooks, MovedExternals,
                              Plan.ByUnit[I]))
         return std::move(E);
       for (const GlobalMove &M : Plan.ByUnit[I])
@@ -219,6 +297,16 @@ Expected<MovePlan> planGlobalMoves(ArrayRef<UnitLayouts> Units,
             "still points at the old storage, which new code no longer reads");
   }
   return std::move(Plan);
+}
+
+std::string recordFileOf(const Module &M, StringRef Record) {
+  DebugInfoFinder Finder;
+  Finder.processModule(M);
+  for (const DIType *T : Finder.types())
+    if (auto *C = dyn_cast<DICompositeType>(T);
+        C && !C->isForwardDecl() && C->getFile() && qualifiedName(*C) == Record)
+      return absolutePath(C->getFilename(), C->getDirectory());
+  return "";
 }
 
 StringSet<> movedNamesFor(const MovePlan &Plan, size_t Unit) {
@@ -261,8 +349,10 @@ Error checkNothingStaleHolds(const Module &M, ArrayRef<std::string> MovedTypes,
     if (!ST)
       continue;
     for (const GlobalVariable &G : M.globals()) {
-      if (Moved.contains(G.getName()) || !holds(G.getValueType(), ST) ||
-          (G.hasLocalLinkage() && G.isConstant()))
+      if (Moved.contains(G.getName()) || (G.hasLocalLinkage() && G.isConstant()))
+        continue;
+      if (!holds(G.getValueType(), ST) &&
+          !debugHolds(debugTypeOf(G), recordOf(IRType), /*Itself=*/false))
         continue;
       if (!View.find(G.getName(), G.hasLocalLinkage()))
         continue; // new in the edit: it has the new layout from the start
@@ -275,9 +365,12 @@ Error checkNothingStaleHolds(const Module &M, ArrayRef<std::string> MovedTypes,
           ST->getName().starts_with("struct.")
               ? ("struct " + ST->getName().drop_front(7)).str()
               : ST->getName().str(),
-          G.isDeclaration() ? "it is defined in a unit the save does not recompile"
-          : G.getValueType() == ST ? "its symbol is not the binary's"
-                                   : "it is inside an array or another struct"));
+          !debugHolds(debugTypeOf(G), recordOf(IRType), /*Itself=*/true) &&
+                  G.getValueType() != ST
+              ? "it is inside an array or another struct"
+          : G.isDeclaration() ? "it is defined in a unit the save does not "
+                                "recompile, or moved by none"
+                              : "its symbol is not the binary's"));
     }
   }
   return Error::success();

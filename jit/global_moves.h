@@ -70,6 +70,10 @@ struct MovePlan {
 llvm::Expected<MovePlan> planGlobalMoves(llvm::ArrayRef<UnitLayouts> Units,
                                          unsigned Generation);
 
+// The file defining Record ("game::Particle") by M's debug info, absolute;
+// empty when M does not describe it.
+std::string recordFileOf(const llvm::Module &M, llvm::StringRef Record);
+
 // The symbols a unit's code must reach in their new storage: the moved
 // external globals of the whole patch and the unit's own moved locals.
 llvm::StringSet<> movedNamesFor(const MovePlan &Plan, size_t Unit);

@@ -248,6 +248,7 @@ Error LinkSession::adoptRecordedSymbols() {
     return E;
   for (auto &[Scope, Name, Addr] : Records) {
     if (Scope == MovedScope) { // a moved global's storage is the newest
+      AdoptedMoves = true;
       Globals[Name] = {Addr.getValue(), 0, false};
       if (Error E = defineCreated(*ProcessDylib, Name, Addr.getValue(), false))
         return E;

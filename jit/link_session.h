@@ -134,6 +134,8 @@ public:
   // reconnecting hotc it overrides the binary's symbol.
   llvm::Error recordMoved(llvm::StringRef SourcePath,
                           llvm::ArrayRef<GlobalMove> Moves);
+  // An earlier hotc moved globals in this process (its records say so).
+  bool adoptedMoves() const { return AdoptedMoves; }
 
   llvm::Error runInitialiser(uint64_t Address);
   // Re-points Entries as patch Version, with Code guarded under Policy
@@ -185,6 +187,7 @@ private:
   LiveDwarf Dwarf;
   std::unique_ptr<StackUnwinder> Unwinder;
   SymbolTable Globals; // process externals + externals created by patches
+  bool AdoptedMoves = false;
   llvm::StringMap<SymbolTable> Locals;                 // by TU source path
   llvm::StringMap<llvm::orc::JITDylib *> LocalDylibs; // by TU source path
   // Internal symbols created by patches of a TU, by source path.

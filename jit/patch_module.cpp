@@ -256,13 +256,25 @@ PatchPlan preparePatchModule(Module &M, const StringSet<> &Changed,
   for (auto &[G, Mv] : Moving) {
     G->setName(Mv->Versioned);
     exportDefinition(*G);
+    G->setConstant(false); // the hook writes it, even a `const` global's
     auto *Old = new GlobalVariable(M, G->getValueType(), false,
                                    GlobalValue::ExternalLinkage, nullptr,
                                    Mv->Name);
-    auto Hook = M.getOrInsertFunction(
-        Mv->Hook, FunctionType::get(Type::getVoidTy(M.getContext()),
-                                    {G->getType(), G->getType()}, false));
-    Moves.push_back({cast<Function>(Hook.getCallee()), Old, G});
+    // An edited hook already in the process: its new code, not the entry
+    // (re-pointed only after the initialiser ran).
+    auto Edited = find_if(Plan.Replaced, [&](const Replacement &Rep) {
+      return Rep.Name == Mv->Hook;
+    });
+    Function *Hook =
+        Edited != Plan.Replaced.end()
+            ? M.getFunction(Edited->Versioned)
+            : cast<Function>(
+                  M.getOrInsertFunction(
+                       Mv->Hook,
+                       FunctionType::get(Type::getVoidTy(M.getContext()),
+                                         {G->getType(), G->getType()}, false))
+                      .getCallee());
+    Moves.push_back({Hook, Old, G});
     Plan.MovedStorage.push_back(Mv->Versioned);
   }
   Plan.InitFunction = buildInitFunction(M, NewGlobals, Stores, Moves);

@@ -52,11 +52,11 @@ Error PatchSession::compileWholeForMoves(const std::vector<size_t> &Indices,
   return Error::success();
 }
 
-// Every unit whose code may reach a moved global must be in the patch: left
-// out, its code would go on with the old storage, or read the new one at
-// the old layout. The binary's DWARF says which units those are.
-Error PatchSession::checkUnitsOfMoves(const std::vector<size_t> &Indices,
-                                      const MovePlan &Plan) {
+// The units of the process whose code may reach a global that moves, by
+// the binary's DWARF: those describing its type in full, or naming one of
+// the moved externals, declared or defined. By the moved type's words.
+std::map<std::string, std::vector<std::string>>
+PatchSession::dwarfUsersOfMoves(const MovePlan &Plan) {
   // Record -> its words ("struct particle") and the moved externals.
   std::map<std::string, std::pair<std::string, std::vector<std::string>>> ByRecord;
   for (const std::vector<GlobalMove> &Ms : Plan.ByUnit)
@@ -66,10 +66,19 @@ Error PatchSession::checkUnitsOfMoves(const std::vector<size_t> &Indices,
       if (!M.Local)
         Vars.push_back(M.Name);
     }
-  if (ByRecord.empty())
-    return Error::success();
-  LiveDwarf &Dwarf = Link.dwarf();
-  if (!Dwarf.hasCompileUnits())
+  std::map<std::string, std::vector<std::string>> Out;
+  for (const auto &[Record, Uses] : ByRecord)
+    Out[Uses.first] = Link.dwarf().unitsUsing(Record, Uses.second);
+  return Out;
+}
+
+// Every unit whose code may reach a moved global must be in the patch: left
+// out, its code would go on with the old storage, or read the new one at
+// the old layout. Those the session knows were added (unitsOfMovesLeftOut);
+// a unit of the binary it does not know refuses the patch.
+Error PatchSession::checkUnitsOfMoves(const std::vector<size_t> &Indices,
+                                      const MovePlan &Plan) {
+  if (!Link.dwarf().hasCompileUnits())
     return createStringError(
         inconvertibleErrorCode(),
         "the process's binary has no debug info (built without -g): hotc "
@@ -79,28 +88,99 @@ Error PatchSession::checkUnitsOfMoves(const std::vector<size_t> &Indices,
   std::set<std::string> InPatch;
   for (size_t I : Indices)
     InPatch.insert(absolutePath(Units[I].Command.File, ""));
-  for (const auto &[Record, Uses] : ByRecord) {
-    const auto &[Type, Vars] = Uses;
-    std::vector<std::string> Outside;
-    for (std::string &U : Dwarf.unitsUsing(Record, Vars))
-      if (!InPatch.count(U))
-        Outside.push_back(std::move(U));
-    if (Outside.empty())
-      continue;
+  for (auto &[Type, Users] : dwarfUsersOfMoves(Plan)) {
     std::string List;
-    for (const std::string &U : Outside)
-      List += (List.empty() ? "" : ", ") + U;
+    for (const std::string &U : Users)
+      if (!InPatch.count(U))
+        List += (List.empty() ? "" : ", ") + U;
+    if (List.empty())
+      continue;
     return createStringError(
         inconvertibleErrorCode(),
         "globals of %s would move to its new layout, but these units of the "
-        "process use it and this save does not recompile them: %s. Their "
-        "code would go on with the old storage, or read the new one at the "
-        "old layout: nothing was applied. Save them again together with the "
-        "edit, or run `hotc reload` on the header defining %s: every unit "
-        "reading it is recompiled.",
-        Type.c_str(), List.c_str(), Type.c_str());
+        "process use it and hotc cannot recompile them (they are not in the "
+        "build's compile commands): %s. Their code would go on with the old "
+        "storage, or read the new one at the old layout: nothing was applied. "
+        "Restart the process to run this edit.",
+        Type.c_str(), List.c_str());
   }
   return Error::success();
+}
+
+// Units outside the patch that may use what moves: those reading the
+// header that defines a moved type (a global's users must see it), and
+// those the binary's DWARF says use it. Only units in the process.
+std::vector<size_t>
+PatchSession::unitsOfMovesLeftOut(const std::vector<size_t> &Indices,
+                                  const std::vector<Prepared> &Prep,
+                                  const MovePlan &Plan) {
+  std::set<size_t> Out;
+  auto Add = [&](size_t U) {
+    if (!is_contained(Indices, U) && Units[U].InProcess)
+      Out.insert(U);
+  };
+  for (size_t K = 0; K < Plan.ByUnit.size(); ++K)
+    for (const GlobalMove &M : Plan.ByUnit[K])
+      if (std::string H = recordFileOf(*Prep[K].Tu.Module, M.Record); !H.empty())
+        for (size_t U : unitsReading(H))
+          Add(U);
+  for (const auto &[Type, Users] : dwarfUsersOfMoves(Plan))
+    for (const std::string &Path : Users)
+      for (size_t U = 0; U < Units.size(); ++U)
+        if (absolutePath(Units[U].Command.File, "") == Path)
+          Add(U);
+  return {Out.begin(), Out.end()};
+}
+
+// Units joining the patch for its moves: their baselines loaded, compiled
+// whole from their saved text.
+Error PatchSession::addUnitsForMoves(const std::vector<size_t> &Extra,
+                                     std::vector<size_t> &Indices,
+                                     std::vector<Prepared> &Prep,
+                                     PatchReport &R) {
+  BaselineLoad L = load(Extra);
+  Error Failures = Error::success();
+  for (auto &[Unit, E] : L.Failures)
+    Failures = joinErrors(std::move(Failures), std::move(E));
+  if (Failures)
+    return Failures;
+  R.BaselinesCompiled += L.Compiled;
+  R.BaselinesRestored += L.Restored;
+  llvm::append_range(R.Warnings, L.StoreProblems);
+  std::vector<size_t> Add;
+  PatchRequest Whole;
+  for (size_t U : Extra)
+    if (Units[U].Loaded && Units[U].InProcess) {
+      Add.push_back(U);
+      Whole.Units[U].CompileWhole = true;
+    }
+  Failed.insert(Add.begin(), Add.end()); // until the patch succeeds
+  std::vector<Prepared> More(Add.size());
+  if (Error E = compileEdits(Add, Whole, More, R))
+    return E;
+  for (size_t K = 0; K < Add.size(); ++K) {
+    Indices.push_back(Add[K]);
+    Prep.push_back(std::move(More[K]));
+  }
+  R.Focused = false;
+  return Error::success();
+}
+
+Expected<MovePlan> PatchSession::planOver(const std::vector<size_t> &Indices,
+                                          const std::vector<Prepared> &Prep) {
+  std::vector<LiveView> Views;
+  std::vector<UnitLayouts> Layouts;
+  Views.reserve(Indices.size()); // Layouts point into it
+  for (size_t K = 0; K < Indices.size(); ++K) {
+    const UnitState &U = Units[Indices[K]];
+    auto View = Link.viewOf(U.Command.File);
+    if (!View)
+      return View.takeError();
+    Views.push_back(*View);
+    Layouts.push_back({U.Command.File, Prep[K].Tu.Module.get(), &Views.back(),
+                       Prep[K].LayoutChanges, !Prep[K].Tu.CompilerView.empty()});
+  }
+  return planGlobalMoves(Layouts, Generation + 1);
 }
 
 Error PatchSession::planMoves(std::vector<size_t> &Indices,
@@ -109,21 +189,17 @@ Error PatchSession::planMoves(std::vector<size_t> &Indices,
     return Error::success();
   if (Error E = compileWholeForMoves(Indices, Prep, R))
     return E;
-  std::vector<LiveView> Views;
-  std::vector<UnitLayouts> Layouts;
-  Views.reserve(Indices.size());
-  for (size_t K = 0; K < Indices.size(); ++K) {
-    const UnitState &U = Units[Indices[K]];
-    auto View = Link.viewOf(U.Command.File);
-    if (!View)
-      return View.takeError();
-    Views.push_back(*View);
-    Layouts.push_back({U.Command.File, Prep[K].Tu.Module.get(), &Views.back(),
-                      Prep[K].LayoutChanges, !Prep[K].Tu.CompilerView.empty()});
-  }
-  auto Plan = planGlobalMoves(Layouts, Generation + 1);
+  auto Plan = planOver(Indices, Prep);
   if (!Plan)
     return Plan.takeError();
+  std::vector<size_t> Extra = unitsOfMovesLeftOut(Indices, Prep, *Plan);
+  if (!Extra.empty()) {
+    if (Error E = addUnitsForMoves(Extra, Indices, Prep, R))
+      return E;
+    Plan = planOver(Indices, Prep); // the units added may define some too
+    if (!Plan)
+      return Plan.takeError();
+  }
   llvm::append_range(R.Warnings, Plan->Warnings);
   if (Error E = checkUnitsOfMoves(Indices, *Plan))
     return E;
@@ -146,6 +222,22 @@ Error PatchSession::planMoves(std::vector<size_t> &Indices,
   }
   Indices = std::move(NewIndices);
   Prep = std::move(NewPrep);
+  // A unit that moves globals links before the later ones bind theirs: it
+  // must not use what they move (it would bind to the old storage).
+  for (size_t K = 0; K < Prep.size() && !Prep[K].Moves.empty(); ++K)
+    for (size_t J = K + 1; J < Prep.size(); ++J)
+      for (const GlobalMove &M : Prep[J].Moves) {
+        const GlobalVariable *G = Prep[K].Tu.Module->getNamedGlobal(M.Name);
+        if (!M.Local && G && G->isDeclaration() && !G->use_empty())
+          return createStringError(
+              inconvertibleErrorCode(),
+              "%s moves globals and uses %s, which %s moves too: hotc does "
+              "not order moves between units that use each other's globals "
+              "yet. Nothing was applied; restart the process to run this "
+              "edit.",
+              Units[Indices[K]].Command.File.c_str(), M.Name.c_str(),
+              Units[Indices[J]].Command.File.c_str());
+      }
   return Error::success();
 }
 
@@ -155,10 +247,12 @@ void PatchSession::recordMoves(const std::vector<size_t> &Indices,
   bool First = !MovedAt;
   for (size_t K = 0; K < Indices.size(); ++K) {
     const std::string &File = Units[Indices[K]].Command.File;
-    for (const GlobalMove &M : Prep[K].Moves)
+    for (const GlobalMove &M : Prep[K].Moves) {
+      assert(M.NewAddress && "a live patch linked the storage of its moves");
       R.Moved.push_back(formatv("{0} ({1}): {2} {3} -> {4}, by {5}", M.Name,
                                 File, M.Type, M.Before, M.After, M.Hook)
                             .str());
+    }
     if (Prep[K].Moves.empty())
       continue;
     MovedAt = R.Version;

@@ -267,7 +267,6 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
     for (const auto &C : Changed)
       if (U.Live.count(C.getKey()) && !expectsChange(Req, Index, C.getKey()))
         R.Missed.push_back(C.getKey().str());
-  addUsersOfMoved(M, P.Moved, *View, Changed);
   // `hotc debug`: a function whose wanted mode (optimised or not) is not
   // the running one is linked again, with the callers holding its copies.
   auto Wanted = Unoptimised.find(Index);
@@ -277,6 +276,17 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
   const StringSet<> *Want = WantHere.empty() ? nullptr : &WantHere;
   addModeChanges(M, U.Live, Want, Changed);
   BoundSpellings Spellings = bindSpellings(U, M, *View, Changed, R);
+  // After the binary's spellings are bound: a function the process spells
+  // otherwise (a lambda's members) is found live by its binary name.
+  addUsersOfMoved(M, P.Moved, *View, Changed);
+  for (const auto &F : P.NoReload)
+    if (Changed.contains(F.getKey()))
+      return createStringError(
+          inconvertibleErrorCode(),
+          "%s is marked // hotc: no-reload, but it uses a global that moves "
+          "to the new layout: its old code would go on with the old storage. "
+          "Nothing was applied.",
+          demangle(F.getKey().str()).c_str());
   if (U.OptLevel > 0 && Req.Inlining)
     relinkInliners(M, Index, U, Req, *View, Spellings, Changed, R);
   StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals
@@ -290,7 +300,7 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
     if (H)
       P.Marks[Key] = H;
   }
-  if (Changed.empty() && Rerun.empty())
+  if (Changed.empty() && Rerun.empty() && P.Moves.empty())
     return Error::success();
   // Clang's view differs from GCC's: GCC compiles the patch's code, Clang's
   // plan says what it replaces and creates (binding by GCC's own names).
@@ -412,9 +422,8 @@ Error PatchSession::goLive(std::vector<Prepared> &Prep,
   // The code is guarded even when no entry moves: initialisers ran it.
   // A rollback after a crash must not bring back code that reads a moved
   // global's old storage: once globals moved, a crash is reported only.
-  bool Moves = MovedAt || any_of(Prep, [](const Prepared &P) {
-                 return !P.Moves.empty();
-               });
+  bool Moves = MovedAt || Link.adoptedMoves() ||
+               any_of(Prep, [](const Prepared &P) { return !P.Moves.empty(); });
   auto Rollback = static_cast<uint8_t>(protocol::CrashPolicy::Rollback);
   uint8_t Policy =
       Moves && CrashPolicy == Rollback
@@ -480,7 +489,8 @@ Expected<PatchReport> PatchSession::apply(const std::vector<size_t> &Asked,
   R.Ms.Link = LinkMs;
 
   auto PatchStart = std::chrono::steady_clock::now();
-  if (!R.empty()) {
+  bool Moves = any_of(Prep, [](const Prepared &P) { return !P.Moves.empty(); });
+  if (!R.empty() || Moves) {
     remember(Indices, Prep);
     if (Error E = goLive(Prep, Entries, Tx, R))
       return std::move(E);

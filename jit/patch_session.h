@@ -234,6 +234,16 @@ private:
                         std::vector<Prepared> &Prep, PatchReport &R);
   llvm::Error compileWholeForMoves(const std::vector<size_t> &Indices,
                                   std::vector<Prepared> &Prep, PatchReport &R);
+  llvm::Expected<MovePlan> planOver(const std::vector<size_t> &Indices,
+                                    const std::vector<Prepared> &Prep);
+  std::map<std::string, std::vector<std::string>>
+  dwarfUsersOfMoves(const MovePlan &Plan);
+  std::vector<size_t> unitsOfMovesLeftOut(const std::vector<size_t> &Indices,
+                                          const std::vector<Prepared> &Prep,
+                                          const MovePlan &Plan);
+  llvm::Error addUnitsForMoves(const std::vector<size_t> &Extra,
+                               std::vector<size_t> &Indices,
+                               std::vector<Prepared> &Prep, PatchReport &R);
   // Refuses a move that leaves out a unit whose code uses what moves.
   llvm::Error checkUnitsOfMoves(const std::vector<size_t> &Indices,
                                 const MovePlan &Plan);

@@ -41,8 +41,8 @@ struct Unit {
 
   explicit Unit(const std::string &Source,
                 std::vector<std::string> Live = {}) {
-    jit::CompiledTu Old = test::compileSnippet("before.cpp", kBefore);
-    Tu = test::compileSnippet("after.cpp", Source);
+    jit::CompiledTu Old = test::compileSnippet("before.cpp", kBefore, {"-O0", "-g"});
+    Tu = test::compileSnippet("after.cpp", Source, {"-O0", "-g"});
     Changes = jit::changedLayouts(*Tu.Module, jit::typeLayoutsOf(*Old.Module),
                                   jit::typeLayoutsOf(*Tu.Module));
     Globals["g"] = {0x1000, 4, false};
@@ -169,6 +169,35 @@ TEST(GlobalMoves, DataHoldingAMovedAddressIsWarnedOf) {
                                    "moved global"),
             std::string::npos)
       << Plan->Warnings[0];
+}
+
+// Clang gives a global its initialiser's type, here no named struct (the
+// array's trailing zeros): the debug info says it is a P.
+TEST(GlobalMoves, AGlobalTypedByItsInitialiserMovesToo) {
+  Unit U("struct P { int x; int a[16]; };\n"
+         "P g = {1, {1}};\n"
+         "int step() { return ++g.x + g.a[3]; }\n" + std::string(kHook));
+  ASSERT_NE(U.Tu.Module->getNamedGlobal("g")->getValueType(),
+            StructType::getTypeByName(U.Tu.Module->getContext(), "struct.P"))
+      << "the case this test is about";
+  auto Plan = U.plan();
+  ASSERT_TRUE(bool(Plan)) << toString(Plan.takeError());
+  ASSERT_EQ(Plan->ByUnit[0].size(), 1u);
+  EXPECT_EQ(Plan->ByUnit[0][0].Name, "g");
+}
+
+// Without debug info hotc cannot tell which globals are of the type.
+TEST(GlobalMoves, AUnitWithoutDebugInfoIsRefused) {
+  jit::CompiledTu Old = test::compileSnippet("before.cpp", kBefore);
+  jit::CompiledTu Now = test::compileSnippet("after.cpp", after(kHook));
+  jit::SymbolTable Globals{{"g", {0x1000, 4, false}}}, Locals;
+  jit::LiveView View{&Globals, &Locals};
+  auto Changes = jit::changedLayouts(*Now.Module, jit::typeLayoutsOf(*Old.Module),
+                                     jit::typeLayoutsOf(*Now.Module));
+  auto Plan = jit::planGlobalMoves({{"after.cpp", Now.Module.get(), &View, Changes}}, 4);
+  ASSERT_FALSE(Plan);
+  std::string Msg = toString(Plan.takeError());
+  EXPECT_NE(Msg.find("built without debug info (-g)"), std::string::npos) << Msg;
 }
 
 // At exit the destructor registered at start-up would run the new code on

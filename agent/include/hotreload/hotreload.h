@@ -86,8 +86,9 @@ __attribute__((weak)) void hotreload_safe_point(void);
  * edit's constant initialiser (no constructor runs: construct in the hook
  * if the type needs it); calls the hook once per global, before any
  * function runs its new code, on the thread that applies the patch; and
- * relinks every function of the recompiled units that uses the global.
- * The old storage is left as it was.
+ * relinks every function that uses the global, recompiling with the save
+ * every unit reading the type's header or named by the binary's debug info
+ * as using it (build with -g). The old storage is left as it was.
  *
  * Objects hotc cannot find are your promise: define the hook only if no
  * object of the type lives on the heap, on a stack or inside another
@@ -95,10 +96,11 @@ __attribute__((weak)) void hotreload_safe_point(void);
  * the old layout or address; hotc warns of the pointers it sees in the
  * recompiled units). Refused, the edit then waiting for a restart: a
  * global holding the type in an array or another struct, a thread-local
- * one, one with a destructor registered at start-up (C++), one defined in a
- * unit the save does not recompile. State the old code writes after the
- * hook's call and before the entries are re-pointed (one round trip to the
- * agent) is not carried over.
+ * one, one with a destructor registered at start-up (C++), a unit using it
+ * that is not in the build's compile commands. State the old code writes
+ * after the hook's call and before the entries are re-pointed (one round
+ * trip to the agent; with safe points, until a thread reaches one) is not
+ * carried over.
  * After a move, crashes in patched code are reported rather than rolled
  * back, and that version cannot be undone. */
 #ifdef __cplusplus
