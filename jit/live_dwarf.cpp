@@ -279,6 +279,9 @@ struct LiveDwarf::Module {
   object::OwningBinary<object::ObjectFile> Binary;
   std::unique_ptr<DWARFContext> Context;
   StringMap<DWARFUnit *> UnitsByPath;
+  // Units Clang compiled (DW_AT_producer): it describes no extern
+  // variable a unit only declares, nor a type nothing described needs.
+  StringSet<> ByClang;
 };
 
 LiveDwarf::LiveDwarf(int Pid, std::vector<LoadedModule> Loaded) : Pid(Pid) {
@@ -317,9 +320,13 @@ void LiveDwarf::load(Module &M) {
       DWARFDie Top = CU->getUnitDIE(/*ExtractUnitDIEOnly=*/true);
       const char *Name = Top.getShortName();
       auto Dir = dwarf::toString(Top.find(dwarf::DW_AT_comp_dir));
-      if (Name)
-        Offsets.try_emplace(absolutePath(Name, Dir ? *Dir : ""),
-                            CU->getOffset());
+      if (!Name)
+        continue;
+      std::string Path = absolutePath(Name, Dir ? *Dir : "");
+      Offsets.try_emplace(Path, CU->getOffset());
+      if (auto Producer = dwarf::toString(Top.find(dwarf::DW_AT_producer)))
+        if (StringRef(*Producer).contains("clang"))
+          M.ByClang.insert(Path);
     }
   }
   for (const auto &[Path, Offset] : Offsets)
@@ -521,6 +528,17 @@ std::vector<std::string> LiveDwarf::unitsUsing(StringRef Record,
       }
     }
   });
+  return Out;
+}
+
+std::vector<std::string> LiveDwarf::unitsByClang() {
+  std::vector<std::string> Out;
+  for (auto &M : Modules) {
+    if (!M->Tried)
+      load(*M);
+    for (const auto &E : M->ByClang)
+      Out.push_back(E.getKey().str());
+  }
   return Out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Error.h"
 
 #include <map>
@@ -123,6 +124,9 @@ public:
   // layout) or naming one of the variables, declared or defined.
   std::vector<std::string> unitsUsing(llvm::StringRef Record,
                                       llvm::ArrayRef<std::string> Variables);
+  // The compile units Clang built: unitsUsing cannot see their uses of a
+  // variable they only declare.
+  std::vector<std::string> unitsByClang();
   // The functions whose code File:Line compiled to (the innermost one
   // where it was inlined). File: the path or a trailing part of it.
   std::vector<Function> functionsAt(llvm::StringRef File, unsigned Line);

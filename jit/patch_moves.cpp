@@ -88,6 +88,24 @@ Error PatchSession::checkUnitsOfMoves(const std::vector<size_t> &Indices,
   std::set<std::string> InPatch;
   for (size_t I : Indices)
     InPatch.insert(absolutePath(Units[I].Command.File, ""));
+  // Clang's DWARF does not describe a variable a unit only declares
+  // (`extern struct particle g;` and `return &g;` leave no trace): its
+  // units outside the patch may use the globals unseen.
+  std::string Blind;
+  unsigned NumBlind = 0;
+  for (const std::string &U : Link.dwarf().unitsByClang())
+    if (!InPatch.count(U) && NumBlind++ < 4)
+      Blind += (Blind.empty() ? "" : ", ") + U;
+  if (NumBlind)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "globals would move to a new layout, but %u unit(s) of the process "
+        "built by Clang are not in the patch (%s%s), and Clang's debug info "
+        "does not say which globals a unit uses: their code might go on "
+        "with the old storage. hotc moves globals when every unit the "
+        "patch leaves out was built by GCC. Nothing was applied; restart "
+        "the process to run this edit.",
+        NumBlind, Blind.c_str(), NumBlind > 4 ? ", ..." : "");
   for (auto &[Type, Users] : dwarfUsersOfMoves(Plan)) {
     std::string List;
     for (const std::string &U : Users)

@@ -18,11 +18,12 @@ struct MigrateSession {
   AppLog Log;
   std::unique_ptr<HotcProcess> Hotc;
 
-  explicit MigrateSession(const std::string &BuildType)
+  explicit MigrateSession(const std::string &BuildType,
+                          const std::string &CMakeArgs = "")
       : Project(FixtureProject::build(
             "migrate_app", testName(), BuildType,
             std::string("-DHOTRELOAD_INCLUDE='") + HOTC_SOURCE_DIR +
-                "/agent/include'")),
+                "/agent/include' " + CMakeArgs)),
         Log(Project.path("app.log")) {
     Hotc = std::make_unique<HotcProcess>(
         std::vector<std::string>{"watch", "-p", Project.BuildDir, "--json",
@@ -62,8 +63,9 @@ struct MigrateSession {
   }
 };
 
-void movesTheGlobals(const std::string &BuildType) {
-  MigrateSession S(BuildType);
+void movesTheGlobals(const std::string &BuildType,
+                     const std::string &CMakeArgs = "") {
+  MigrateSession S(BuildType, CMakeArgs);
   auto Before = S.Log.waitFor([](auto &L) { return AppLog::num(L, "x") > 20; });
   ASSERT_TRUE(Before);
   S.growParticle(/*WithHook=*/true);
@@ -128,6 +130,40 @@ TEST(Migration, HookMovesLiveGlobalsToTheNewLayout) { movesTheGlobals("Debug"); 
 
 TEST(Migration, HookMovesLiveGlobalsToTheNewLayoutAtO2) {
   movesTheGlobals("RelWithDebInfo");
+}
+
+// Saved together, the plan reaches peek.c through the static graph, so
+// every unit is in the patch even though Clang's DWARF does not name it.
+TEST(Migration, HookMovesLiveGlobalsBuiltByClang) {
+  movesTheGlobals("Debug", "-DCMAKE_C_COMPILER=clang-19");
+}
+
+// Clang's DWARF does not say that peek.c uses g_particle: with peek.c left
+// out of the patch (the hook's file saved alone), the move is refused.
+TEST(Migration, AClangBuiltUnitLeftOutRefusesTheMove) {
+  MigrateSession S("Debug", "-DCMAKE_C_COMPILER=clang-19");
+  S.Project.edit("particle.h", "  int y;\n", "  int y;\n  int z;\n");
+  ASSERT_TRUE(S.Hotc->waitEvent("patched|error")) << S.Hotc->history();
+  S.Project.edit("state.c", "#include \"particle.h\"\n",
+                 "#include \"particle.h\"\n#include <hotreload/hotreload.h>\n"
+                 "struct particle_v1 { int x, y; };\n"
+                 "HOTRELOAD_MIGRATE(particle) {\n"
+                 "  const struct particle_v1 *o = hotreload_old;\n"
+                 "  struct particle *n = hotreload_new;\n"
+                 "  n->x = o->x; n->y = o->y; n->z = 1000;\n"
+                 "}\n");
+  auto E = S.Hotc->waitEvent("patched|error");
+  ASSERT_TRUE(E) << S.Hotc->history();
+  ASSERT_EQ(E->getString("event"), "error") << S.Hotc->history();
+  std::string Msg = E->getString("message")->str();
+  EXPECT_NE(Msg.find("built by Clang are not in the patch (" +
+                     S.Project.path("peek.c") + ")"),
+            std::string::npos)
+      << Msg;
+  auto L = S.Log.waitFor([](auto &) { return true; });
+  ASSERT_TRUE(L);
+  EXPECT_EQ(L->at("moved"), "0");
+  EXPECT_EQ(L->at("peek"), "1");
 }
 
 // Saved one by one, the header first: its save is refused (no hook yet).
