@@ -55,27 +55,36 @@ const DIType *debugTypeOf(const GlobalVariable &G) {
   return nullptr;
 }
 
-const DIType *withoutQualifiers(const DIType *T) {
-  while (auto *D = dyn_cast_or_null<DIDerivedType>(T)) {
-    unsigned Tag = D->getTag();
-    if (Tag != dwarf::DW_TAG_typedef && Tag != dwarf::DW_TAG_const_type &&
-        Tag != dwarf::DW_TAG_volatile_type && Tag != dwarf::DW_TAG_atomic_type)
-      break;
-    T = D->getBaseType();
-  }
-  return T;
-}
-
 // "game::Particle", as the layout key's name after "struct.".
-std::string qualifiedName(const DICompositeType &C) {
-  std::string Out = C.getName().str();
-  for (const DIScope *S = C.getScope(); S && !isa<DIFile>(S) &&
+std::string qualifiedName(const DIScope &T) {
+  std::string Out = T.getName().str();
+  for (const DIScope *S = T.getScope(); S && !isa<DIFile>(S) &&
                                         !isa<DICompileUnit>(S);
        S = S->getScope()) {
     StringRef Name = S->getName();
     Out = (Name.empty() ? "(anonymous namespace)" : Name.str()) + "::" + Out;
   }
   return Out;
+}
+
+// T without typedefs and qualifiers; Name: the record's name as its layout
+// key spells it, an anonymous one's by its typedef (`typedef struct {...}
+// cfg_t` is struct.cfg_t).
+const DIType *withoutQualifiers(const DIType *T, std::string *Name = nullptr) {
+  std::string Typedef;
+  while (auto *D = dyn_cast_or_null<DIDerivedType>(T)) {
+    unsigned Tag = D->getTag();
+    if (Tag != dwarf::DW_TAG_typedef && Tag != dwarf::DW_TAG_const_type &&
+        Tag != dwarf::DW_TAG_volatile_type && Tag != dwarf::DW_TAG_atomic_type)
+      break;
+    if (Tag == dwarf::DW_TAG_typedef)
+      Typedef = qualifiedName(*D);
+    T = D->getBaseType();
+  }
+  if (Name)
+    if (auto *C = dyn_cast_or_null<DICompositeType>(T))
+      *Name = C->getName().empty() ? Typedef : qualifiedName(*C);
+  return T;
 }
 
 // The record name of a layout key: "struct.game::Particle" -> "game::Particle".
@@ -85,12 +94,13 @@ StringRef recordOf(StringRef IRType) { return IRType.substr(IRType.find('.') + 1
 // member or a base.
 bool debugHolds(const DIType *T, StringRef Record, bool Itself,
                 unsigned Depth = 0) {
-  auto *C = dyn_cast_or_null<DICompositeType>(withoutQualifiers(T));
+  std::string Name;
+  auto *C = dyn_cast_or_null<DICompositeType>(withoutQualifiers(T, &Name));
   if (!C || Depth > 16)
     return false;
   if (C->getTag() == dwarf::DW_TAG_array_type)
     return !Itself && debugHolds(C->getBaseType(), Record, false, Depth + 1);
-  if (qualifiedName(*C) == Record)
+  if (Name == Record)
     return true;
   if (Itself)
     return false;
@@ -256,10 +266,13 @@ Expected<MovePlan> planGlobalMoves(ArrayRef<UnitLayouts> Units,
       }
       Hooked.insert(C.Type);
       // Which globals are of the type is read from the debug info.
-      if (!U.M->getNamedMetadata("llvm.dbg.cu"))
+      if (U.M->debug_compile_units().empty() ||
+          any_of(U.M->debug_compile_units(), [](const DICompileUnit *CU) {
+            return CU->getEmissionKind() != DICompileUnit::FullDebug;
+          }))
         return refusal(formatv(
             "{0}: {1} would move its globals to the new layout, but the unit "
-            "is built without debug info (-g), from which hotc tells which "
+            "is built without full debug info (-g), from which hotc tells which "
             "globals are of it: nothing was applied. Build with -g, or "
             "restart the process to run this edit.",
             U.File, C.Type));
@@ -302,10 +315,12 @@ Expected<MovePlan> planGlobalMoves(ArrayRef<UnitLayouts> Units,
 std::string recordFileOf(const Module &M, StringRef Record) {
   DebugInfoFinder Finder;
   Finder.processModule(M);
-  for (const DIType *T : Finder.types())
-    if (auto *C = dyn_cast<DICompositeType>(T);
-        C && !C->isForwardDecl() && C->getFile() && qualifiedName(*C) == Record)
+  for (const DIType *T : Finder.types()) {
+    std::string Name;
+    auto *C = dyn_cast_or_null<DICompositeType>(withoutQualifiers(T, &Name));
+    if (C && !C->isForwardDecl() && C->getFile() && Name == Record)
       return absolutePath(C->getFilename(), C->getDirectory());
+  }
   return "";
 }
 
@@ -319,26 +334,43 @@ StringSet<> movedNamesFor(const MovePlan &Plan, size_t Unit) {
 }
 
 void addUsersOfMoved(const Module &M, const StringSet<> &Moved,
-                     const LiveView &View, StringSet<> &Changed) {
+                     const LiveView &View, StringSet<> &Users) {
   if (Moved.empty())
     return;
+  // Functions of M reaching a moved global, directly or through functions
+  // M defines: a helper the optimiser inlined into its callers in the
+  // binary (no symbol of it lives) leaves its callers holding the access.
+  std::set<const Function *> Reach;
   for (const Function &F : M) {
-    if (F.isDeclaration() || Changed.contains(F.getName()) ||
-        !View.find(F.getName(), F.hasLocalLinkage()))
+    if (F.isDeclaration())
       continue;
-    bool Refers = false;
-    for (const Instruction &I : instructions(F)) {
-      for (const Use &U : I.operands())
-        if (auto *C = dyn_cast<Constant>(U.get()); C && refersTo(C, Moved)) {
-          Refers = true;
-          break;
-        }
-      if (Refers)
+    for (const Instruction &I : instructions(F))
+      if (any_of(I.operands(), [&](const Use &U) {
+            auto *C = dyn_cast<Constant>(U.get());
+            return C && !isa<Function>(C) && refersTo(C, Moved);
+          })) {
+        Reach.insert(&F);
         break;
-    }
-    if (Refers)
-      Changed.insert(F.getName());
+      }
   }
+  for (bool Grew = true; Grew;) {
+    Grew = false;
+    for (const Function &F : M) {
+      if (F.isDeclaration() || Reach.count(&F))
+        continue;
+      bool Calls = false;
+      for (const Instruction &I : instructions(F))
+        if (auto *CB = dyn_cast<CallBase>(&I))
+          if (const Function *Callee = CB->getCalledFunction();
+              Callee && Reach.count(Callee))
+            Calls = true;
+      if (Calls)
+        Grew = Reach.insert(&F).second;
+    }
+  }
+  for (const Function *F : Reach)
+    if (View.find(F->getName(), F->hasLocalLinkage()))
+      Users.insert(F->getName());
 }
 
 Error checkNothingStaleHolds(const Module &M, ArrayRef<std::string> MovedTypes,
@@ -351,7 +383,12 @@ Error checkNothingStaleHolds(const Module &M, ArrayRef<std::string> MovedTypes,
     for (const GlobalVariable &G : M.globals()) {
       if (Moved.contains(G.getName()) || (G.hasLocalLinkage() && G.isConstant()))
         continue;
-      if (!holds(G.getValueType(), ST) &&
+      // A global typed by its initialiser (a literal struct) with no debug
+      // info may be of the type: unsure, it counts as holding it.
+      auto *Literal = dyn_cast<StructType>(G.getValueType());
+      bool Unsure = Literal && Literal->isLiteral() && !debugTypeOf(G) &&
+                    !G.isConstant();
+      if (!Unsure && !holds(G.getValueType(), ST) &&
           !debugHolds(debugTypeOf(G), recordOf(IRType), /*Itself=*/false))
         continue;
       if (!View.find(G.getName(), G.hasLocalLinkage()))

@@ -78,10 +78,11 @@ std::string recordFileOf(const llvm::Module &M, llvm::StringRef Record);
 // external globals of the whole patch and the unit's own moved locals.
 llvm::StringSet<> movedNamesFor(const MovePlan &Plan, size_t Unit);
 
-// Functions of M the process runs that refer to a moved global: their code
-// may not change at all (`return &g;`), yet they must be relinked.
+// Functions of M the process runs that reach a moved global, directly or
+// through functions of M: their code may not change at all (`return &g;`),
+// yet they must be relinked. Added to Users.
 void addUsersOfMoved(const llvm::Module &M, const llvm::StringSet<> &Moved,
-                     const LiveView &View, llvm::StringSet<> &Changed);
+                     const LiveView &View, llvm::StringSet<> &Users);
 
 // The net under the plan, once the unit's names are the binary's (after
 // bindState): a global of M bound to the process that holds one of

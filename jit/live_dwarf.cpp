@@ -279,9 +279,10 @@ struct LiveDwarf::Module {
   object::OwningBinary<object::ObjectFile> Binary;
   std::unique_ptr<DWARFContext> Context;
   StringMap<DWARFUnit *> UnitsByPath;
-  // Units Clang compiled (DW_AT_producer): it describes no extern
-  // variable a unit only declares, nor a type nothing described needs.
-  StringSet<> ByClang;
+  // Units whose DWARF may not name every global they use: built by another
+  // compiler than GCC (Clang describes no extern variable a unit only
+  // declares), or split (-gsplit-dwarf: the DIEs are elsewhere).
+  StringSet<> Blind;
 };
 
 LiveDwarf::LiveDwarf(int Pid, std::vector<LoadedModule> Loaded) : Pid(Pid) {
@@ -324,9 +325,10 @@ void LiveDwarf::load(Module &M) {
         continue;
       std::string Path = absolutePath(Name, Dir ? *Dir : "");
       Offsets.try_emplace(Path, CU->getOffset());
-      if (auto Producer = dwarf::toString(Top.find(dwarf::DW_AT_producer)))
-        if (StringRef(*Producer).contains("clang"))
-          M.ByClang.insert(Path);
+      auto Producer = dwarf::toString(Top.find(dwarf::DW_AT_producer));
+      if (!Producer || !StringRef(*Producer).starts_with("GNU ") ||
+          Top.find(dwarf::DW_AT_dwo_name) || Top.find(dwarf::DW_AT_GNU_dwo_name))
+        M.Blind.insert(Path);
     }
   }
   for (const auto &[Path, Offset] : Offsets)
@@ -531,15 +533,15 @@ std::vector<std::string> LiveDwarf::unitsUsing(StringRef Record,
   return Out;
 }
 
-std::vector<std::string> LiveDwarf::unitsByClang() {
-  std::vector<std::string> Out;
+bool LiveDwarf::namesEveryGlobalUsed(StringRef SourcePath) {
+  std::string Path = absolutePath(SourcePath, "");
   for (auto &M : Modules) {
     if (!M->Tried)
       load(*M);
-    for (const auto &E : M->ByClang)
-      Out.push_back(E.getKey().str());
+    if (M->UnitsByPath.count(Path))
+      return !M->Blind.count(Path);
   }
-  return Out;
+  return false;
 }
 
 void LiveDwarf::forEachUnit(function_ref<void(StringRef, DWARFUnit &)> Visit) {

@@ -124,9 +124,11 @@ public:
   // layout) or naming one of the variables, declared or defined.
   std::vector<std::string> unitsUsing(llvm::StringRef Record,
                                       llvm::ArrayRef<std::string> Variables);
-  // The compile units Clang built: unitsUsing cannot see their uses of a
-  // variable they only declare.
-  std::vector<std::string> unitsByClang();
+  // Whether the unit of SourcePath has DWARF that names every global its
+  // code uses, declared or defined: a full unit built by GCC. Clang's
+  // describes no variable a unit only declares; -gsplit-dwarf leaves only
+  // a skeleton; a unit without -g has none.
+  bool namesEveryGlobalUsed(llvm::StringRef SourcePath);
   // The functions whose code File:Line compiled to (the innermost one
   // where it was inlined). File: the path or a trailing part of it.
   std::vector<Function> functionsAt(llvm::StringRef File, unsigned Line);

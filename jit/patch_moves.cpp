@@ -88,22 +88,26 @@ Error PatchSession::checkUnitsOfMoves(const std::vector<size_t> &Indices,
   std::set<std::string> InPatch;
   for (size_t I : Indices)
     InPatch.insert(absolutePath(Units[I].Command.File, ""));
-  // Clang's DWARF does not describe a variable a unit only declares
-  // (`extern struct particle g;` and `return &g;` leave no trace): its
-  // units outside the patch may use the globals unseen.
+  // A unit left out whose DWARF may not name every global it uses (built
+  // by Clang, split, without -g) may use the globals unseen.
+  bool Externals = any_of(Plan.ByUnit, [](const std::vector<GlobalMove> &Ms) {
+    return any_of(Ms, [](const GlobalMove &M) { return !M.Local; });
+  });
   std::string Blind;
   unsigned NumBlind = 0;
-  for (const std::string &U : Link.dwarf().unitsByClang())
-    if (!InPatch.count(U) && NumBlind++ < 4)
-      Blind += (Blind.empty() ? "" : ", ") + U;
+  for (const UnitState &U : Units)
+    if (Externals && U.InProcess && !InPatch.count(absolutePath(U.Command.File, "")) &&
+        !Link.dwarf().namesEveryGlobalUsed(U.Command.File) && NumBlind++ < 4)
+      Blind += (Blind.empty() ? "" : ", ") + U.Command.File;
   if (NumBlind)
     return createStringError(
         inconvertibleErrorCode(),
         "globals would move to a new layout, but %u unit(s) of the process "
-        "built by Clang are not in the patch (%s%s), and Clang's debug info "
-        "does not say which globals a unit uses: their code might go on "
-        "with the old storage. hotc moves globals when every unit the "
-        "patch leaves out was built by GCC. Nothing was applied; restart "
+        "left out of the patch have no debug info naming the globals they "
+        "use (built by Clang, whose DWARF omits the variables a unit only "
+        "declares, or split, or without -g): %s%s. Their code might go on "
+        "with the old storage. hotc moves globals when every unit the patch "
+        "leaves out was built by GCC with -g. Nothing was applied; restart "
         "the process to run this edit.",
         NumBlind, Blind.c_str(), NumBlind > 4 ? ", ..." : "");
   for (auto &[Type, Users] : dwarfUsersOfMoves(Plan)) {
@@ -133,8 +137,11 @@ PatchSession::unitsOfMovesLeftOut(const std::vector<size_t> &Indices,
                                   const std::vector<Prepared> &Prep,
                                   const MovePlan &Plan) {
   std::set<size_t> Out;
+  // A unit with no compile unit in the binary is of another target (or
+  // built without -g: checkUnitsOfMoves refuses those).
   auto Add = [&](size_t U) {
-    if (!is_contained(Indices, U) && Units[U].InProcess)
+    if (!is_contained(Indices, U) && Units[U].InProcess &&
+        Link.dwarf().hasUnit(Units[U].Command.File))
       Out.insert(U);
   };
   for (size_t K = 0; K < Plan.ByUnit.size(); ++K)
@@ -159,7 +166,14 @@ Error PatchSession::addUnitsForMoves(const std::vector<size_t> &Extra,
   BaselineLoad L = load(Extra);
   Error Failures = Error::success();
   for (auto &[Unit, E] : L.Failures)
-    Failures = joinErrors(std::move(Failures), std::move(E));
+    Failures = joinErrors(
+        std::move(Failures),
+        createStringError(inconvertibleErrorCode(),
+                          "%s must join the patch (it may use a global that "
+                          "moves to a new layout), but its baseline did not "
+                          "compile: %s",
+                          Units[Unit].Command.File.c_str(),
+                          toString(std::move(E)).c_str()));
   if (Failures)
     return Failures;
   R.BaselinesCompiled += L.Compiled;
@@ -182,6 +196,31 @@ Error PatchSession::addUnitsForMoves(const std::vector<size_t> &Extra,
   }
   R.Focused = false;
   return Error::success();
+}
+
+// A unit with no compile unit in the binary is of another target, or in the
+// process but built without -g (then blind to checkUnitsOfMoves). Loading
+// its baseline tells which: one not linked into the process is marked so.
+void PatchSession::learnWhichUnitsRun(const std::vector<size_t> &Indices,
+                                      const MovePlan &Plan, PatchReport &R) {
+  if (none_of(Plan.ByUnit, [](const std::vector<GlobalMove> &Ms) {
+        return any_of(Ms, [](const GlobalMove &M) { return !M.Local; });
+      }))
+    return;
+  std::vector<size_t> Unknown;
+  for (size_t U = 0; U < Units.size(); ++U)
+    if (!is_contained(Indices, U) && !Units[U].Loaded && Units[U].InProcess &&
+        !Link.dwarf().hasUnit(Units[U].Command.File))
+      Unknown.push_back(U);
+  if (Unknown.empty())
+    return;
+  BaselineLoad L = load(Unknown);
+  R.BaselinesCompiled += L.Compiled;
+  R.BaselinesRestored += L.Restored;
+  for (auto &[Unit, E] : L.Failures)
+    R.Warnings.push_back(Units[Unit].Command.File +
+                         ": its baseline did not compile, so hotc takes it "
+                         "as not in the process: " + toString(std::move(E)));
 }
 
 Expected<MovePlan> PatchSession::planOver(const std::vector<size_t> &Indices,
@@ -210,15 +249,20 @@ Error PatchSession::planMoves(std::vector<size_t> &Indices,
   auto Plan = planOver(Indices, Prep);
   if (!Plan)
     return Plan.takeError();
-  std::vector<size_t> Extra = unitsOfMovesLeftOut(Indices, Prep, *Plan);
-  if (!Extra.empty()) {
+  // The units added may define globals that move too, whose users join in
+  // turn: a few rounds reach every one.
+  for (unsigned Round = 0; Round < 4; ++Round) {
+    std::vector<size_t> Extra = unitsOfMovesLeftOut(Indices, Prep, *Plan);
+    if (Extra.empty())
+      break;
     if (Error E = addUnitsForMoves(Extra, Indices, Prep, R))
       return E;
-    Plan = planOver(Indices, Prep); // the units added may define some too
+    Plan = planOver(Indices, Prep);
     if (!Plan)
       return Plan.takeError();
   }
   llvm::append_range(R.Warnings, Plan->Warnings);
+  learnWhichUnitsRun(Indices, *Plan, R);
   if (Error E = checkUnitsOfMoves(Indices, *Plan))
     return E;
   for (size_t K = 0; K < Indices.size(); ++K)

@@ -278,15 +278,26 @@ Error PatchSession::linkUnit(size_t Index, const PatchRequest &Req,
   BoundSpellings Spellings = bindSpellings(U, M, *View, Changed, R);
   // After the binary's spellings are bound: a function the process spells
   // otherwise (a lambda's members) is found live by its binary name.
-  addUsersOfMoved(M, P.Moved, *View, Changed);
-  for (const auto &F : P.NoReload)
-    if (Changed.contains(F.getKey()))
+  StringSet<> Users;
+  addUsersOfMoved(M, P.Moved, *View, Users);
+  // A layout the app accepted with a hook: code using the type may read the
+  // same IR text (a struct GEP names the type, not its offsets), yet its
+  // machine code depends on the old layout.
+  for (const LayoutChange::Changed &C : P.LayoutChanges)
+    for (const std::string &F : C.UsedBy)
+      if (const Function *Fn = M.getFunction(F);
+          Fn && View->find(F, Fn->hasLocalLinkage()))
+        Users.insert(F);
+  for (const auto &F : Users)
+    if (P.NoReload.contains(F.getKey()) && !Changed.contains(F.getKey()))
       return createStringError(
           inconvertibleErrorCode(),
-          "%s is marked // hotc: no-reload, but it uses a global that moves "
-          "to the new layout: its old code would go on with the old storage. "
+          "%s is marked // hotc: no-reload, but it uses a type whose layout "
+          "changed or a global that moves: its old code would misread them. "
           "Nothing was applied.",
           demangle(F.getKey().str()).c_str());
+  for (const auto &F : Users)
+    Changed.insert(F.getKey());
   if (U.OptLevel > 0 && Req.Inlining)
     relinkInliners(M, Index, U, Req, *View, Spellings, Changed, R);
   StringSet<> Rerun; // changed initialisers of `hotc: rerun` globals

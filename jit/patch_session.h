@@ -244,6 +244,8 @@ private:
   llvm::Error addUnitsForMoves(const std::vector<size_t> &Extra,
                                std::vector<size_t> &Indices,
                                std::vector<Prepared> &Prep, PatchReport &R);
+  void learnWhichUnitsRun(const std::vector<size_t> &Indices,
+                          const MovePlan &Plan, PatchReport &R);
   // Refuses a move that leaves out a unit whose code uses what moves.
   llvm::Error checkUnitsOfMoves(const std::vector<size_t> &Indices,
                                 const MovePlan &Plan);

@@ -186,6 +186,33 @@ TEST(GlobalMoves, AGlobalTypedByItsInitialiserMovesToo) {
   EXPECT_EQ(Plan->ByUnit[0][0].Name, "g");
 }
 
+// An anonymous struct is named by its typedef, in the layout key and in
+// hotc's reading of the debug info.
+TEST(GlobalMoves, AnAnonymousTypedefdStructMoves) {
+  Unit U("typedef struct { int x; int a[16]; } P;\n"
+         "P g = {1, {1}};\n"
+         "int step() { return ++g.x + g.a[3]; }\n" + std::string(kHook));
+  auto Plan = U.plan();
+  ASSERT_TRUE(bool(Plan)) << toString(Plan.takeError());
+  ASSERT_EQ(Plan->ByUnit[0].size(), 1u);
+  EXPECT_EQ(Plan->ByUnit[0][0].Name, "g");
+}
+
+// A caller of a helper the binary has no copy of (inlined everywhere)
+// holds the helper's access to the global: it is relinked.
+TEST(GlobalMoves, CallersOfHelpersReachingAMovedGlobalAreRelinked) {
+  Unit U(after(std::string(kHook) +
+               "static int px() { return g.x; }\n"
+               "int total() { return px(); }\n"),
+         {"_Z5totalv"});
+  auto Plan = U.plan();
+  ASSERT_TRUE(bool(Plan)) << toString(Plan.takeError());
+  StringSet<> Users;
+  jit::addUsersOfMoved(*U.Tu.Module, jit::movedNamesFor(*Plan, 0), U.View, Users);
+  EXPECT_TRUE(Users.contains("_Z5totalv"));
+  EXPECT_FALSE(Users.contains("_ZL2pxv")) << "no copy of it lives";
+}
+
 // Without debug info hotc cannot tell which globals are of the type.
 TEST(GlobalMoves, AUnitWithoutDebugInfoIsRefused) {
   jit::CompiledTu Old = test::compileSnippet("before.cpp", kBefore);
@@ -197,7 +224,7 @@ TEST(GlobalMoves, AUnitWithoutDebugInfoIsRefused) {
   auto Plan = jit::planGlobalMoves({{"after.cpp", Now.Module.get(), &View, Changes}}, 4);
   ASSERT_FALSE(Plan);
   std::string Msg = toString(Plan.takeError());
-  EXPECT_NE(Msg.find("built without debug info (-g)"), std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("built without full debug info (-g)"), std::string::npos) << Msg;
 }
 
 // At exit the destructor registered at start-up would run the new code on

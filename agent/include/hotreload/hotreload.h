@@ -88,9 +88,10 @@ __attribute__((weak)) void hotreload_safe_point(void);
  * function runs its new code, on the thread that applies the patch; and
  * relinks every function that uses the global, recompiling with the save
  * every unit reading the type's header or named by the binary's debug info
- * as using it (build with -g; with Clang, whose debug info omits the
- * globals a unit only declares, every unit the patch leaves out must be
- * GCC-built, else the move is refused). The old storage is left as it was.
+ * as using it (build with -g; every unit the patch leaves out must have
+ * GCC's full debug info, which names the globals a unit only declares, as
+ * Clang's does not, else the move is refused). The old storage is left as
+ * it was.
  *
  * Objects hotc cannot find are your promise: define the hook only if no
  * object of the type lives on the heap, on a stack or inside another
