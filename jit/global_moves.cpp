@@ -324,6 +324,12 @@ std::string recordFileOf(const Module &M, StringRef Record) {
   return "";
 }
 
+bool movesExternals(const MovePlan &Plan) {
+  return any_of(Plan.ByUnit, [](const std::vector<GlobalMove> &Ms) {
+    return any_of(Ms, [](const GlobalMove &M) { return !M.Local; });
+  });
+}
+
 StringSet<> movedNamesFor(const MovePlan &Plan, size_t Unit) {
   StringSet<> Out;
   for (size_t I = 0; I < Plan.ByUnit.size(); ++I)

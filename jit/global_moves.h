@@ -74,6 +74,9 @@ llvm::Expected<MovePlan> planGlobalMoves(llvm::ArrayRef<UnitLayouts> Units,
 // empty when M does not describe it.
 std::string recordFileOf(const llvm::Module &M, llvm::StringRef Record);
 
+// Whether the plan moves a global other units can name (not a static).
+bool movesExternals(const MovePlan &Plan);
+
 // The symbols a unit's code must reach in their new storage: the moved
 // external globals of the whole patch and the unit's own moved locals.
 llvm::StringSet<> movedNamesFor(const MovePlan &Plan, size_t Unit);

@@ -90,9 +90,7 @@ Error PatchSession::checkUnitsOfMoves(const std::vector<size_t> &Indices,
     InPatch.insert(absolutePath(Units[I].Command.File, ""));
   // A unit left out whose DWARF may not name every global it uses (built
   // by Clang, split, without -g) may use the globals unseen.
-  bool Externals = any_of(Plan.ByUnit, [](const std::vector<GlobalMove> &Ms) {
-    return any_of(Ms, [](const GlobalMove &M) { return !M.Local; });
-  });
+  bool Externals = movesExternals(Plan);
   std::string Blind;
   unsigned NumBlind = 0;
   for (const UnitState &U : Units)
@@ -203,9 +201,7 @@ Error PatchSession::addUnitsForMoves(const std::vector<size_t> &Extra,
 // its baseline tells which: one not linked into the process is marked so.
 void PatchSession::learnWhichUnitsRun(const std::vector<size_t> &Indices,
                                       const MovePlan &Plan, PatchReport &R) {
-  if (none_of(Plan.ByUnit, [](const std::vector<GlobalMove> &Ms) {
-        return any_of(Ms, [](const GlobalMove &M) { return !M.Local; });
-      }))
+  if (!movesExternals(Plan))
     return;
   std::vector<size_t> Unknown;
   for (size_t U = 0; U < Units.size(); ++U)

@@ -34,29 +34,38 @@ struct MigrateSession {
     EXPECT_TRUE(Log.waitStarted());
   }
 
+  // z joins the struct.
+  void growStruct() {
+    Project.edit("particle.h", "  int y;\n", "  int y;\n  int z;\n");
+  }
+  // state.c moves its globals: z starts at 1000.
+  void addHook() {
+    Project.edit("state.c", "#include \"particle.h\"\n",
+                 "#include \"particle.h\"\n"
+                 "\n"
+                 "#include <hotreload/hotreload.h>\n"
+                 "\n"
+                 "struct particle_v1 {\n"
+                 "  int x;\n"
+                 "  int y;\n"
+                 "};\n"
+                 "\n"
+                 "HOTRELOAD_MIGRATE(particle) {\n"
+                 "  const struct particle_v1 *o = hotreload_old;\n"
+                 "  struct particle *n = hotreload_new;\n"
+                 "  n->x = o->x;\n"
+                 "  n->y = o->y;\n"
+                 "  n->z = 1000;\n"
+                 "}\n");
+  }
+
   // z joins the struct; total() reads it. Saved together, as an editor's
   // "save all" does: hotc is paused meanwhile so the saves form one patch.
   void growParticle(bool WithHook) {
     ASSERT_EQ(runHotc(Project, "pause -p " + Project.BuildDir).Code, 0);
-    Project.edit("particle.h", "  int y;\n", "  int y;\n  int z;\n");
+    growStruct();
     if (WithHook)
-      Project.edit("state.c", "#include \"particle.h\"\n",
-                   "#include \"particle.h\"\n"
-                   "\n"
-                   "#include <hotreload/hotreload.h>\n"
-                   "\n"
-                   "struct particle_v1 {\n"
-                   "  int x;\n"
-                   "  int y;\n"
-                   "};\n"
-                   "\n"
-                   "HOTRELOAD_MIGRATE(particle) {\n"
-                   "  const struct particle_v1 *o = hotreload_old;\n"
-                   "  struct particle *n = hotreload_new;\n"
-                   "  n->x = o->x;\n"
-                   "  n->y = o->y;\n"
-                   "  n->z = 1000;\n"
-                   "}\n");
+      addHook();
     Project.edit("report.c", "g_particle.x + g_particle.y;",
                  "g_particle.x + g_particle.y + g_particle.z;");
     ASSERT_EQ(runHotc(Project, "resume -p " + Project.BuildDir).Code, 0);
@@ -142,16 +151,9 @@ TEST(Migration, HookMovesLiveGlobalsBuiltByClang) {
 // out of the patch (the hook's file saved alone), the move is refused.
 TEST(Migration, AClangBuiltUnitLeftOutRefusesTheMove) {
   MigrateSession S("Debug", "-DCMAKE_C_COMPILER=clang-19");
-  S.Project.edit("particle.h", "  int y;\n", "  int y;\n  int z;\n");
+  S.growStruct();
   ASSERT_TRUE(S.Hotc->waitEvent("patched|error")) << S.Hotc->history();
-  S.Project.edit("state.c", "#include \"particle.h\"\n",
-                 "#include \"particle.h\"\n#include <hotreload/hotreload.h>\n"
-                 "struct particle_v1 { int x, y; };\n"
-                 "HOTRELOAD_MIGRATE(particle) {\n"
-                 "  const struct particle_v1 *o = hotreload_old;\n"
-                 "  struct particle *n = hotreload_new;\n"
-                 "  n->x = o->x; n->y = o->y; n->z = 1000;\n"
-                 "}\n");
+  S.addHook();
   auto E = S.Hotc->waitEvent("patched|error");
   ASSERT_TRUE(E) << S.Hotc->history();
   ASSERT_EQ(E->getString("event"), "error") << S.Hotc->history();
@@ -177,18 +179,11 @@ TEST(Migration, AClangBuiltUnitLeftOutRefusesTheMove) {
 // rather than going on with the old storage.
 TEST(Migration, TheHooksSaveAloneRecompilesEveryUnitUsingTheGlobals) {
   MigrateSession S("Debug");
-  S.Project.edit("particle.h", "  int y;\n", "  int y;\n  int z;\n");
+  S.growStruct();
   auto First = S.Hotc->waitEvent("patched|error");
   ASSERT_TRUE(First) << S.Hotc->history();
   EXPECT_EQ(First->getString("kind"), "layout") << S.Hotc->history();
-  S.Project.edit("state.c", "#include \"particle.h\"\n",
-                 "#include \"particle.h\"\n#include <hotreload/hotreload.h>\n"
-                 "struct particle_v1 { int x, y; };\n"
-                 "HOTRELOAD_MIGRATE(particle) {\n"
-                 "  const struct particle_v1 *o = hotreload_old;\n"
-                 "  struct particle *n = hotreload_new;\n"
-                 "  n->x = o->x; n->y = o->y; n->z = 1000;\n"
-                 "}\n");
+  S.addHook();
   auto P = S.Hotc->waitEvent("patched|error");
   ASSERT_TRUE(P) << S.Hotc->history();
   ASSERT_EQ(P->getString("event"), "patched") << S.Hotc->history();
